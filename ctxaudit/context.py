@@ -1,0 +1,66 @@
+"""A build to audit: context directory, Dockerfile, active ignore file, builder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from . import ignorefile
+from .builder import Builder
+from .errors import InputError
+from .ignorefile import IgnoreFile, IgnoreFileError
+
+DEFAULT_DOCKERFILE = "Dockerfile"
+
+
+@dataclass(frozen=True)
+class Context:
+    root: Path  # resolved (symlinks evaluated, as Docker does)
+    ignore: IgnoreFile
+    builder: Builder
+    dockerfile: Optional[Path] = None  # None: no Dockerfile found (listing still works)
+
+    @property
+    def dockerfile_rel(self) -> Optional[str]:
+        """The Dockerfile's path inside the context, None when outside or absent."""
+        if self.dockerfile is None:
+            return None
+        rel = os.path.relpath(os.path.realpath(self.dockerfile), self.root)
+        if rel == ".." or rel.startswith("../"):
+            return None
+        return rel
+
+
+def find_dockerfile(root: Path, given: Optional[Path]) -> Optional[Path]:
+    """The -f file, else ``Dockerfile`` (or the CLI's fallback ``dockerfile``)."""
+    if given is not None:
+        path = given if given.is_absolute() else Path.cwd() / given
+        if not path.exists():
+            raise InputError(f"Dockerfile not found: {given}")
+        if path.is_dir():
+            raise InputError(f"Dockerfile is a directory: {given}")
+        return path
+    for name in (DEFAULT_DOCKERFILE, DEFAULT_DOCKERFILE.lower()):
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def open_context(path: Path, dockerfile: Optional[Path] = None, builder: Builder = Builder.BUILDKIT) -> Context:
+    """Validate the inputs and select the ignore file; raise InputError."""
+    if not path.exists():
+        raise InputError(f"context not found: {path}")
+    if not path.is_dir():
+        raise InputError(f"context is not a directory: {path}")
+    root = Path(os.path.realpath(path))
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise InputError(f"cannot read context directory: {path}")
+    df = find_dockerfile(root, dockerfile)
+    try:
+        ignore = ignorefile.select(root, df, builder)
+    except IgnoreFileError as exc:
+        raise InputError(str(exc)) from None
+    return Context(root, ignore, builder, df)

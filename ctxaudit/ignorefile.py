@@ -1,0 +1,113 @@
+"""Which ignore file a builder reads, and reading it as Docker does.
+
+Reading follows ``moby/patternmatcher/ignorefile.ReadAll``: lines split like
+Go's ``bufio.Scanner`` (``\\n``, one trailing ``\\r`` dropped, 64 KiB per line),
+a UTF-8 BOM dropped on line one, then :func:`ctxaudit.pattern.normalize_line`.
+
+Selection: BuildKit reads ``<Dockerfile name>.dockerignore`` next to the
+Dockerfile when it exists (even empty) *instead of* the root
+``.dockerignore``; the legacy builder reads only the root ``.dockerignore``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .builder import Builder
+from .pattern import DockerIgnorePattern, PatternError, UnsupportedPattern
+
+ROOT_IGNORE = ".dockerignore"
+_BOM = b"\xef\xbb\xbf"
+_MAX_LINE = 64 * 1024  # bufio.MaxScanTokenSize, newline included
+
+
+class IgnoreFileError(ValueError):
+    """The ignore file cannot be used; Docker would fail the build too."""
+
+    def __init__(self, file: str, line: int, pattern: str, reason: str) -> None:
+        where = f"{file}:{line}" if line else file
+        shown = f" {pattern!r}" if pattern else ""
+        super().__init__(f"{where}: pattern{shown}: {reason}" if pattern else f"{where}: {reason}")
+        self.file = file
+        self.line = line
+        self.pattern = pattern
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IgnoreFile:
+    """The ignore file a build uses: where it is and its patterns."""
+
+    path: Optional[Path]
+    display: str
+    patterns: list[DockerIgnorePattern] = field(default_factory=list)
+    # The root .dockerignore exists but a per-Dockerfile file replaced it.
+    shadowed_root: Optional[Path] = None
+
+    @property
+    def lines(self) -> list[DockerIgnorePattern]:
+        """Patterns that are real lines (comments and blanks dropped)."""
+        return [p for p in self.patterns if p.include is not None]
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """bufio.ScanLines over the whole input."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+
+
+def parse(data: bytes, display: str) -> list[DockerIgnorePattern]:
+    """Patterns of an ignore file's bytes, each with its 1-based line."""
+    out: list[DockerIgnorePattern] = []
+    for number, raw in enumerate(split_lines(data), start=1):
+        if len(raw) + 1 > _MAX_LINE:
+            raise IgnoreFileError(display, number, "", "line too long (bufio.Scanner: token too long)")
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        text = raw.decode("utf-8", "surrogateescape")
+        try:
+            pat = DockerIgnorePattern(text, line=number)
+        except PatternError as exc:
+            raise IgnoreFileError(display, number, exc.pattern, exc.reason) from None
+        except UnsupportedPattern as exc:
+            raise IgnoreFileError(display, number, text.strip(), f"not supported by ctxaudit: {exc}") from None
+        if pat.deferred_error is not None:
+            pat.deferred_error.file = display
+        out.append(pat)
+    return out
+
+
+def read(path: Path, display: str) -> IgnoreFile:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IgnoreFileError(display, 0, "", f"cannot read: {exc.strerror or exc}") from None
+    return IgnoreFile(path, display, parse(data, display))
+
+
+def _display(path: Path, context: Path) -> str:
+    try:
+        return os.path.relpath(path, context) if path.is_absolute() else str(path)
+    except ValueError:
+        return str(path)
+
+
+def select(context: Path, dockerfile: Optional[Path], builder: Builder) -> IgnoreFile:
+    """The ignore file ``builder`` reads for a build of ``dockerfile`` in ``context``."""
+    root = context / ROOT_IGNORE
+    root_exists = root.is_file()
+    if builder is Builder.BUILDKIT and dockerfile is not None:
+        own = dockerfile.parent / (dockerfile.name + ".dockerignore")
+        if own.is_file():
+            ign = read(own, _display(own, context))
+            if root_exists and os.path.abspath(own) != os.path.abspath(root):
+                return IgnoreFile(ign.path, ign.display, ign.patterns, shadowed_root=root)
+            return ign
+    if root_exists:
+        return read(root, ROOT_IGNORE)
+    return IgnoreFile(None, "(none)")

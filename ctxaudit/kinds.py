@@ -1,0 +1,151 @@
+"""What a context entry is, decided by its path and name only.
+
+One table, read top to bottom. A directory kind (``.git``, ``node_modules``,
+a virtualenv...) covers everything below it and the outermost one wins, so a
+``__pycache__`` inside ``.venv`` counts as the virtualenv. Files outside any
+such directory are classified by exact name, then by suffix (longest first).
+A directory holding ``pyvenv.cfg`` is a virtualenv whatever its name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Collection
+
+SOURCE = "source"
+
+# Directories whose whole subtree is one kind.
+DIR_KINDS: dict[str, str] = {
+    ".git": "vcs",
+    ".hg": "vcs",
+    ".svn": "vcs",
+    ".bzr": "vcs",
+    ".venv": "venv",
+    "venv": "venv",
+    ".tox": "venv",
+    ".nox": "venv",
+    "__pypackages__": "venv",
+    "node_modules": "dependencies",
+    "bower_components": "dependencies",
+    ".pnpm-store": "dependencies",
+    ".yarn": "dependencies",
+    ".eggs": "dependencies",
+    "wheels": "dependencies",
+    "wheelhouse": "dependencies",
+    "__pycache__": "cache",
+    ".pytest_cache": "cache",
+    ".mypy_cache": "cache",
+    ".ruff_cache": "cache",
+    ".hypothesis": "cache",
+    ".cache": "cache",
+    ".gradle": "cache",
+    ".parcel-cache": "cache",
+    ".turbo": "cache",
+    ".ipynb_checkpoints": "cache",
+    "htmlcov": "cache",
+    "dist": "build",
+    "build": "build",
+    "target": "build",
+    "_build": "build",
+    ".next": "build",
+    ".nuxt": "build",
+    ".idea": "litter",
+    ".vscode": "litter",
+    "logs": "log",
+}
+DIR_GLOBS: list[tuple[str, str]] = [("*.egg-info", "build")]
+VENV_MARKER = "pyvenv.cfg"
+
+FILE_NAMES: dict[str, str] = {
+    ".DS_Store": "litter",
+    "Thumbs.db": "litter",
+    "desktop.ini": "litter",
+    ".coverage": "cache",
+    ".eslintcache": "cache",
+    ".env": "secret",
+    ".npmrc": "secret",
+    ".pypirc": "secret",
+    ".netrc": "secret",
+    "id_rsa": "secret",
+    "id_dsa": "secret",
+    "id_ecdsa": "secret",
+    "id_ed25519": "secret",
+}
+
+# Suffixes, matched case-insensitively; longest wins ("x.tar.gz" is an archive).
+FILE_SUFFIXES: dict[str, str] = {
+    **dict.fromkeys(
+        (".csv", ".tsv", ".parquet", ".feather", ".arrow", ".xlsx", ".xls", ".ods",
+         ".jsonl", ".ndjson", ".sqlite", ".sqlite3", ".db", ".npy", ".npz", ".pkl",
+         ".pickle", ".avro", ".orc", ".dta", ".sav", ".rds", ".rdata", ".hdf5"),
+        "data",
+    ),
+    **dict.fromkeys(
+        (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
+         ".zip", ".7z", ".rar", ".gz", ".bz2", ".xz", ".zst", ".bak", ".backup",
+         ".dump", ".sql.gz", ".iso", ".dmg"),
+        "archive",
+    ),
+    **dict.fromkeys((".pyc", ".pyo"), "cache"),
+    **dict.fromkeys((".whl", ".egg"), "dependencies"),
+    **dict.fromkeys((".o", ".a", ".class", ".obj"), "build"),
+    **dict.fromkeys((".log",), "log"),
+    **dict.fromkeys(
+        (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".psd",
+         ".mp4", ".mov", ".avi", ".mkv", ".webm", ".mp3", ".wav", ".flac", ".ogg", ".pdf"),
+        "media",
+    ),
+    **dict.fromkeys(
+        (".pt", ".pth", ".onnx", ".safetensors", ".h5", ".ckpt", ".pb", ".tflite",
+         ".gguf", ".joblib", ".keras", ".mlmodel"),
+        "model",
+    ),
+    **dict.fromkeys((".swp", ".swo", ".orig", ".rej", "~"), "litter"),
+    **dict.fromkeys((".pem", ".key", ".p12", ".pfx", ".tfstate", ".tfstate.backup"), "secret"),
+}
+_SUFFIXES = sorted(FILE_SUFFIXES, key=len, reverse=True)
+
+# Every kind, in the order reports list them.
+ALL_KINDS = (
+    "data", "archive", "venv", "cache", "vcs", "dependencies", "build", "log",
+    "media", "model", "litter", "secret", SOURCE,
+)
+
+
+def dir_kind(name: str, children: Collection[str] = ()) -> str | None:
+    """The kind a directory gives its subtree, or None."""
+    kind = DIR_KINDS.get(name)
+    if kind is not None:
+        return kind
+    for glob, k in DIR_GLOBS:
+        if fnmatch.fnmatchcase(name, glob):
+            return k
+    if VENV_MARKER in children:
+        return "venv"
+    return None
+
+
+def file_kind(name: str) -> str:
+    """The kind of a file outside any kinded directory."""
+    kind = FILE_NAMES.get(name)
+    if kind is not None:
+        return kind
+    if name.startswith(".env.") and not name.endswith((".example", ".sample", ".template")):
+        return "secret"
+    if name.startswith("id_rsa") and not name.endswith(".pub"):
+        return "secret"
+    lower = name.lower()
+    for suffix in _SUFFIXES:
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            return FILE_SUFFIXES[suffix]
+    return SOURCE
+
+
+def path_kind(path: str) -> str:
+    """Kind of a file from its path (no pyvenv.cfg detection: that needs the walk)."""
+    parts = path.split("/")
+    for part in parts[:-1]:
+        kind = dir_kind(part)
+        if kind is not None:
+            return kind
+    return file_kind(parts[-1])

@@ -1,0 +1,122 @@
+"""Docker's decision for a path: moby/patternmatcher's PatternMatcher.
+
+Three entry points, because Docker uses three and they differ:
+
+* :meth:`Matcher.using_parent_results` (``MatchesUsingParentResults``): the
+  walks of BuildKit (fsutil) and of the legacy tar. A pattern already matched
+  by the parent directory stays matched, but a pattern *skipped* for the
+  parent (polarity already decided) is recorded as unmatched and is then
+  tried on the child path alone. ``a``, ``!a/c``, ``a`` therefore sends
+  ``a/c`` with these walks, though ``a`` matches its parent.
+* :meth:`Matcher.or_parent_matches` (``MatchesOrParentMatches``): the legacy
+  CLI's context validation and the daemon's removal of build files; every
+  ancestor is tried.
+* :meth:`Matcher.matches_one_parent` (the deprecated ``Matches``): the legacy
+  CLI's decision to keep the Dockerfile and ``.dockerignore``.
+
+Parent results are an ``int`` bit set (bit i: pattern i matched), so a walk
+keeps one small int per open directory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple, Optional
+
+from .pattern import DockerIgnorePattern
+
+
+class Decision(NamedTuple):
+    excluded: bool
+    bits: int
+    rule: Optional[int]  # index of the deciding pattern, None when none matched
+
+
+_NOTHING = Decision(False, 0, None)
+
+
+class Matcher:
+    def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
+        self.patterns = [p for p in patterns if p.include is not None]
+        self.exclusions = any(p.exclusion for p in self.patterns)
+        self._fast = self._combined()
+
+    def _combined(self) -> Optional[re.Pattern[str]]:
+        """One regex for "does any ignoring line match this path?".
+
+        When none does and the parent matched nothing, Docker's loop leaves
+        the path unmatched without evaluating any exception, so one regex
+        search settles most paths. Disabled when an ignoring line carries a
+        deferred compile error, which must surface on first evaluation.
+        """
+        parts: list[str] = []
+        for p in self.patterns:
+            if p.exclusion:
+                continue
+            if p.deferred_error is not None or p.regex is None:
+                return None
+            flag = "s" if p.regex.flags & re.S else ""
+            parts.append(f"(?{flag}:{p.regex.pattern})" if flag else f"(?:{p.regex.pattern})")
+        if not parts:
+            return re.compile(r"(?!)")
+        return re.compile("|".join(parts))
+
+    def using_parent_results(self, path: str, parent: Optional[int]) -> Decision:
+        """MatchesUsingParentResults; ``parent`` None is Go's zero MatchInfo."""
+        # The shortcut is blind to ancestors: only when none need checking.
+        no_ancestors = parent == 0 or (parent is None and "/" not in path)
+        if no_ancestors and self._fast is not None and self._fast.match(path) is None:
+            return _NOTHING
+        matched = False
+        bits = 0
+        rule: Optional[int] = None
+        ancestors: Optional[list[str]] = None
+        for i, p in enumerate(self.patterns):
+            hit = bool(parent and parent >> i & 1)
+            if not hit:
+                if p.exclusion != matched:
+                    continue
+                hit = p.matches(path)
+                if not hit and parent is None:
+                    if ancestors is None:
+                        ancestors = _ancestors(path)
+                    hit = any(p.matches(a) for a in ancestors)
+            if hit:
+                bits |= 1 << i
+                matched = not p.exclusion
+                rule = i
+        return Decision(matched, bits, rule)
+
+    def or_parent_matches(self, path: str) -> Decision:
+        """MatchesOrParentMatches: every ancestor directory is tried."""
+        return self.using_parent_results(path, None)
+
+    def matches_one_parent(self, path: str) -> bool:
+        """The deprecated Matches: only the parent prefix as deep as the pattern."""
+        parent_dirs = path.split("/")[:-1]
+        matched = False
+        for p in self.patterns:
+            if p.exclusion != matched:
+                continue
+            hit = p.matches(path)
+            if not hit and parent_dirs:
+                depth = len(p.text.split("/"))
+                if depth <= len(parent_dirs):
+                    hit = p.matches("/".join(parent_dirs[:depth]))
+            if hit:
+                matched = not p.exclusion
+        return matched
+
+    def exception_prefixes(self, trim_glob: bool) -> list[str]:
+        """Exception patterns as directory prefixes, for the "may I skip?" test."""
+        return [(p.trimmed_glob if trim_glob else p.text) + "/" for p in self.patterns if p.exclusion]
+
+    @property
+    def wildcard_exceptions(self) -> bool:
+        return any(p.exclusion and p.is_wildcard for p in self.patterns)
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]

@@ -1,0 +1,370 @@
+"""The context walk of each builder, as a stream of entries.
+
+Both builders decide a path with ``MatchesUsingParentResults`` and differ in
+when they may skip an excluded directory without entering it:
+
+* BuildKit (fsutil's filter walk, 2023+): only while every ``!`` exception is
+  a literal path once a trailing ``/*`` or ``/**`` is dropped, and then only
+  when no exception starts with ``<dir>/``. One wildcard exception and every
+  excluded directory is entered, each path decided with its parents' results.
+  An excluded directory that is entered is sent only as the parent of
+  something sent below it.
+* legacy (the CLI's tar): unless the text of some exception starts with
+  ``<dir>/``. The CLI appends ``!.dockerignore`` and ``!<Dockerfile>`` when
+  they are ignored, so both are always sent (the daemon then drops them
+  before COPY sees the context).
+
+Entries come out sorted bytewise by path, one at a time: memory is bounded
+by the largest directory and the depth, not by the tree.
+
+Special files, as a real engine treats them (recorded in the conformance
+goldens): symlinks are sent as links, never followed. BuildKit sends a
+socket or a device node as an empty regular file and drops FIFOs; the legacy
+tar keeps FIFOs and device nodes as such and drops sockets with an error
+in the CLI log.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import stat as st
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from . import kinds
+from .builder import Builder
+from .errors import InputError
+from .context import Context
+from .ignorefile import ROOT_IGNORE
+from .matcher import Matcher
+from .pattern import DockerIgnorePattern, PatternError
+
+
+class EntryType(str, enum.Enum):
+    FILE = "file"
+    SYMLINK = "symlink"
+    DIR = "dir"
+    FIFO = "fifo"
+    SOCKET = "socket"
+    DEVICE = "device"
+
+
+class Status(str, enum.Enum):
+    SENT = "sent"  # the builder receives it
+    IGNORED = "ignored"  # visited and excluded by a line of the ignore file
+    PRUNED = "pruned"  # below an excluded directory the builder never enters
+    DROPPED = "dropped"  # let through, but a file type this builder does not send
+
+
+@dataclass(slots=True)
+class Entry:
+    path: str
+    type: EntryType
+    size: int
+    status: Status
+    rule: Optional[DockerIgnorePattern]
+    kind: str
+    forced: bool = False  # legacy: sent only because the CLI keeps build files
+    removed: bool = False  # legacy: the daemon drops it before COPY sees it
+    problem: Optional[str] = None  # why a real build fails on this entry
+    hardlink_of: Optional[str] = None  # sent as a hard link to an earlier path
+
+    @property
+    def sent(self) -> bool:
+        return self.status is Status.SENT
+
+    @property
+    def is_file(self) -> bool:
+        """A regular file or symlink: what ``ls`` lists and COPY copies as content."""
+        return self.type in (EntryType.FILE, EntryType.SYMLINK)
+
+
+@dataclass
+class _Frame:
+    prefix: str  # "a/b/" (root: "")
+    abspath: str
+    bits: int
+    kind: Optional[str]
+    children: list[os.DirEntry[str]]
+    index: int = 0
+    pending: Optional[Entry] = None  # excluded dir, sent only as a parent
+    pruned_by: Optional[DockerIgnorePattern] = None
+    pruned: bool = False
+
+
+def _euid_readable() -> tuple[int, frozenset[int]]:
+    try:
+        return os.geteuid(), frozenset(os.getgroups()) | {os.getegid()}
+    except AttributeError:  # pragma: no cover - not POSIX
+        return 0, frozenset()
+
+
+def _sort_key(e: os.DirEntry[str]) -> bytes:
+    # Bytewise order of full paths: a directory sorts as "name/".
+    key = e.name.encode("utf-8", "surrogateescape")
+    try:
+        return key + b"/" if e.is_dir(follow_symlinks=False) else key
+    except OSError:
+        return key
+
+
+def list_dir(path: str) -> list[os.DirEntry[str]]:
+    with os.scandir(path) as it:
+        return sorted(it, key=_sort_key)
+
+
+class Walker:
+    """One walk of one context under one builder profile."""
+
+    def __init__(self, ctx: Context, *, full: bool = False, sizes: bool = True) -> None:
+        self.ctx = ctx
+        self.full = full
+        self.sizes = sizes
+        self.user_patterns = ctx.ignore.lines
+        patterns = list(self.user_patterns)
+        self.legacy = ctx.builder is Builder.LEGACY
+        self._build_files: set[str] = set()
+        if self.legacy:
+            patterns += self._kept_build_files(patterns)
+        self.matcher = Matcher(patterns)
+        self.user_count = len(self.user_patterns)
+        if self.legacy:
+            self._may_prune = not self.matcher.exclusions
+            self._exception_dirs = self.matcher.exception_prefixes(trim_glob=False)
+        else:
+            self._may_prune = not self.matcher.wildcard_exceptions
+            self._exception_dirs = self.matcher.exception_prefixes(trim_glob=True)
+        self._user = Matcher(self.user_patterns) if self.legacy else self.matcher
+        self._uid, self._groups = _euid_readable()
+        self._links: dict[tuple[int, int], str] = {}
+
+    def _kept_build_files(self, patterns: list[DockerIgnorePattern]) -> list[DockerIgnorePattern]:
+        """TrimBuildFilesFromExcludes: exceptions the CLI appends for build files."""
+        m = Matcher(patterns)
+        extra = []
+        names = [ROOT_IGNORE]
+        rel = self.ctx.dockerfile_rel
+        if rel is not None:
+            names.append(rel)
+        for name in names:
+            self._build_files.add(name)
+            try:
+                keep = m.matches_one_parent(name)
+            except PatternError:
+                keep = False
+            if keep:
+                extra.append(DockerIgnorePattern("!" + name))
+        return extra
+
+    # -- decisions ---------------------------------------------------------
+
+    def _prunes(self, rel: str) -> bool:
+        """May the builder skip this excluded directory without entering it?"""
+        if self.legacy:
+            if self._may_prune:
+                return True
+        elif not self._may_prune:
+            return False
+        elif not self.matcher.exclusions:
+            return True
+        dir_slash = rel + "/"
+        return not any(p.startswith(dir_slash) for p in self._exception_dirs)
+
+    def _rule(self, index: Optional[int]) -> Optional[DockerIgnorePattern]:
+        return None if index is None else self.matcher.patterns[index]
+
+    def _readable(self, s: os.stat_result) -> bool:
+        if self._uid == 0:
+            return True
+        mode = s.st_mode
+        if s.st_uid == self._uid:
+            return bool(mode & 0o400)
+        if s.st_gid in self._groups:
+            return bool(mode & 0o040)
+        return bool(mode & 0o004)
+
+    def _legacy_validation_reaches(self, rel: str) -> bool:
+        """Does the CLI's ValidateContextDirectory walk reach ``rel``?
+
+        It prunes at the first excluded ancestor, exceptions notwithstanding.
+        """
+        parts = rel.split("/")[:-1]
+        for i in range(len(parts)):
+            try:
+                if self._user.or_parent_matches("/".join(parts[: i + 1])).excluded:
+                    return False
+            except PatternError:
+                return False
+        return True
+
+    # -- the walk ------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Entry]:
+        root = str(self.ctx.root)
+        try:
+            children = list_dir(root)
+        except OSError as exc:
+            raise InputError(f"cannot read context directory {root}: {exc.strerror or exc}") from None
+        stack = [_Frame("", root, 0, None, children)]
+        npending = 0
+        while stack:
+            frame = stack[-1]
+            if frame.index >= len(frame.children):
+                stack.pop()
+                if frame.pending is not None:
+                    npending -= 1
+                continue
+            de = frame.children[frame.index]
+            frame.index += 1
+            rel = frame.prefix + de.name
+            etype, size, problem, s = self._inspect(de)
+            is_dir = etype is EntryType.DIR
+
+            if frame.pruned:
+                if self.full:
+                    sub = self._open(de.path) if is_dir else None
+                    kind = self._kind(frame, de.name, sub, is_dir)
+                    yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, kind or kinds.SOURCE)
+                    if is_dir:
+                        stack.append(_Frame(rel + "/", de.path, 0, kind, sub or [], pruned_by=frame.pruned_by, pruned=True))
+                continue
+
+            decision = self.matcher.using_parent_results(rel, frame.bits)
+            rule = self._rule(decision.rule)
+            if is_dir:
+                if decision.excluded and self._prunes(rel):
+                    if self.full:
+                        sub = self._open(de.path)
+                        kind = self._kind(frame, de.name, sub, True)
+                        yield Entry(rel, etype, 0, Status.PRUNED, rule, kind or kinds.SOURCE)
+                        stack.append(_Frame(rel + "/", de.path, 0, kind, sub or [], pruned_by=rule, pruned=True))
+                    continue
+                sub = self._open(de.path)
+                kind = self._kind(frame, de.name, sub, True)
+                entry = Entry(rel, etype, 0, Status.SENT, rule, kind or kinds.SOURCE)
+                if sub is None:
+                    entry.problem = self._dir_problem(rel, decision.excluded)
+                child = _Frame(rel + "/", de.path, decision.bits, kind, sub or [])
+                if decision.excluded:
+                    entry.status = Status.IGNORED
+                    child.pending = entry
+                    npending += 1
+                    if entry.problem is not None:
+                        yield entry
+                else:
+                    if npending:
+                        yield from self._flush(stack)
+                        npending = 0
+                    yield entry
+                stack.append(child)
+                continue
+
+            entry = Entry(rel, etype, size, Status.SENT, rule, self._kind(frame, de.name, None, False) or kinds.SOURCE)
+            if decision.excluded:
+                entry.status = Status.IGNORED
+                yield entry
+                continue
+            if decision.rule is not None and decision.rule >= self.user_count:
+                entry.forced = True
+            if self.legacy and rel in self._build_files:
+                entry.removed = self._daemon_removes(rel)
+            self._finish_sent(entry, problem, s, etype)
+            if entry.status is Status.DROPPED:
+                yield entry
+                continue
+            if npending:
+                yield from self._flush(stack)
+                npending = 0
+            yield entry
+
+    def _finish_sent(self, entry: Entry, problem: Optional[str], s: Optional[os.stat_result], etype: EntryType) -> None:
+        """Builder-specific fate of a non-directory that the ignore file lets through."""
+        if etype is EntryType.FIFO and not self.legacy:
+            entry.status = Status.DROPPED  # BuildKit does not send FIFOs
+            return
+        if etype is EntryType.SOCKET and self.legacy:
+            entry.status = Status.DROPPED  # archive/tar: sockets not supported
+            return
+        if etype in (EntryType.SOCKET, EntryType.DEVICE) and not self.legacy:
+            entry.type = EntryType.FILE  # arrives as an empty regular file
+            entry.size = 0
+        entry.problem = problem
+        if s is not None and etype is EntryType.FILE and s.st_nlink > 1:
+            key = (s.st_dev, s.st_ino)
+            first = self._links.get(key)
+            if first is None:
+                self._links[key] = entry.path
+            else:
+                entry.hardlink_of = first
+
+    def _daemon_removes(self, rel: str) -> bool:
+        try:
+            return self._user.or_parent_matches(rel).excluded
+        except PatternError:
+            return False
+
+    @staticmethod
+    def _kind(frame: _Frame, name: str, sub: Optional[list[os.DirEntry[str]]], is_dir: bool) -> Optional[str]:
+        """Inherited kind, else the directory's own (None: plain) or the file's."""
+        if frame.kind is not None:
+            return frame.kind
+        if is_dir:
+            return kinds.dir_kind(name, [c.name for c in sub or ()])
+        return kinds.file_kind(name)
+
+    def _flush(self, stack: list[_Frame]) -> Iterator[Entry]:
+        """Send excluded directories that turn out to be parents of sent paths."""
+        for f in stack:
+            if f.pending is not None:
+                f.pending.status = Status.SENT
+                yield f.pending
+                f.pending = None
+
+    def _open(self, path: str) -> Optional[list[os.DirEntry[str]]]:
+        try:
+            return list_dir(path)
+        except OSError:
+            return None
+
+    def _dir_problem(self, rel: str, excluded: bool) -> Optional[str]:
+        if self.legacy:
+            if self._legacy_validation_reaches(rel + "/x"):
+                return f"cannot read directory {rel}: the legacy CLI fails with \"can't stat\""
+            return None
+        if excluded:
+            return None  # fsutil tolerates a permission error on an excluded path
+        return f"cannot read directory {rel}: BuildKit fails the build"
+
+    def _inspect(self, de: os.DirEntry[str]) -> tuple[EntryType, int, Optional[str], Optional[os.stat_result]]:
+        """Type, size, readability problem and stat of one directory entry."""
+        try:
+            if de.is_dir(follow_symlinks=False):
+                return EntryType.DIR, 0, None, None
+            if de.is_symlink():
+                if not self.sizes:
+                    return EntryType.SYMLINK, 0, None, None
+                s = de.stat(follow_symlinks=False)
+                return EntryType.SYMLINK, s.st_size, None, s
+            if de.is_file(follow_symlinks=False):
+                if not self.sizes:
+                    return EntryType.FILE, 0, None, None
+                s = de.stat(follow_symlinks=False)
+                problem = None if self._readable(s) else f"cannot read {de.name}: permission denied"
+                return EntryType.FILE, s.st_size, problem, s
+            s = de.stat(follow_symlinks=False)
+        except OSError as exc:
+            return EntryType.FILE, 0, f"cannot stat: {exc.strerror or exc}", None
+        mode = s.st_mode
+        if st.S_ISFIFO(mode):
+            return EntryType.FIFO, 0, None, s
+        if st.S_ISSOCK(mode):
+            return EntryType.SOCKET, 0, None, s
+        return EntryType.DEVICE, 0, None, s
+
+
+def walk(ctx: Context, *, full: bool = False, sizes: bool = True) -> Iterator[Entry]:
+    """Stream the entries of ``ctx`` as its builder sees them."""
+    return iter(Walker(ctx, full=full, sizes=sizes))
