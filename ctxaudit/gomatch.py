@@ -2,7 +2,8 @@
 
 Docker uses it twice: ``moby/patternmatcher`` calls ``Match(pattern, ".")``
 only to reject malformed ignore patterns, and BuildKit expands COPY/ADD source
-wildcards with it. The port works on UTF-8 bytes as Go does, so a character
+wildcards with it. Validation is partial, as in Go: a chunk is checked to its
+end, but the chunks after the first mismatch are not. The port works on UTF-8 bytes as Go does, so a character
 class consumes one rune and ``*`` never crosses ``/``.
 """
 
@@ -152,19 +153,15 @@ def match_bytes(pattern: bytes, name: bytes) -> bool:
                 i += 1
             if found:
                 continue
-        # Before returning false, check that the rest of the pattern is valid.
-        while pattern:
-            _, chunk, pattern = _scan_chunk(pattern)
-            _match_chunk(chunk, b"")
+        # Go up to 1.24 (Docker 28's CLI, checked on the engine) returns here
+        # without validating the chunks that follow: "a*/[b-]" is accepted.
         return False
     return not name
 
 
 def match(pattern: str, name: str) -> bool:
     """filepath.Match on str (surrogate-escaped bytes round-trip)."""
-    return match_bytes(
-        pattern.encode("utf-8", "surrogateescape"), name.encode("utf-8", "surrogateescape")
-    )
+    return match_bytes(pattern.encode("utf-8", "surrogateescape"), name.encode("utf-8", "surrogateescape"))
 
 
 def validate(pattern: str) -> None:
