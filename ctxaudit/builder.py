@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class Builder(str, enum.Enum):
+class Builder(enum.StrEnum):
     """``buildkit``: Docker 23+ default (fsutil filter walk, 2023 and later).
     ``legacy``: ``DOCKER_BUILDKIT=0``, the CLI tars the context itself."""
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from .builder import Builder
 from .pattern import DockerIgnorePattern, PatternError, UnsupportedPattern
@@ -41,11 +40,11 @@ class IgnoreFileError(ValueError):
 class IgnoreFile:
     """The ignore file a build uses: where it is and its patterns."""
 
-    path: Optional[Path]
+    path: Path | None
     display: str
     patterns: list[DockerIgnorePattern] = field(default_factory=list)
     # The root .dockerignore exists but a per-Dockerfile file replaced it.
-    shadowed_root: Optional[Path] = None
+    shadowed_root: Path | None = None
 
     @property
     def lines(self) -> list[DockerIgnorePattern]:
@@ -75,7 +74,9 @@ def parse(data: bytes, display: str) -> list[DockerIgnorePattern]:
         except PatternError as exc:
             raise IgnoreFileError(display, number, exc.pattern, exc.reason) from None
         except UnsupportedPattern as exc:
-            raise IgnoreFileError(display, number, text.strip(), f"not supported by ctxaudit: {exc}") from None
+            raise IgnoreFileError(
+                display, number, text.strip(), f"not supported by ctxaudit: {exc}"
+            ) from None
         if pat.deferred_error is not None:
             pat.deferred_error.file = display
         out.append(pat)
@@ -97,7 +98,7 @@ def _display(path: Path, context: Path) -> str:
         return str(path)
 
 
-def select(context: Path, dockerfile: Optional[Path], builder: Builder) -> IgnoreFile:
+def select(context: Path, dockerfile: Path | None, builder: Builder) -> IgnoreFile:
     """The ignore file ``builder`` reads for a build of ``dockerfile`` in ``context``."""
     root = context / ROOT_IGNORE
     root_exists = root.is_file()

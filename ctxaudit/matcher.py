@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from .pattern import DockerIgnorePattern
 
@@ -30,7 +30,7 @@ from .pattern import DockerIgnorePattern
 class Decision(NamedTuple):
     excluded: bool
     bits: int
-    rule: Optional[int]  # index of the deciding pattern, None when none matched
+    rule: int | None  # index of the deciding pattern, None when none matched
 
 
 _NOTHING = Decision(False, 0, None)
@@ -42,7 +42,7 @@ class Matcher:
         self.exclusions = any(p.exclusion for p in self.patterns)
         self._fast = self._combined()
 
-    def _combined(self) -> Optional[re.Pattern[str]]:
+    def _combined(self) -> re.Pattern[str] | None:
         """One regex for "does any ignoring line match this path?".
 
         When none does and the parent matched nothing, Docker's loop leaves
@@ -62,7 +62,7 @@ class Matcher:
             return re.compile(r"(?!)")
         return re.compile("|".join(parts))
 
-    def using_parent_results(self, path: str, parent: Optional[int]) -> Decision:
+    def using_parent_results(self, path: str, parent: int | None) -> Decision:
         """MatchesUsingParentResults; ``parent`` None is Go's zero MatchInfo."""
         # The shortcut is blind to ancestors: only when none need checking.
         no_ancestors = parent == 0 or (parent is None and "/" not in path)
@@ -70,8 +70,8 @@ class Matcher:
             return _NOTHING
         matched = False
         bits = 0
-        rule: Optional[int] = None
-        ancestors: Optional[list[str]] = None
+        rule: int | None = None
+        ancestors: list[str] | None = None
         for i, p in enumerate(self.patterns):
             hit = bool(parent and parent >> i & 1)
             if not hit:

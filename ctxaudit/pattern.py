@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Optional
 
 import pathspec
 from pathspec.pattern import RegexPattern
@@ -65,7 +64,7 @@ class MatchType(enum.Enum):
     REGEXP = "regexp"
 
 
-def normalize_line(line: str) -> Optional[tuple[str, bool]]:
+def normalize_line(line: str) -> tuple[str, bool] | None:
     """ReadAll + patternmatcher.New for one line: (pattern, exclusion) or None.
 
     None for comments and blank lines. The BOM of line one is the caller's.
@@ -151,7 +150,7 @@ class DockerIgnorePattern(RegexPattern):
     sent), False marks a ``!`` exception, None a comment or blank line.
     """
 
-    __slots__ = ("text", "exclusion", "match_type", "go_regexp", "deferred_error", "line", "_m")
+    __slots__ = ("_m", "deferred_error", "exclusion", "go_regexp", "line", "match_type", "text")
 
     def __init__(self, pattern: str, line: int = 0) -> None:
         self.line = line
@@ -166,7 +165,7 @@ class DockerIgnorePattern(RegexPattern):
             self.exclusion = False
             self.match_type = MatchType.EXACT
             self.go_regexp = ""
-            self.deferred_error: Optional[PatternError] = None
+            self.deferred_error: PatternError | None = None
             self._m = _NEVER.match
             return
         text, exclusion = norm
@@ -175,7 +174,7 @@ class DockerIgnorePattern(RegexPattern):
         except gomatch.BadPattern:
             raise PatternError(text, "syntax error in pattern", line) from None
         mtype, go = go_regex(text)
-        deferred: Optional[PatternError] = None
+        deferred: PatternError | None = None
         if mtype is MatchType.EXACT:
             regex = re.compile(r"\A" + re.escape(text) + r"\Z")
         elif mtype is MatchType.PREFIX:
@@ -229,3 +228,25 @@ class DockerIgnorePattern(RegexPattern):
 
 
 pathspec.util.register_pattern("dockerignore", DockerIgnorePattern)
+
+
+def escape(path: str) -> str:
+    """An ignore line that matches exactly this context path.
+
+    Glob and regexp characters get a backslash (Go's regexp takes ``\\^``
+    and friends as literals); a leading ``#`` or ``!`` is escaped so the line
+    is neither a comment nor an exception. Leading/trailing whitespace
+    would be trimmed by Docker, so it becomes ``?``.
+    """
+    out = []
+    for ch in path:
+        out.append("\\" + ch if ch in "*?[]\\^" else ch)
+    text = "".join(out)
+    if text[:1] in ("#", "!"):
+        text = "\\" + text
+    stripped = text.strip()
+    if stripped != text:
+        lead = len(text) - len(text.lstrip())
+        trail = len(text) - len(text.rstrip())
+        text = "?" * lead + stripped + "?" * trail
+    return text

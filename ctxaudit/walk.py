@@ -31,19 +31,17 @@ import os
 import stat as st
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Optional
 
 from . import kinds
 from .builder import Builder
-from .errors import InputError
 from .context import Context
+from .errors import InputError
 from .ignorefile import ROOT_IGNORE
 from .matcher import Matcher
 from .pattern import DockerIgnorePattern, PatternError
 
 
-class EntryType(str, enum.Enum):
+class EntryType(enum.StrEnum):
     FILE = "file"
     SYMLINK = "symlink"
     DIR = "dir"
@@ -52,7 +50,7 @@ class EntryType(str, enum.Enum):
     DEVICE = "device"
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     SENT = "sent"  # the builder receives it
     IGNORED = "ignored"  # visited and excluded by a line of the ignore file
     PRUNED = "pruned"  # below an excluded directory the builder never enters
@@ -65,12 +63,12 @@ class Entry:
     type: EntryType
     size: int
     status: Status
-    rule: Optional[DockerIgnorePattern]
+    rule: DockerIgnorePattern | None
     kind: str
     forced: bool = False  # legacy: sent only because the CLI keeps build files
     removed: bool = False  # legacy: the daemon drops it before COPY sees it
-    problem: Optional[str] = None  # why a real build fails on this entry
-    hardlink_of: Optional[str] = None  # sent as a hard link to an earlier path
+    problem: str | None = None  # why a real build fails on this entry
+    hardlink_of: str | None = None  # sent as a hard link to an earlier path
 
     @property
     def sent(self) -> bool:
@@ -87,11 +85,11 @@ class _Frame:
     prefix: str  # "a/b/" (root: "")
     abspath: str
     bits: int
-    kind: Optional[str]
+    kind: str | None
     children: list[os.DirEntry[str]]
     index: int = 0
-    pending: Optional[Entry] = None  # excluded dir, sent only as a parent
-    pruned_by: Optional[DockerIgnorePattern] = None
+    pending: Entry | None = None  # excluded dir, sent only as a parent
+    pruned_by: DockerIgnorePattern | None = None
     pruned: bool = False
 
 
@@ -173,7 +171,7 @@ class Walker:
         dir_slash = rel + "/"
         return not any(p.startswith(dir_slash) for p in self._exception_dirs)
 
-    def _rule(self, index: Optional[int]) -> Optional[DockerIgnorePattern]:
+    def _rule(self, index: int | None) -> DockerIgnorePattern | None:
         return None if index is None else self.matcher.patterns[index]
 
     def _readable(self, s: os.stat_result) -> bool:
@@ -229,7 +227,11 @@ class Walker:
                     kind = self._kind(frame, de.name, sub, is_dir)
                     yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, kind or kinds.SOURCE)
                     if is_dir:
-                        stack.append(_Frame(rel + "/", de.path, 0, kind, sub or [], pruned_by=frame.pruned_by, pruned=True))
+                        stack.append(
+                            _Frame(
+                                rel + "/", de.path, 0, kind, sub or [], pruned_by=frame.pruned_by, pruned=True
+                            )
+                        )
                 continue
 
             decision = self.matcher.using_parent_results(rel, frame.bits)
@@ -240,7 +242,9 @@ class Walker:
                         sub = self._open(de.path)
                         kind = self._kind(frame, de.name, sub, True)
                         yield Entry(rel, etype, 0, Status.PRUNED, rule, kind or kinds.SOURCE)
-                        stack.append(_Frame(rel + "/", de.path, 0, kind, sub or [], pruned_by=rule, pruned=True))
+                        stack.append(
+                            _Frame(rel + "/", de.path, 0, kind, sub or [], pruned_by=rule, pruned=True)
+                        )
                     continue
                 sub = self._open(de.path)
                 kind = self._kind(frame, de.name, sub, True)
@@ -262,7 +266,9 @@ class Walker:
                 stack.append(child)
                 continue
 
-            entry = Entry(rel, etype, size, Status.SENT, rule, self._kind(frame, de.name, None, False) or kinds.SOURCE)
+            entry = Entry(
+                rel, etype, size, Status.SENT, rule, self._kind(frame, de.name, None, False) or kinds.SOURCE
+            )
             if decision.excluded:
                 entry.status = Status.IGNORED
                 yield entry
@@ -280,7 +286,9 @@ class Walker:
                 npending = 0
             yield entry
 
-    def _finish_sent(self, entry: Entry, problem: Optional[str], s: Optional[os.stat_result], etype: EntryType) -> None:
+    def _finish_sent(
+        self, entry: Entry, problem: str | None, s: os.stat_result | None, etype: EntryType
+    ) -> None:
         """Builder-specific fate of a non-directory that the ignore file lets through."""
         if etype is EntryType.FIFO and not self.legacy:
             entry.status = Status.DROPPED  # BuildKit does not send FIFOs
@@ -307,7 +315,7 @@ class Walker:
             return False
 
     @staticmethod
-    def _kind(frame: _Frame, name: str, sub: Optional[list[os.DirEntry[str]]], is_dir: bool) -> Optional[str]:
+    def _kind(frame: _Frame, name: str, sub: list[os.DirEntry[str]] | None, is_dir: bool) -> str | None:
         """Inherited kind, else the directory's own (None: plain) or the file's."""
         if frame.kind is not None:
             return frame.kind
@@ -323,22 +331,22 @@ class Walker:
                 yield f.pending
                 f.pending = None
 
-    def _open(self, path: str) -> Optional[list[os.DirEntry[str]]]:
+    def _open(self, path: str) -> list[os.DirEntry[str]] | None:
         try:
             return list_dir(path)
         except OSError:
             return None
 
-    def _dir_problem(self, rel: str, excluded: bool) -> Optional[str]:
+    def _dir_problem(self, rel: str, excluded: bool) -> str | None:
         if self.legacy:
             if self._legacy_validation_reaches(rel + "/x"):
-                return f"cannot read directory {rel}: the legacy CLI fails with \"can't stat\""
+                return f'cannot read directory {rel}: the legacy CLI fails with "can\'t stat"'
             return None
         if excluded:
             return None  # fsutil tolerates a permission error on an excluded path
         return f"cannot read directory {rel}: BuildKit fails the build"
 
-    def _inspect(self, de: os.DirEntry[str]) -> tuple[EntryType, int, Optional[str], Optional[os.stat_result]]:
+    def _inspect(self, de: os.DirEntry[str]) -> tuple[EntryType, int, str | None, os.stat_result | None]:
         """Type, size, readability problem and stat of one directory entry."""
         try:
             if de.is_dir(follow_symlinks=False):

@@ -129,21 +129,16 @@ def truth_key(case: dict[str, Any], builder: str) -> str:
 
 def ctxaudit_listing(ctx: Path, dockerfile: Path | None, builder: str) -> dict[str, Any]:
     """What ctxaudit says COPY . sees: sent files minus what the daemon drops."""
+    from ctxaudit import display
     from ctxaudit.builder import Builder
     from ctxaudit.context import open_context
     from ctxaudit.errors import InputError
     from ctxaudit.pattern import PatternError
     from ctxaudit.walk import walk
 
-    from ctxaudit import display
-
     try:
         c = open_context(ctx, dockerfile, Builder(builder))
-        rows = [
-            [display.path(e.path), e.size]
-            for e in walk(c)
-            if e.sent and e.is_file and not e.removed
-        ]
+        rows = [[display.path(e.path), e.size] for e in walk(c) if e.sent and e.is_file and not e.removed]
     except (InputError, PatternError) as exc:
         return {"ok": False, "error": str(exc)}
     return {"ok": True, "files": rows}
@@ -171,7 +166,9 @@ def compare(case: dict[str, Any], golden: dict[str, Any], builder: str) -> list[
     if actual == expected:
         return []
     if isinstance(actual, str) or isinstance(expected, str):
-        return [f"expected {expected if isinstance(expected, str) else 'a build'}, ctxaudit says {actual if isinstance(actual, str) else 'it builds'}"]
+        want = expected if isinstance(expected, str) else "a build"
+        got = actual if isinstance(actual, str) else "it builds"
+        return [f"expected {want}, ctxaudit says {got}"]
     exp = {p: s for p, s in expected}
     act = {p: s for p, s in actual}
     out = [f"missing {p}" for p in exp if p not in act]

@@ -94,15 +94,26 @@ def run_engine(mode: str, ctx: Path, dockerfile: Path, env: dict[str, str]) -> d
         work = Path(work_s)
         if mode == "buildkit":
             proc = subprocess.run(
-                ["/usr/bin/docker", "build", "-q", "-f", str(dockerfile), "-o", f"type=local,dest={work}/out", str(ctx)],
-                env={**env, "DOCKER_BUILDKIT": "1"}, capture_output=True,
+                [
+                    "/usr/bin/docker",
+                    "build",
+                    "-q",
+                    "-f",
+                    str(dockerfile),
+                    "-o",
+                    f"type=local,dest={work}/out",
+                    str(ctx),
+                ],
+                env={**env, "DOCKER_BUILDKIT": "1"},
+                capture_output=True,
             )
             if proc.returncode != 0:
                 return _fail(proc)
         else:
             proc = subprocess.run(
                 ["docker", "build", "-q", "-f", str(dockerfile), str(ctx)],
-                env={**env, "DOCKER_BUILDKIT": "0"}, capture_output=True,
+                env={**env, "DOCKER_BUILDKIT": "0"},
+                capture_output=True,
             )
             if proc.returncode != 0:
                 return _fail(proc)
@@ -113,7 +124,9 @@ def run_engine(mode: str, ctx: Path, dockerfile: Path, env: dict[str, str]) -> d
             subprocess.run(["tar", "-x", "-C", str(work / "img")], input=save.stdout, check=True)
             manifest = json.loads((work / "img" / "manifest.json").read_text())
             for layer in manifest[0]["Layers"]:
-                subprocess.run(["tar", "-x", "-C", str(work / "out"), "-f", str(work / "img" / layer)], check=True)
+                subprocess.run(
+                    ["tar", "-x", "-C", str(work / "out"), "-f", str(work / "img" / layer)], check=True
+                )
             subprocess.run(["docker", "rmi", "-f", image], env=env, capture_output=True)
         root = work / "out" / "ctx"
         return _ok(_files_under(root) if root.exists() else [])
