@@ -6,16 +6,18 @@ stderr and exit code 2, gates exit 1.
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from . import __version__, display
+from . import __version__, display, output
 from .builder import Builder
 from .context import open_context
 from .errors import EXIT_INPUT, CtxauditError
+from .report import scan
 from .walk import Status, walk
 
 app = typer.Typer(
@@ -30,11 +32,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-ContextArg = Annotated[
-    Path, typer.Argument(help="Build context directory.", show_default=True)
-]
+ContextArg = Annotated[Path, typer.Argument(help="Build context directory.", show_default=True)]
 DockerfileOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile).", dir_okay=False),
 ]
 BuilderOpt = Annotated[
@@ -63,6 +63,34 @@ def main_options(
     """ctxaudit: audit a Docker build context."""
 
 
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command("scan")
+def scan_command(
+    context: ContextArg = Path("."),
+    file: DockerfileOpt = None,
+    builder: BuilderOpt = Builder.BUILDKIT,
+    top: Annotated[
+        int, typer.Option("--top", "-n", min=0, help="How many largest files and directories.")
+    ] = 10,
+    full: Annotated[bool, typer.Option("--full", help="Also size what the ignore file keeps out.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
+    raw_bytes: Annotated[
+        bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")
+    ] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar on stderr.")] = False,
+) -> None:
+    """Report what the build context costs and where the weight is."""
+    ctx = open_context(context, file, builder)
+    report = scan(ctx, top=top, full=full, show_progress=not no_progress)
+    options = output.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output.color_wanted())
+    sys.stdout.write(output.renderer(fmt.value)(report, options))
+
+
 @app.command("ls")
 def ls_command(
     context: ContextArg = Path("."),
@@ -86,35 +114,24 @@ def ls_command(
     out.flush()
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Entry point: ``ctxaudit [CONTEXT]`` means ``ctxaudit scan [CONTEXT]``."""
     args = list(sys.argv[1:] if argv is None else argv)
     commands = {c.name for c in app.registered_commands if c.name}
     first = next((a for a in args if not a.startswith("-")), None)
-    wants_root = any(a in ("-h", "--help", "--version") for a in args[:1])
-    if "scan" in commands and not wants_root and (first is None or first not in commands):
+    wants_root = bool(args) and args[0] in ("-h", "--help", "--version")
+    if not wants_root and (first is None or first not in commands):
         args.insert(0, "scan")
     try:
-        rv = app(args=args, prog_name="ctxaudit", standalone_mode=False)
+        # Standalone mode: click reports usage errors itself (exit 2).
+        app(args=args, prog_name="ctxaudit")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
     except CtxauditError as exc:
         typer.echo(f"ctxaudit: error: {exc}", err=True)
         return exc.exit_code
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        typer.echo("ctxaudit: aborted", err=True)
-        return 130
-    except BrokenPipeError:
-        sys.stderr.close()
-        return 0
     except KeyboardInterrupt:
         typer.echo("ctxaudit: interrupted", err=True)
         return 130
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return EXIT_INPUT
-        raise
-    return rv if isinstance(rv, int) else 0
+    return 0

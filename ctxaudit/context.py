@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from . import ignorefile
 from .builder import Builder
@@ -20,10 +19,22 @@ class Context:
     root: Path  # resolved (symlinks evaluated, as Docker does)
     ignore: IgnoreFile
     builder: Builder
-    dockerfile: Optional[Path] = None  # None: no Dockerfile found (listing still works)
+    dockerfile: Path | None = None  # None: no Dockerfile found (listing still works)
+    label: str = ""  # the context as the user named it, for messages
 
     @property
-    def dockerfile_rel(self) -> Optional[str]:
+    def name(self) -> str:
+        return self.label or str(self.root)
+
+    @property
+    def dockerfile_label(self) -> str:
+        """The Dockerfile relative to the context when inside it."""
+        if self.dockerfile is None:
+            return "none"
+        return self.dockerfile_rel or str(self.dockerfile)
+
+    @property
+    def dockerfile_rel(self) -> str | None:
         """The Dockerfile's path inside the context, None when outside or absent."""
         if self.dockerfile is None:
             return None
@@ -33,7 +44,7 @@ class Context:
         return rel
 
 
-def find_dockerfile(root: Path, given: Optional[Path]) -> Optional[Path]:
+def find_dockerfile(root: Path, given: Path | None) -> Path | None:
     """The -f file, else ``Dockerfile`` (or the CLI's fallback ``dockerfile``)."""
     if given is not None:
         path = given if given.is_absolute() else Path.cwd() / given
@@ -49,7 +60,7 @@ def find_dockerfile(root: Path, given: Optional[Path]) -> Optional[Path]:
     return None
 
 
-def open_context(path: Path, dockerfile: Optional[Path] = None, builder: Builder = Builder.BUILDKIT) -> Context:
+def open_context(path: Path, dockerfile: Path | None = None, builder: Builder = Builder.BUILDKIT) -> Context:
     """Validate the inputs and select the ignore file; raise InputError."""
     if not path.exists():
         raise InputError(f"context not found: {path}")
@@ -63,4 +74,4 @@ def open_context(path: Path, dockerfile: Optional[Path] = None, builder: Builder
         ignore = ignorefile.select(root, df, builder)
     except IgnoreFileError as exc:
         raise InputError(str(exc)) from None
-    return Context(root, ignore, builder, df)
+    return Context(root, ignore, builder, df, label=str(path))

@@ -1,0 +1,66 @@
+"""Findings: what is wrong or costly, located at a file and line, with a fix."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check with a stable id, hadolint style: id, severity, one-line summary, help."""
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    message: str
+    path: str | None = None  # the file the finding is located in (ignore file, Dockerfile, context path)
+    line: int | None = None
+    bytes: int | None = None  # bytes at stake, where they can be known
+    fix: str | None = None
+    severity: Severity | None = None  # overrides the rule's default
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def level(self) -> Severity:
+        return self.severity or self.rule.severity
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule.id,
+            "name": self.rule.name,
+            "severity": self.level.value,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+        }
+        if self.bytes is not None:
+            out["bytes"] = self.bytes
+        if self.fix is not None:
+            out["fix"] = self.fix
+        return out
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.level.rank, f.path or "", f.line or 0, f.rule.id, f.message))

@@ -1,0 +1,47 @@
+"""Output formats, one module each, behind one interface.
+
+A formatter is ``render(report, options) -> str``; it reads the Report and
+never walks, matches or decides anything itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..report import Report
+
+
+@dataclass(frozen=True)
+class Options:
+    raw_bytes: bool = False  # exact byte counts instead of KiB/MiB/GiB
+    color: bool = False
+
+
+Renderer = Callable[[Report, Options], str]
+
+
+def color_wanted(stream: object = None) -> bool:
+    """Colour only on a terminal, never when NO_COLOR is set (no-color.org)."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def renderer(name: str) -> Renderer:
+    from . import json as json_out
+    from . import markdown, table
+
+    formats: dict[str, Renderer] = {
+        "table": table.render,
+        "json": json_out.render,
+        "markdown": markdown.render,
+    }
+    return formats[name]
+
+
+FORMATS = ("table", "json", "markdown")

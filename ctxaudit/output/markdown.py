@@ -1,0 +1,106 @@
+"""``--format markdown``: for a pull-request comment or ``$GITHUB_STEP_SUMMARY``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+from .. import display
+from ..report import Report
+from . import Options
+from .table import share
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    return tabulate(
+        [[_cell(str(c)) for c in r] for r in rows], headers=headers, tablefmt="github", disable_numparse=True
+    )
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'") + "`"
+
+
+def render(report: Report, options: Options) -> str:
+    s = report.stats
+    ctx = report.ctx
+
+    def size(n: int) -> str:
+        return display.size(n, options.raw_bytes)
+
+    total = s.sent.bytes
+    out = [f"## ctxaudit: {_code(display.path(ctx.name))}", ""]
+    ignore = _code(ctx.ignore.display) if ctx.ignore.path else "none"
+    out.append(f"Builder **{ctx.builder.value}**, ignore file {ignore}.")
+    out.append("")
+    rows = [["sent to the builder", f"{s.sent.files:,}", size(total)]]
+    if report.full:
+        rows.append(["kept out by the ignore file", f"{s.ignored.files:,}", size(s.ignored.bytes)])
+    out += [_table(rows, ["", "files", "size"]), ""]
+    if s.largest_files:
+        out += ["### Largest files sent", ""]
+        out.append(
+            _table(
+                [
+                    [_code(display.path(f.path)), size(f.bytes), f.kind, share(f.bytes, total)]
+                    for f in s.largest_files
+                ],
+                ["path", "size", "kind", "share"],
+            )
+        )
+        out.append("")
+    if s.largest_dirs:
+        out += ["### Largest directories sent", ""]
+        out.append(
+            _table(
+                [
+                    [_code(display.path(d.path) + "/"), size(d.bytes), f"{d.files:,}", share(d.bytes, total)]
+                    for d in s.largest_dirs
+                ],
+                ["directory", "size", "files", "share"],
+            )
+        )
+        out.append("")
+    if s.by_kind:
+        out += ["### By kind", ""]
+        kinds = sorted(s.by_kind.items(), key=lambda kv: (-kv[1].bytes, kv[0]))
+        out.append(
+            _table(
+                [[k, f"{c.files:,}", size(c.bytes), share(c.bytes, total)] for k, c in kinds],
+                ["kind", "files", "size", "share"],
+            )
+        )
+        out.append("")
+    if report.findings:
+        out += [f"### Findings ({len(report.findings)})", ""]
+        rows = []
+        for f in report.findings:
+            where = (f.path or "") + (f":{f.line}" if f.line else "")
+            rows.append(
+                [
+                    f.level.value,
+                    f.rule.id,
+                    _code(display.path(where)) if where else "",
+                    f.message + (f" Fix: {f.fix}" if f.fix else ""),
+                ]
+            )
+        out += [_table(rows, ["severity", "rule", "where", "message"]), ""]
+    if report.suggestions:
+        out += ["### Suggested ignore lines", ""]
+        out.append(
+            _table(
+                [
+                    [_code(sg.pattern), f"{sg.files:,}", size(sg.bytes), sg.reason]
+                    for sg in report.suggestions
+                ],
+                ["line", "files", "saves", "why"],
+            )
+        )
+        out.append("")
+    return "\n".join(out)

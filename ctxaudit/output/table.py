@@ -1,0 +1,104 @@
+"""``--format table`` (default): one screen for a person at a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+from .. import display
+from ..findings import Finding, Severity
+from ..report import Report
+from . import Options
+
+_RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
+
+
+class _Style:
+    def __init__(self, options: Options) -> None:
+        self.o = options
+
+    def size(self, n: int) -> str:
+        return display.size(n, self.o.raw_bytes)
+
+    def head(self, text: str) -> str:
+        return f"{_BOLD}{text}{_RESET}" if self.o.color else text
+
+    def dim(self, text: str) -> str:
+        return f"{_DIM}{text}{_RESET}" if self.o.color else text
+
+    def severity(self, s: Severity) -> str:
+        if not self.o.color:
+            return s.value
+        colour = {Severity.ERROR: _RED, Severity.WARNING: _YELLOW}.get(s)
+        return f"{colour}{s.value}{_RESET}" if colour else s.value
+
+
+def share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Sequence[int] = ()) -> str:
+    align = ["right" if i in right else "left" for i in range(len(headers))]
+    return tabulate(rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)
+
+
+def findings_table(findings: list[Finding], st: _Style) -> str:
+    rows = []
+    for f in findings:
+        where = f.path or ""
+        if f.line:
+            where += f":{f.line}"
+        msg = f.message + (f"\n  fix: {f.fix}" if f.fix else "")
+        rows.append([st.severity(f.level), f.rule.id, display.path(where), msg])
+    return _table(rows, ["severity", "rule", "where", "message"])
+
+
+def render(report: Report, options: Options) -> str:
+    st = _Style(options)
+    s = report.stats
+    ctx = report.ctx
+    total = s.sent.bytes
+    out: list[str] = []
+    ignore = ctx.ignore.display if ctx.ignore.path else "none"
+    out.append(f"{st.head('ctxaudit')}  {display.path(ctx.name)}")
+    out.append(
+        f"builder {ctx.builder.value} · ignore file {ignore}"
+        + (f" · Dockerfile {display.path(ctx.dockerfile_label)}" if ctx.dockerfile else "")
+    )
+    out.append("")
+    summary = [["sent to the builder", f"{s.sent.files:,} files", st.size(total)]]
+    if report.full:
+        summary.append(
+            ["kept out by the ignore file", f"{s.ignored.files:,} files", st.size(s.ignored.bytes)]
+        )
+    out.append(_table(summary, ["", "files", "size"], right=(1, 2)))
+    if not report.full:
+        out.append(st.dim("(--full also sizes what the ignore file keeps out)"))
+
+    if s.largest_files:
+        out += ["", st.head(f"Largest files sent (top {len(s.largest_files)})")]
+        rows = [
+            [display.path(f.path), st.size(f.bytes), f.kind, share(f.bytes, total)] for f in s.largest_files
+        ]
+        out.append(_table(rows, ["path", "size", "kind", "share"], right=(1, 3)))
+    if s.largest_dirs:
+        out += ["", st.head("Largest directories sent (cumulative)")]
+        rows = [
+            [display.path(d.path) + "/", st.size(d.bytes), f"{d.files:,}", share(d.bytes, total)]
+            for d in s.largest_dirs
+        ]
+        out.append(_table(rows, ["directory", "size", "files", "share"], right=(1, 2, 3)))
+    if s.by_kind:
+        out += ["", st.head("By kind")]
+        kinds = sorted(s.by_kind.items(), key=lambda kv: (-kv[1].bytes, kv[0]))
+        rows = [[k, f"{c.files:,}", st.size(c.bytes), share(c.bytes, total)] for k, c in kinds]
+        out.append(_table(rows, ["kind", "files", "size", "share"], right=(1, 2, 3)))
+    if report.findings:
+        out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
+    if report.suggestions:
+        out += ["", st.head("Suggested ignore lines (ctxaudit suggest --write adds them)")]
+        rows = [[sg.pattern, f"{sg.files:,}", st.size(sg.bytes), sg.reason] for sg in report.suggestions]
+        out.append(_table(rows, ["line", "files", "saves", "why"], right=(1, 2)))
+    return "\n".join(out) + "\n"

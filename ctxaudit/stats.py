@@ -1,0 +1,128 @@
+"""Streaming totals over a walk: counts, largest files and directories, kinds.
+
+Memory is bounded by ``top`` and the tree depth: the walk yields entries in
+sorted depth-first order, so a directory's cumulative size is final as soon
+as the walk leaves it, and only the N largest are kept in heaps.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from .walk import Entry, EntryType, Status
+
+
+@dataclass
+class Count:
+    files: int = 0
+    bytes: int = 0
+
+    def add(self, size: int) -> None:
+        self.files += 1
+        self.bytes += size
+
+    def to_json(self) -> dict[str, int]:
+        return {"files": self.files, "bytes": self.bytes}
+
+
+@dataclass(frozen=True, order=True)
+class FileSize:
+    bytes: int
+    path: str
+    kind: str
+
+
+@dataclass(frozen=True, order=True)
+class DirSize:
+    bytes: int
+    path: str
+    files: int
+
+
+@dataclass
+class _Open:
+    prefix: str
+    bytes: int = 0
+    files: int = 0
+
+
+@dataclass
+class ContextStats:
+    """Feed it every entry of a walk with :meth:`add`, then call :meth:`finish`."""
+
+    top: int = 10
+    sent: Count = field(default_factory=Count)
+    ignored: Count = field(default_factory=Count)
+    sent_dirs: int = 0
+    by_kind: dict[str, Count] = field(default_factory=dict)
+    ignored_by_kind: dict[str, Count] = field(default_factory=dict)
+    problems: list[Entry] = field(default_factory=list)
+    forced: list[Entry] = field(default_factory=list)
+    hardlinked_bytes: int = 0  # sent as links: counted in sent.bytes, transferred once
+    _files: list[FileSize] = field(default_factory=list)
+    _dirs: list[DirSize] = field(default_factory=list)
+    _stack: list[_Open] = field(default_factory=list)
+    _finished: bool = False
+
+    def add(self, e: Entry) -> None:
+        if e.problem is not None:
+            self.problems.append(e)
+        if e.status is Status.SENT:
+            if e.forced:
+                self.forced.append(e)
+            self._close_until(e.path)
+            if e.type is EntryType.DIR:
+                self.sent_dirs += 1
+                self._stack.append(_Open(e.path + "/"))
+                return
+            if not e.is_file:
+                return
+            self.sent.add(e.size)
+            self.by_kind.setdefault(e.kind, Count()).add(e.size)
+            if e.hardlink_of is not None:
+                self.hardlinked_bytes += e.size
+            if self._stack:
+                self._stack[-1].bytes += e.size
+                self._stack[-1].files += 1
+            _push(self._files, FileSize(e.size, e.path, e.kind), self.top)
+        elif e.status in (Status.IGNORED, Status.PRUNED) and e.is_file:
+            self.ignored.add(e.size)
+            self.ignored_by_kind.setdefault(e.kind, Count()).add(e.size)
+
+    def _close_until(self, path: str) -> None:
+        while self._stack and not path.startswith(self._stack[-1].prefix):
+            self._close()
+
+    def _close(self) -> None:
+        d = self._stack.pop()
+        if self._stack:
+            self._stack[-1].bytes += d.bytes
+            self._stack[-1].files += d.files
+        _push(self._dirs, DirSize(d.bytes, d.prefix[:-1], d.files), self.top)
+
+    def finish(self) -> ContextStats:
+        while self._stack:
+            self._close()
+        self._finished = True
+        return self
+
+    @property
+    def largest_files(self) -> list[FileSize]:
+        return sorted(self._files, key=lambda f: (-f.bytes, f.path))
+
+    @property
+    def largest_dirs(self) -> list[DirSize]:
+        return sorted(self._dirs, key=lambda d: (-d.bytes, d.path))
+
+    def kind_count(self, kind: str) -> Count | None:
+        return self.by_kind.get(kind)
+
+
+def _push(heap: list, item: object, limit: int) -> None:  # type: ignore[type-arg]
+    if limit <= 0:
+        return
+    if len(heap) < limit:
+        heapq.heappush(heap, item)
+    else:
+        heapq.heappushpop(heap, item)
