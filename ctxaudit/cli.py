@@ -13,12 +13,11 @@ from typing import Annotated
 
 import typer
 
-from . import __version__, display, output
+# Only what every command needs is imported here; each command imports its
+# own pipeline, so `ctxaudit ls` starts fast.
+from . import __version__
 from .builder import Builder
-from .context import open_context
 from .errors import EXIT_INPUT, CtxauditError
-from .report import scan
-from .walk import Status, walk
 
 app = typer.Typer(
     name="ctxaudit",
@@ -74,17 +73,17 @@ def scan_command(
     context: ContextArg = Path("."),
     file: DockerfileOpt = None,
     builder: BuilderOpt = Builder.BUILDKIT,
-    top: Annotated[
-        int, typer.Option("--top", "-n", min=0, help="How many largest files and directories.")
-    ] = 10,
+    top: Annotated[int, typer.Option("--top", "-n", min=0, help="How many largest files and directories.")] = 10,
     full: Annotated[bool, typer.Option("--full", help="Also size what the ignore file keeps out.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
-    raw_bytes: Annotated[
-        bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")
-    ] = False,
+    raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar on stderr.")] = False,
 ) -> None:
     """Report what the build context costs and where the weight is."""
+    from . import output
+    from .context import open_context
+    from .report import scan
+
     ctx = open_context(context, file, builder)
     report = scan(ctx, top=top, full=full, show_progress=not no_progress)
     options = output.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output.color_wanted())
@@ -104,6 +103,10 @@ def ls_command(
     One path per line, relative to the context, sorted bytewise. Undecodable
     bytes and control characters in names print as \\xNN.
     """
+    from . import display
+    from .context import open_context
+    from .walk import Status, walk
+
     ctx = open_context(context, file, builder)
     out = sys.stdout
     want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)

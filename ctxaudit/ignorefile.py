@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .builder import Builder
-from .pattern import DockerIgnorePattern, PatternError, UnsupportedPattern
+from .pattern import DockerIgnorePattern, PatternError, UnsupportedPattern, quote
 
 ROOT_IGNORE = ".dockerignore"
 _BOM = b"\xef\xbb\xbf"
@@ -28,7 +28,7 @@ class IgnoreFileError(ValueError):
 
     def __init__(self, file: str, line: int, pattern: str, reason: str) -> None:
         where = f"{file}:{line}" if line else file
-        shown = f" {pattern!r}" if pattern else ""
+        shown = f" {quote(pattern)}" if pattern else ""
         super().__init__(f"{where}: pattern{shown}: {reason}" if pattern else f"{where}: {reason}")
         self.file = file
         self.line = line
@@ -74,9 +74,7 @@ def parse(data: bytes, display: str) -> list[DockerIgnorePattern]:
         except PatternError as exc:
             raise IgnoreFileError(display, number, exc.pattern, exc.reason) from None
         except UnsupportedPattern as exc:
-            raise IgnoreFileError(
-                display, number, text.strip(), f"not supported by ctxaudit: {exc}"
-            ) from None
+            raise IgnoreFileError(display, number, text.strip(), f"not supported by ctxaudit: {exc}") from None
         if pat.deferred_error is not None:
             pat.deferred_error.file = display
         out.append(pat)

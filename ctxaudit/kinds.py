@@ -177,7 +177,6 @@ FILE_SUFFIXES: dict[str, str] = {
     **dict.fromkeys((".swp", ".swo", ".orig", ".rej", "~"), "litter"),
     **dict.fromkeys((".pem", ".key", ".p12", ".pfx", ".tfstate", ".tfstate.backup"), "secret"),
 }
-_SUFFIXES = sorted(FILE_SUFFIXES, key=len, reverse=True)
 
 # Every kind, in the order reports list them.
 ALL_KINDS = (
@@ -220,9 +219,15 @@ def file_kind(name: str) -> str:
     if name.startswith("id_rsa") and not name.endswith(".pub"):
         return "secret"
     lower = name.lower()
-    for suffix in _SUFFIXES:
-        if lower.endswith(suffix) and len(lower) > len(suffix):
-            return FILE_SUFFIXES[suffix]
+    if lower.endswith("~") and len(lower) > 1:
+        return FILE_SUFFIXES["~"]
+    # Suffixes from the longest: "x.tar.gz" tries ".tar.gz", then ".gz".
+    dot = lower.find(".", 1)
+    while dot > 0:
+        kind = FILE_SUFFIXES.get(lower[dot:])
+        if kind is not None:
+            return kind
+        dot = lower.find(".", dot + 1)
     return SOURCE
 
 

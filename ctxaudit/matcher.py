@@ -21,7 +21,7 @@ keeps one small int per open directory.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from .pattern import DockerIgnorePattern
@@ -33,41 +33,55 @@ class Decision(NamedTuple):
     rule: int | None  # index of the deciding pattern, None when none matched
 
 
-_NOTHING = Decision(False, 0, None)
-
-
 class Matcher:
     def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
         self.patterns = [p for p in patterns if p.include is not None]
         self.exclusions = any(p.exclusion for p in self.patterns)
-        self._fast = self._combined()
+        self._lazy_errors = any(p.deferred_error is not None for p in self.patterns)
+        self._shortcuts: dict[int, tuple[Callable[[str], re.Match[str] | None] | None, Decision]] = {}
 
-    def _combined(self) -> re.Pattern[str] | None:
-        """One regex for "does any ignoring line match this path?".
+    def shortcut(self, parent: int) -> tuple[Callable[[str], re.Match[str] | None] | None, Decision]:
+        """For children of a directory whose results are ``parent``: one regex
+        over every line the parent did not match, and the decision when none
+        of them matches the child.
 
-        When none does and the parent matched nothing, Docker's loop leaves
-        the path unmatched without evaluating any exception, so one regex
-        search settles most paths. Disabled when an ignoring line carries a
-        deferred compile error, which must surface on first evaluation.
+        Docker's loop keeps each line the parent matched and tries the others
+        on the child alone (ignoring lines only while they cannot change the
+        result). If none of the others matches, the child gets exactly the
+        parent's lines: the polarity of the last one, the same bits. For a
+        parent that matched nothing only the ignoring lines matter, since an
+        exception is never tried while nothing matched. Lines with a deferred
+        regexp error disable the shortcut: Go must meet them to fail.
         """
+        cached = self._shortcuts.get(parent)
+        if cached is not None:
+            return cached
         parts: list[str] = []
-        for p in self.patterns:
-            if p.exclusion:
+        rule: int | None = None
+        for i, p in enumerate(self.patterns):
+            if parent >> i & 1:
+                rule = i
                 continue
-            if p.deferred_error is not None or p.regex is None:
-                return None
+            if parent == 0 and p.exclusion:
+                continue
+            assert p.regex is not None
             flag = "s" if p.regex.flags & re.S else ""
-            parts.append(f"(?{flag}:{p.regex.pattern})" if flag else f"(?:{p.regex.pattern})")
-        if not parts:
-            return re.compile(r"(?!)")
-        return re.compile("|".join(parts))
+            parts.append(f"(?{flag}:{p.regex.pattern})")
+        regex = re.compile("|".join(parts)) if parts else re.compile(r"(?!)")
+        excluded = rule is not None and not self.patterns[rule].exclusion
+        result = (None if self._lazy_errors else regex.match, Decision(excluded, parent, rule))
+        if len(self._shortcuts) < 4096:
+            self._shortcuts[parent] = result
+        return result
 
     def using_parent_results(self, path: str, parent: int | None) -> Decision:
         """MatchesUsingParentResults; ``parent`` None is Go's zero MatchInfo."""
-        # The shortcut is blind to ancestors: only when none need checking.
-        no_ancestors = parent == 0 or (parent is None and "/" not in path)
-        if no_ancestors and self._fast is not None and self._fast.match(path) is None:
-            return _NOTHING
+        # The shortcut does not look at ancestors: use it only when Go would
+        # not either (parent results given, or a top-level path).
+        if parent is not None or "/" not in path:
+            quick, decision = self.shortcut(parent or 0)
+            if quick is not None and quick(path) is None:
+                return decision
         matched = False
         bits = 0
         rule: int | None = None

@@ -30,7 +30,8 @@ import re
 import pathspec
 from pathspec.pattern import RegexPattern
 
-from . import gomatch, goregex
+from . import display, gomatch, goregex
+from .errors import CtxauditError
 from .gostrings import clean, trim_space
 
 # patternmatcher's shouldEscape: regexp metacharacters that filepath.Match
@@ -42,15 +43,26 @@ WILDCARD_CHARS = "*[]?^\\"
 _NEVER = re.compile(r"(?!)")
 
 
-class PatternError(ValueError):
+def quote(pattern: str) -> str:
+    """A pattern as written in the file (control characters escaped), in quotes."""
+    return f"'{display.path(pattern)}'"
+
+
+class PatternError(CtxauditError):
     """Docker rejects this pattern; a build with it fails."""
 
     def __init__(self, pattern: str, reason: str, line: int = 0) -> None:
-        super().__init__(f"{reason}: {pattern!r}")
+        super().__init__(f"{reason}: {quote(pattern)}")
         self.pattern = pattern
         self.reason = reason
         self.line = line
         self.file = ""
+
+    def __str__(self) -> str:
+        if self.file:
+            where = f"{self.file}:{self.line}" if self.line else self.file
+            return f"{where}: pattern {quote(self.pattern)}: {self.reason}"
+        return f"{self.reason}: {quote(self.pattern)}"
 
 
 class UnsupportedPattern(ValueError):

@@ -27,6 +27,7 @@ in the CLI log.
 from __future__ import annotations
 
 import enum
+import operator
 import os
 import stat as st
 from collections.abc import Iterator
@@ -64,7 +65,7 @@ class Entry:
     size: int
     status: Status
     rule: DockerIgnorePattern | None
-    kind: str
+    dir_kind: str | None = None  # kind of the kinded directory it sits in (or its own, for a dir)
     forced: bool = False  # legacy: sent only because the CLI keeps build files
     removed: bool = False  # legacy: the daemon drops it before COPY sees it
     problem: str | None = None  # why a real build fails on this entry
@@ -75,19 +76,26 @@ class Entry:
         return self.status is Status.SENT
 
     @property
+    def kind(self) -> str:
+        """Decided lazily: ``ls`` never pays for classification."""
+        if self.dir_kind is not None:
+            return self.dir_kind
+        if self.type is EntryType.DIR:
+            return kinds.SOURCE
+        return kinds.file_kind(self.path.rpartition("/")[2])
+
+    @property
     def is_file(self) -> bool:
         """A regular file or symlink: what ``ls`` lists and COPY copies as content."""
         return self.type in (EntryType.FILE, EntryType.SYMLINK)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     prefix: str  # "a/b/" (root: "")
-    abspath: str
     bits: int
     kind: str | None
-    children: list[os.DirEntry[str]]
-    index: int = 0
+    children: Iterator[os.DirEntry[str]]
     pending: Entry | None = None  # excluded dir, sent only as a parent
     pruned_by: DockerIgnorePattern | None = None
     pruned: bool = False
@@ -100,18 +108,40 @@ def _euid_readable() -> tuple[int, frozenset[int]]:
         return 0, frozenset()
 
 
-def _sort_key(e: os.DirEntry[str]) -> bytes:
-    # Bytewise order of full paths: a directory sorts as "name/".
-    key = e.name.encode("utf-8", "surrogateescape")
+def _is_dir(e: os.DirEntry[str]) -> bool:
     try:
-        return key + b"/" if e.is_dir(follow_symlinks=False) else key
-    except OSError:
-        return key
+        return e.is_dir(follow_symlinks=False)
+    except OSError:  # vanished since readdir
+        return False
+
+
+def _str_key(e: os.DirEntry[str]) -> str:
+    try:
+        return e.name + "/" if e.is_dir(follow_symlinks=False) else e.name
+    except OSError:  # vanished since readdir
+        return e.name
+
+
+def _bytes_key(e: os.DirEntry[str]) -> bytes:
+    key = e.name.encode("utf-8", "surrogateescape")
+    return key + b"/" if _is_dir(e) else key
 
 
 def list_dir(path: str) -> list[os.DirEntry[str]]:
+    """Children sorted so that a depth-first walk yields full paths in
+    bytewise order: a directory sorts as "name/".
+
+    Code-point order is UTF-8 byte order except for undecodable bytes
+    (surrogate escapes), so a directory with non-ASCII names sorts by bytes.
+    """
     with os.scandir(path) as it:
-        return sorted(it, key=_sort_key)
+        ents = list(it)
+    ascii_only = all(map(str.isascii, map(_name, ents)))
+    ents.sort(key=_str_key if ascii_only else _bytes_key)
+    return ents
+
+
+_name = operator.attrgetter("name")
 
 
 class Walker:
@@ -206,89 +236,102 @@ class Walker:
             children = list_dir(root)
         except OSError as exc:
             raise InputError(f"cannot read context directory {root}: {exc.strerror or exc}") from None
-        stack = [_Frame("", root, 0, None, children)]
+        full = self.full
+        decide = self.matcher.using_parent_results
+        shortcut = self.matcher.shortcut
+        user_count = self.user_count
+        stack = [_Frame("", 0, None, iter(children))]
         npending = 0
         while stack:
             frame = stack[-1]
-            if frame.index >= len(frame.children):
+            prefix = frame.prefix
+            bits = frame.bits
+            # Docker's decision for most children of this directory in one
+            # regex search (see Matcher.shortcut).
+            quick, usual = shortcut(bits)
+            descended = False
+            for de in frame.children:
+                rel = prefix + de.name
+                try:
+                    is_dir = de.is_dir(follow_symlinks=False)
+                except OSError:  # vanished since readdir
+                    is_dir = False
+                if frame.pruned:  # only reached with --full
+                    if is_dir:
+                        sub = self._open(de.path)
+                        kind = frame.kind or kinds.dir_kind(de.name, _names(sub))
+                        yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, frame.pruned_by, kind)
+                        stack.append(
+                            _Frame(rel + "/", 0, kind, iter(sub or ()), pruned_by=frame.pruned_by, pruned=True)
+                        )
+                        descended = True
+                        break
+                    etype, size, _, _ = self._inspect(de)
+                    yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, frame.kind)
+                    continue
+
+                decision = usual if quick is not None and quick(rel) is None else decide(rel, bits)
+                if is_dir:
+                    if decision.excluded and self._prunes(rel):
+                        if self.legacy and self._uid != 0:
+                            problem = self._pruned_dir_problem(de, rel)
+                            if problem is not None:
+                                yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, None, frame.kind, problem=problem)
+                        if full:
+                            rule = self._rule(decision.rule)
+                            sub = self._open(de.path)
+                            kind = frame.kind or kinds.dir_kind(de.name, _names(sub))
+                            yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, rule, kind)
+                            stack.append(_Frame(rel + "/", 0, kind, iter(sub or ()), pruned_by=rule, pruned=True))
+                            descended = True
+                            break
+                        continue
+                    sub = self._open(de.path)
+                    kind = frame.kind or kinds.dir_kind(de.name, _names(sub))
+                    entry = Entry(rel, EntryType.DIR, 0, Status.SENT, self._rule(decision.rule), kind)
+                    if sub is None:
+                        entry.problem = self._dir_problem(rel, decision.excluded)
+                    child = _Frame(rel + "/", decision.bits, kind, iter(sub or ()))
+                    if decision.excluded:
+                        entry.status = Status.IGNORED
+                        child.pending = entry
+                        npending += 1
+                        if entry.problem is not None:
+                            yield entry
+                    else:
+                        if npending:
+                            yield from self._flush(stack)
+                            npending = 0
+                        yield entry
+                    stack.append(child)
+                    descended = True
+                    break
+
+                if decision.excluded:
+                    if full:
+                        etype, size, _, _ = self._inspect(de)
+                        yield Entry(rel, etype, size, Status.IGNORED, self._rule(decision.rule), frame.kind)
+                    continue
+                etype, size, problem, st_ = self._inspect(de)
+                entry = Entry(rel, etype, size, Status.SENT, self._rule(decision.rule), frame.kind)
+                if decision.rule is not None and decision.rule >= user_count:
+                    entry.forced = True
+                if self.legacy and rel in self._build_files:
+                    entry.removed = self._daemon_removes(rel)
+                self._finish_sent(entry, problem, st_, etype)
+                if entry.status is Status.DROPPED:
+                    yield entry
+                    continue
+                if npending:
+                    yield from self._flush(stack)
+                    npending = 0
+                yield entry
+            if not descended:
                 stack.pop()
                 if frame.pending is not None:
                     npending -= 1
-                continue
-            de = frame.children[frame.index]
-            frame.index += 1
-            rel = frame.prefix + de.name
-            etype, size, problem, s = self._inspect(de)
-            is_dir = etype is EntryType.DIR
 
-            if frame.pruned:
-                if self.full:
-                    sub = self._open(de.path) if is_dir else None
-                    kind = self._kind(frame, de.name, sub, is_dir)
-                    yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, kind or kinds.SOURCE)
-                    if is_dir:
-                        stack.append(
-                            _Frame(
-                                rel + "/", de.path, 0, kind, sub or [], pruned_by=frame.pruned_by, pruned=True
-                            )
-                        )
-                continue
-
-            decision = self.matcher.using_parent_results(rel, frame.bits)
-            rule = self._rule(decision.rule)
-            if is_dir:
-                if decision.excluded and self._prunes(rel):
-                    if self.full:
-                        sub = self._open(de.path)
-                        kind = self._kind(frame, de.name, sub, True)
-                        yield Entry(rel, etype, 0, Status.PRUNED, rule, kind or kinds.SOURCE)
-                        stack.append(
-                            _Frame(rel + "/", de.path, 0, kind, sub or [], pruned_by=rule, pruned=True)
-                        )
-                    continue
-                sub = self._open(de.path)
-                kind = self._kind(frame, de.name, sub, True)
-                entry = Entry(rel, etype, 0, Status.SENT, rule, kind or kinds.SOURCE)
-                if sub is None:
-                    entry.problem = self._dir_problem(rel, decision.excluded)
-                child = _Frame(rel + "/", de.path, decision.bits, kind, sub or [])
-                if decision.excluded:
-                    entry.status = Status.IGNORED
-                    child.pending = entry
-                    npending += 1
-                    if entry.problem is not None:
-                        yield entry
-                else:
-                    if npending:
-                        yield from self._flush(stack)
-                        npending = 0
-                    yield entry
-                stack.append(child)
-                continue
-
-            entry = Entry(
-                rel, etype, size, Status.SENT, rule, self._kind(frame, de.name, None, False) or kinds.SOURCE
-            )
-            if decision.excluded:
-                entry.status = Status.IGNORED
-                yield entry
-                continue
-            if decision.rule is not None and decision.rule >= self.user_count:
-                entry.forced = True
-            if self.legacy and rel in self._build_files:
-                entry.removed = self._daemon_removes(rel)
-            self._finish_sent(entry, problem, s, etype)
-            if entry.status is Status.DROPPED:
-                yield entry
-                continue
-            if npending:
-                yield from self._flush(stack)
-                npending = 0
-            yield entry
-
-    def _finish_sent(
-        self, entry: Entry, problem: str | None, s: os.stat_result | None, etype: EntryType
-    ) -> None:
+    def _finish_sent(self, entry: Entry, problem: str | None, s: os.stat_result | None, etype: EntryType) -> None:
         """Builder-specific fate of a non-directory that the ignore file lets through."""
         if etype is EntryType.FIFO and not self.legacy:
             entry.status = Status.DROPPED  # BuildKit does not send FIFOs
@@ -314,15 +357,6 @@ class Walker:
         except PatternError:
             return False
 
-    @staticmethod
-    def _kind(frame: _Frame, name: str, sub: list[os.DirEntry[str]] | None, is_dir: bool) -> str | None:
-        """Inherited kind, else the directory's own (None: plain) or the file's."""
-        if frame.kind is not None:
-            return frame.kind
-        if is_dir:
-            return kinds.dir_kind(name, [c.name for c in sub or ()])
-        return kinds.file_kind(name)
-
     def _flush(self, stack: list[_Frame]) -> Iterator[Entry]:
         """Send excluded directories that turn out to be parents of sent paths."""
         for f in stack:
@@ -337,9 +371,19 @@ class Walker:
         except OSError:
             return None
 
+    def _pruned_dir_problem(self, de: os.DirEntry[str], rel: str) -> str | None:
+        """The legacy CLI reads a directory before asking whether it is excluded."""
+        try:
+            readable = self._readable(de.stat(follow_symlinks=False))
+        except OSError:
+            readable = False
+        if readable or not self._legacy_validation_reaches(rel):
+            return None
+        return f'cannot read directory {rel}: the legacy CLI fails with "can\'t stat" (excluded or not)'
+
     def _dir_problem(self, rel: str, excluded: bool) -> str | None:
         if self.legacy:
-            if self._legacy_validation_reaches(rel + "/x"):
+            if self._legacy_validation_reaches(rel):
                 return f'cannot read directory {rel}: the legacy CLI fails with "can\'t stat"'
             return None
         if excluded:
@@ -347,21 +391,22 @@ class Walker:
         return f"cannot read directory {rel}: BuildKit fails the build"
 
     def _inspect(self, de: os.DirEntry[str]) -> tuple[EntryType, int, str | None, os.stat_result | None]:
-        """Type, size, readability problem and stat of one directory entry."""
+        """Type, size, readability problem and stat of a non-directory entry.
+
+        Without sizes nothing is stat'ed: the type comes from readdir.
+        """
         try:
-            if de.is_dir(follow_symlinks=False):
-                return EntryType.DIR, 0, None, None
-            if de.is_symlink():
-                if not self.sizes:
-                    return EntryType.SYMLINK, 0, None, None
-                s = de.stat(follow_symlinks=False)
-                return EntryType.SYMLINK, s.st_size, None, s
             if de.is_file(follow_symlinks=False):
                 if not self.sizes:
                     return EntryType.FILE, 0, None, None
                 s = de.stat(follow_symlinks=False)
                 problem = None if self._readable(s) else f"cannot read {de.name}: permission denied"
                 return EntryType.FILE, s.st_size, problem, s
+            if de.is_symlink():
+                if not self.sizes:
+                    return EntryType.SYMLINK, 0, None, None
+                s = de.stat(follow_symlinks=False)
+                return EntryType.SYMLINK, s.st_size, None, s
             s = de.stat(follow_symlinks=False)
         except OSError as exc:
             return EntryType.FILE, 0, f"cannot stat: {exc.strerror or exc}", None
@@ -371,6 +416,10 @@ class Walker:
         if st.S_ISSOCK(mode):
             return EntryType.SOCKET, 0, None, s
         return EntryType.DEVICE, 0, None, s
+
+
+def _names(children: list[os.DirEntry[str]] | None) -> list[str]:
+    return [c.name for c in children or ()]
 
 
 def walk(ctx: Context, *, full: bool = False, sizes: bool = True) -> Iterator[Entry]:

@@ -30,8 +30,7 @@ def go() -> Iterator[subprocess.Popen[str]]:
     built = subprocess.run([str(HELPER_SRC / "build.sh"), str(out)], capture_output=True)
     if built.returncode != 0:
         pytest.skip(
-            "Go or moby/patternmatcher missing: apt-get install golang-go "
-            "golang-github-moby-patternmatcher-dev"
+            "Go or moby/patternmatcher missing: apt-get install golang-go golang-github-moby-patternmatcher-dev"
         )
     proc = subprocess.Popen([str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     yield proc

@@ -47,10 +47,7 @@ def render(report: Report, options: Options) -> str:
         out += ["### Largest files sent", ""]
         out.append(
             _table(
-                [
-                    [_code(display.path(f.path)), size(f.bytes), f.kind, share(f.bytes, total)]
-                    for f in s.largest_files
-                ],
+                [[_code(display.path(f.path)), size(f.bytes), f.kind, share(f.bytes, total)] for f in s.largest_files],
                 ["path", "size", "kind", "share"],
             )
         )
@@ -95,10 +92,7 @@ def render(report: Report, options: Options) -> str:
         out += ["### Suggested ignore lines", ""]
         out.append(
             _table(
-                [
-                    [_code(sg.pattern), f"{sg.files:,}", size(sg.bytes), sg.reason]
-                    for sg in report.suggestions
-                ],
+                [[_code(sg.pattern), f"{sg.files:,}", size(sg.bytes), sg.reason] for sg in report.suggestions],
                 ["line", "files", "saves", "why"],
             )
         )

@@ -70,18 +70,14 @@ def render(report: Report, options: Options) -> str:
     out.append("")
     summary = [["sent to the builder", f"{s.sent.files:,} files", st.size(total)]]
     if report.full:
-        summary.append(
-            ["kept out by the ignore file", f"{s.ignored.files:,} files", st.size(s.ignored.bytes)]
-        )
+        summary.append(["kept out by the ignore file", f"{s.ignored.files:,} files", st.size(s.ignored.bytes)])
     out.append(_table(summary, ["", "files", "size"], right=(1, 2)))
     if not report.full:
         out.append(st.dim("(--full also sizes what the ignore file keeps out)"))
 
     if s.largest_files:
         out += ["", st.head(f"Largest files sent (top {len(s.largest_files)})")]
-        rows = [
-            [display.path(f.path), st.size(f.bytes), f.kind, share(f.bytes, total)] for f in s.largest_files
-        ]
+        rows = [[display.path(f.path), st.size(f.bytes), f.kind, share(f.bytes, total)] for f in s.largest_files]
         out.append(_table(rows, ["path", "size", "kind", "share"], right=(1, 3)))
     if s.largest_dirs:
         out += ["", st.head("Largest directories sent (cumulative)")]

@@ -124,9 +124,7 @@ def run_engine(mode: str, ctx: Path, dockerfile: Path, env: dict[str, str]) -> d
             subprocess.run(["tar", "-x", "-C", str(work / "img")], input=save.stdout, check=True)
             manifest = json.loads((work / "img" / "manifest.json").read_text())
             for layer in manifest[0]["Layers"]:
-                subprocess.run(
-                    ["tar", "-x", "-C", str(work / "out"), "-f", str(work / "img" / layer)], check=True
-                )
+                subprocess.run(["tar", "-x", "-C", str(work / "out"), "-f", str(work / "img" / layer)], check=True)
             subprocess.run(["docker", "rmi", "-f", image], env=env, capture_output=True)
         root = work / "out" / "ctx"
         return _ok(_files_under(root) if root.exists() else [])

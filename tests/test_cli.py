@@ -1,0 +1,181 @@
+"""The command line, driven for real: exit codes, messages, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import make_tree
+
+from ctxaudit.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+PANDAS = REPO / "sample_contexts" / "pandas-analysis"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_plain_ctxaudit_context_is_scan(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(PANDAS), "--no-progress")
+    assert code == 0
+    assert "sent to the builder" in out
+    assert "old/backup_2023-12.tar" in out
+
+
+def test_scan_json_schema_and_leaks(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "scan", str(PANDAS), "--format", "json", "--full")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert doc["schema"] == 1
+    for key in (
+        "context",
+        "builder",
+        "ignore_file",
+        "sent",
+        "ignored",
+        "largest_files",
+        "largest_dirs",
+        "by_kind",
+        "findings",
+        "suggestions",
+    ):
+        assert key in doc
+    paths = {f["path"] for f in doc["largest_files"]}
+    # The guide's ignore file leaks nested csv, the old backup and bytecode.
+    assert {"old/backup_2023-12.tar", "data/raw/sales_2023.csv", "scripts/__pycache__/analyze.cpython-311.pyc"} <= paths
+    assert doc["by_kind"]["archive"]["files"] == 1
+    assert doc["ignored"]["files"] == 5
+
+
+def test_json_without_full_has_null_ignored(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, str(PANDAS), "-o", "json")
+    assert json.loads(out)["ignored"] is None
+
+
+def test_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(PANDAS), "-o", "markdown")
+    assert code == 0
+    assert out.startswith("## ctxaudit")
+    assert "| `old/backup_2023-12.tar` " in out
+
+
+def test_bytes_flag_prints_exact_counts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {"a.bin": 3000})
+    _, out, _ = run(capsys, str(tmp_path), "--bytes")
+    assert "3000" in out and "KiB" not in out
+    _, out, _ = run(capsys, str(tmp_path))
+    assert "2.9 KiB" in out
+
+
+def test_no_color_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, str(PANDAS))
+    assert "\033[" not in out
+
+
+def test_ls_sorted_bytewise_and_sizes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {"a/b": "1", "a-c": "22", "a.txt": "333", "B": ""})
+    code, out, _ = run(capsys, "ls", str(tmp_path), "--sizes")
+    assert code == 0
+    assert out.splitlines() == ["B\t0", "a-c\t2", "a.txt\t3", "a/b\t1"]
+
+
+def test_ls_ignored(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {".dockerignore": "*.csv\nbuild\n", "a.csv": "1", "d/b.csv": "2", "build/x": "3"})
+    _, out, _ = run(capsys, "ls", str(tmp_path), "--ignored")
+    assert out.splitlines() == ["a.csv", "build/x"]
+
+
+def test_ls_legacy_sends_ignored_dockerfile(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {".dockerignore": "Dockerfile\n.dockerignore\n", "Dockerfile": "FROM scratch\n", "a": ""})
+    _, bk, _ = run(capsys, "ls", str(tmp_path))
+    _, legacy, _ = run(capsys, "ls", str(tmp_path), "--builder", "legacy")
+    assert bk.splitlines() == ["a"]
+    assert legacy.splitlines() == [".dockerignore", "Dockerfile", "a"]
+
+
+def test_missing_context(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, str(tmp_path / "nope"))
+    assert code == 2 and out == ""
+    assert "context not found" in err and "Traceback" not in err
+
+
+def test_context_is_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    f = tmp_path / "file"
+    f.write_text("x")
+    code, _, err = run(capsys, "ls", str(f))
+    assert code == 2 and "not a directory" in err
+
+
+def test_missing_dockerfile(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, str(tmp_path), "-f", str(tmp_path / "nope.Dockerfile"))
+    assert code == 2 and "Dockerfile not found" in err
+
+
+def test_invalid_ignore_file_exits_2_with_location(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {".dockerignore": "*.tar\ndata/[abc\n", "a": ""})
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 2
+    assert ".dockerignore:2: pattern 'data/[abc': syntax error in pattern" in err
+
+
+def test_deferred_pattern_error_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {".dockerignore": "docs\\guide.md\n", "a": ""})
+    code, _, err = run(capsys, "ls", str(tmp_path))
+    assert code == 2
+    assert ".dockerignore:1" in err and "docs\\guide.md" in err
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "scan", "--top", "-1")
+    assert code == 2
+    assert "--top" in err
+
+
+def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "scan" in out and "ls" in out
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("ctxaudit ")
+
+
+def test_non_utf8_names_are_escaped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {"ok": ""})
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.csv"), "wb") as f:
+        f.write(b"12345")
+    code, out, _ = run(capsys, "ls", str(tmp_path), "--sizes")
+    assert code == 0
+    assert "caf\\xe9.csv\t5" in out.splitlines()
+    code, out, _ = run(capsys, str(tmp_path), "-o", "json")
+    assert code == 0
+    assert any(f["path"] == "caf\\xe9.csv" for f in json.loads(out)["largest_files"])
+
+
+def test_control_characters_in_names_are_escaped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {"line\nbreak": "x"})
+    _, out, _ = run(capsys, "ls", str(tmp_path))
+    assert out == "line\\x0abreak\n"
+
+
+def test_files_over_4_gib_and_broken_symlinks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with open(tmp_path / "huge.bin", "wb") as f:
+        f.truncate(5 * 1024**3)  # sparse
+    os.symlink("nowhere", tmp_path / "broken")
+    code, out, _ = run(capsys, "ls", str(tmp_path), "--sizes")
+    assert code == 0
+    assert out.splitlines() == ["broken\t7", f"huge.bin\t{5 * 1024**3}"]
+    code, out, _ = run(capsys, str(tmp_path), "-o", "json")
+    assert json.loads(out)["sent"] == {"files": 2, "bytes": 5 * 1024**3 + 7}
+
+
+def test_python_dash_m_entry_point(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"a": "1"})
+    proc = subprocess.run([sys.executable, "-m", "ctxaudit", "ls", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == "a\n"

@@ -1,0 +1,181 @@
+"""The walk itself: statuses, kinds, special files, unreadable paths, streaming."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from helpers import make_tree
+
+from ctxaudit.builder import Builder
+from ctxaudit.context import open_context
+from ctxaudit.stats import ContextStats
+from ctxaudit.walk import EntryType, Status, walk
+
+
+def entries(root: Path, builder: Builder = Builder.BUILDKIT, full: bool = False) -> dict[str, tuple[str, str]]:
+    ctx = open_context(root, None, builder)
+    return {e.path: (e.status.value, e.type.value) for e in walk(ctx, full=full)}
+
+
+def test_full_walk_marks_ignored_and_pruned(tmp_path: Path) -> None:
+    make_tree(tmp_path, {".dockerignore": "*.csv\nbuild\n", "a.csv": "1", "keep.py": "2", "build/x/y": "3"})
+    got = entries(tmp_path, full=True)
+    assert got["a.csv"] == ("ignored", "file")
+    assert got["build"] == ("pruned", "dir")
+    assert got["build/x/y"] == ("pruned", "file")
+    assert got["keep.py"] == ("sent", "file")
+    assert "a.csv" not in entries(tmp_path)
+
+
+def test_excluded_directory_is_sent_only_as_parent(tmp_path: Path) -> None:
+    make_tree(tmp_path, {".dockerignore": "build\n!build/keep.txt\n", "build/keep.txt": "k", "build/out": "o"})
+    got = entries(tmp_path)
+    assert got == {".dockerignore": ("sent", "file"), "build": ("sent", "dir"), "build/keep.txt": ("sent", "file")}
+    make_tree(tmp_path, {".dockerignore": "build\n!build/nothing\n"})
+    assert "build" not in entries(tmp_path)
+
+
+def test_empty_directories_are_entries_not_files(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    ctx = open_context(tmp_path)
+    stats = ContextStats()
+    for e in walk(ctx):
+        stats.add(e)
+    stats.finish()
+    assert stats.sent.files == 0 and stats.sent_dirs == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+def test_special_files_per_builder(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"a.txt": "hi"})
+    os.mkfifo(tmp_path / "fifo")
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(tmp_path / "sock"))
+    s.close()
+    os.mknod(tmp_path / "chr", 0o20644, os.makedev(1, 3))
+    bk = entries(tmp_path)
+    assert bk["fifo"] == ("dropped", "fifo")
+    assert bk["sock"] == ("sent", "file")  # an empty regular file, as the engine showed
+    assert bk["chr"] == ("sent", "file")
+    legacy = entries(tmp_path, Builder.LEGACY)
+    assert legacy["fifo"] == ("sent", "fifo")
+    assert legacy["sock"] == ("dropped", "socket")
+    assert legacy["chr"] == ("sent", "device")
+
+
+def test_hardlinks_are_marked(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"a": "12345"})
+    os.link(tmp_path / "a", tmp_path / "b")
+    ctx = open_context(tmp_path)
+    got = {e.path: e.hardlink_of for e in walk(ctx)}
+    assert got == {"a": None, "b": "a"}
+
+
+def test_kinds_inherit_from_the_outermost_directory(tmp_path: Path) -> None:
+    make_tree(
+        tmp_path,
+        {
+            ".venv/lib/x/__pycache__/m.pyc": "1",
+            "env2/pyvenv.cfg": "home=/usr",
+            "env2/lib/a.py": "2",
+            "data/raw/x.csv": "3",
+            "node_modules/a/b.json": "4",
+            "src/app.py": "5",
+            "backup.tar.gz": "6",
+            "model.safetensors": "7",
+            "id_rsa": "8",
+            ".env.example": "9",
+        },
+    )
+    ctx = open_context(tmp_path)
+    kinds = {e.path: e.kind for e in walk(ctx) if e.is_file}
+    assert kinds == {
+        ".env.example": "source",
+        ".venv/lib/x/__pycache__/m.pyc": "venv",
+        "backup.tar.gz": "archive",
+        "data/raw/x.csv": "data",
+        "env2/lib/a.py": "venv",
+        "env2/pyvenv.cfg": "venv",
+        "id_rsa": "secret",
+        "model.safetensors": "model",
+        "node_modules/a/b.json": "dependencies",
+        "src/app.py": "source",
+    }
+
+
+def test_stats_cumulative_directories(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"a/b/c": 100, "a/d": 10, "a-b": 1, "z/y": 5})
+    ctx = open_context(tmp_path)
+    stats = ContextStats(top=10)
+    for e in walk(ctx):
+        stats.add(e)
+    stats.finish()
+    dirs = {d.path: (d.bytes, d.files) for d in stats.largest_dirs}
+    assert dirs == {"a": (110, 2), "a/b": (100, 1), "z": (5, 1)}
+    assert [f.path for f in stats.largest_files][:2] == ["a/b/c", "a/d"]
+
+
+def _as_unprivileged_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the walk see the tree as uid 65534 would, even when tests run as root.
+
+    File readability comes from mode bits and the effective ids; a directory
+    with no permission bits makes scandir fail with EACCES, as it would.
+    """
+    import ctxaudit.walk as walk_mod
+
+    monkeypatch.setattr(walk_mod, "_euid_readable", lambda: (65534, frozenset({65534})))
+    real = walk_mod.list_dir
+
+    def list_dir(path: str) -> list[os.DirEntry[str]]:
+        if os.stat(path).st_mode & 0o777 == 0:
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(walk_mod, "list_dir", list_dir)
+
+
+def test_unreadable_paths_are_reported_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = make_tree(
+        tmp_path,
+        {
+            ".dockerignore": "skipped\nunder\n",
+            "ok": "1",
+            "secret.key": "2",
+            "locked/x": "3",
+            "skipped/y": "4",
+            "under/deep/z": "5",
+        },
+    )
+    os.chmod(ctx / "secret.key", 0o000)
+    for d in ("locked", "skipped", "under/deep"):
+        os.chmod(ctx / d, 0o000)
+    _as_unprivileged_user(monkeypatch)
+    try:
+        got = {}
+        for b in (Builder.BUILDKIT, Builder.LEGACY):
+            c = open_context(ctx, None, b)
+            got[b.value] = {e.path: e.problem for e in walk(c) if e.problem}
+    finally:
+        for d in ("locked", "skipped", "under/deep"):
+            os.chmod(ctx / d, 0o755)
+    assert set(got["buildkit"]) == {"secret.key", "locked"}
+    assert "permission denied" in (got["buildkit"]["secret.key"] or "")
+    # The legacy CLI's validation reads every directory its walk reaches,
+    # even an excluded one ("skipped"), unless an ancestor is excluded
+    # ("under/deep" is never reached).
+    assert set(got["legacy"]) == {"secret.key", "locked", "skipped"}
+
+
+def test_walk_streams_without_holding_the_tree(tmp_path: Path) -> None:
+    """Entries come out one by one: the first arrives before the walk ends."""
+    make_tree(tmp_path, {f"d{i}/f{j}": "x" for i in range(30) for j in range(30)})
+    ctx = open_context(tmp_path)
+    it = walk(ctx)
+    first = next(it)
+    assert first.path == "d0" and first.type is EntryType.DIR
+    assert next(it).path == "d0/f0"
+    rest = sum(1 for e in it if e.status is Status.SENT and e.is_file)
+    assert rest == 899
