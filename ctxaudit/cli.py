@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,7 +17,13 @@ import typer
 # own pipeline, so `ctxaudit ls` starts fast.
 from . import __version__
 from .builder import Builder
-from .errors import EXIT_INPUT, CtxauditError
+from .errors import EXIT_INPUT, CtxauditError, InputError
+
+if TYPE_CHECKING:
+    from .context import Context
+
+if TYPE_CHECKING:
+    from .context import Context
 
 app = typer.Typer(
     name="ctxaudit",
@@ -68,24 +74,62 @@ class Format(enum.StrEnum):
     markdown = "markdown"
 
 
+DockerfilesOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile). Repeat to audit several.", dir_okay=False
+    ),
+]
+BuildArgOpt = Annotated[
+    list[str] | None,
+    typer.Option("--build-arg", help="A build argument as the build passes it: NAME=VALUE. Repeatable."),
+]
+TargetOpt = Annotated[str | None, typer.Option("--target", help="Build only this stage and what it needs.")]
+
+
+def _build_args(values: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values or []:
+        name, eq, value = v.partition("=")
+        if not name or not eq:
+            raise InputError(f"--build-arg must be NAME=VALUE, got {v!r}")
+        out[name] = value
+    return out
+
+
+def _contexts(context: Path, files: list[Path] | None, builder: Builder) -> list[Context]:
+    from .context import open_context
+
+    if not files:
+        return [open_context(context, None, builder)]
+    return [open_context(context, f, builder) for f in files]
+
+
 @app.command("scan")
 def scan_command(
     context: ContextArg = Path("."),
-    file: DockerfileOpt = None,
+    file: DockerfilesOpt = None,
     builder: BuilderOpt = Builder.BUILDKIT,
+    build_arg: BuildArgOpt = None,
+    target: TargetOpt = None,
     top: Annotated[int, typer.Option("--top", "-n", min=0, help="How many largest files and directories.")] = 10,
     full: Annotated[bool, typer.Option("--full", help="Also size what the ignore file keeps out.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar on stderr.")] = False,
 ) -> None:
-    """Report what the build context costs and where the weight is."""
+    """Report what the build context costs and where the weight is.
+
+    With a Dockerfile: what BuildKit really transfers, what each COPY/ADD
+    brings into the image, and which COPY would fail.
+    """
     from . import output
-    from .context import open_context
     from .report import scan
 
-    ctx = open_context(context, file, builder)
-    report = scan(ctx, top=top, full=full, show_progress=not no_progress)
+    contexts = _contexts(context, file, builder)
+    report = scan(
+        contexts, top=top, full=full, show_progress=not no_progress, build_args=_build_args(build_arg), target=target
+    )
     options = output.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output.color_wanted())
     sys.stdout.write(output.renderer(fmt.value)(report, options))
 

@@ -28,7 +28,7 @@ from .pattern import DockerIgnorePattern
 
 
 class Decision(NamedTuple):
-    excluded: bool
+    matched: bool  # the last deciding line ignores the path (for includes: takes it)
     bits: int
     rule: int | None  # index of the deciding pattern, None when none matched
 
@@ -68,8 +68,8 @@ class Matcher:
             flag = "s" if p.regex.flags & re.S else ""
             parts.append(f"(?{flag}:{p.regex.pattern})")
         regex = re.compile("|".join(parts)) if parts else re.compile(r"(?!)")
-        excluded = rule is not None and not self.patterns[rule].exclusion
-        result = (None if self._lazy_errors else regex.match, Decision(excluded, parent, rule))
+        matched = rule is not None and not self.patterns[rule].exclusion
+        result = (None if self._lazy_errors else regex.match, Decision(matched, parent, rule))
         if len(self._shortcuts) < 4096:
             self._shortcuts[parent] = result
         return result

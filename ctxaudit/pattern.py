@@ -214,6 +214,12 @@ class DockerIgnorePattern(RegexPattern):
         self.deferred_error = deferred
         self._m = regex.match
 
+    @classmethod
+    def raw(cls, pattern: str) -> DockerIgnorePattern:
+        """A pattern given straight to patternmatcher.New (no ignore-file reading):
+        ``#`` is not a comment; ``!`` still marks an exception."""
+        return cls("\\#" + pattern[1:] if pattern.startswith("#") else pattern)
+
     def matches(self, path: str) -> bool:
         """Whether the path itself matches (patternmatcher's Pattern.match)."""
         if self.deferred_error is not None:

@@ -1,16 +1,25 @@
-"""The scan pipeline: walk -> stats -> findings and suggestions -> Report.
+"""The scan pipeline: Dockerfiles -> walk -> stats and usage -> findings -> Report.
 
-Formatters (ctxaudit.output) read a Report and nothing else.
+One walk per distinct ignore file feeds both the context statistics and
+every Dockerfile that uses that ignore file. Formatters (ctxaudit.output)
+read a Report and nothing else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import progress
 from .context import Context
+from .dockerfile.model import Dockerfile, DockerfileModelError, build_model
+from .dockerfile.parser import DockerfileError
+from .dockerfile.usage import DockerfileUsage
+from .errors import InputError
 from .findings import Finding, sort_findings
+from .rules import dockerfile as dockerfile_rules
 from .rules import walk as walk_rules
 from .stats import ContextStats
 from .walk import walk
@@ -29,7 +38,21 @@ class Suggestion:
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"pattern": self.pattern, "files": self.files, "bytes": self.bytes, "reason": self.reason}
+        out: dict[str, Any] = {"pattern": self.pattern, "files": self.files, "bytes": self.bytes, "reason": self.reason}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class DockerfileReport:
+    ctx: Context
+    model: Dockerfile
+    usage: DockerfileUsage
+
+    @property
+    def label(self) -> str:
+        return self.ctx.dockerfile_label
 
 
 @dataclass
@@ -37,23 +60,69 @@ class Report:
     ctx: Context
     stats: ContextStats
     full: bool
+    dockerfiles: list[DockerfileReport] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
 
     @property
-    def display_context(self) -> str:
-        return str(self.ctx.root)
+    def primary(self) -> DockerfileReport | None:
+        return self.dockerfiles[0] if self.dockerfiles else None
 
 
-def scan(ctx: Context, *, top: int = 10, full: bool = False, show_progress: bool = False) -> Report:
-    """Walk the context once and gather everything the report shows."""
+def load_dockerfile(ctx: Context, build_args: Mapping[str, str], target: str | None) -> Dockerfile:
+    assert ctx.dockerfile is not None
+    try:
+        text = ctx.dockerfile.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise InputError(f"cannot read {ctx.dockerfile_label}: {exc.strerror or exc}") from None
+    try:
+        return build_model(text, build_args, target)
+    except (DockerfileError, DockerfileModelError) as exc:
+        where = f"{ctx.dockerfile_label}:{exc.line}" if exc.line else ctx.dockerfile_label
+        raise InputError(f"{where}: {exc.message}") from None
+
+
+def scan(
+    contexts: Sequence[Context],
+    *,
+    top: int = 10,
+    full: bool = False,
+    show_progress: bool = False,
+    build_args: Mapping[str, str] | None = None,
+    target: str | None = None,
+) -> Report:
+    """Walk once per ignore file and gather everything the report shows.
+
+    ``contexts`` holds one Context per Dockerfile (the first one is primary
+    and gives the context statistics); a context without a Dockerfile is
+    scanned without the Dockerfile sections.
+    """
+    primary = contexts[0]
+    reports = [
+        DockerfileReport(c, m, DockerfileUsage(m, c.builder, str(c.root)))
+        for c in contexts
+        if c.dockerfile is not None
+        for m in [load_dockerfile(c, build_args or {}, target)]
+    ]
     stats = ContextStats(top=top)
-    for entry in progress.track(walk(ctx, full=full), progress.enabled(show_progress)):
-        stats.add(entry)
+    groups: dict[Path | None, list[DockerfileReport]] = {}
+    for r in reports:
+        groups.setdefault(r.ctx.ignore.path, []).append(r)
+    primary_key = primary.ignore.path
+    track = progress.enabled(show_progress)
+    for e in progress.track(walk(primary, full=full), track):
+        stats.add(e)
+        for r in groups.get(primary_key, ()):
+            r.usage.add(e)
     stats.finish()
+    for key, group in groups.items():
+        if key == primary_key:
+            continue
+        for e in progress.track(walk(group[0].ctx), track):
+            for r in group:
+                r.usage.add(e)
     findings: list[Finding] = walk_rules.check(stats.problems)
-    return Report(ctx, stats, full, sort_findings(findings))
-
-
-def worst(findings: list[Finding]) -> Finding | None:
-    return max(findings, key=lambda f: f.level.rank, default=None)
+    for r in reports:
+        r.usage.finish()
+        findings += dockerfile_rules.check(r.usage, r.label)
+    return Report(primary, stats, full, reports, sort_findings(findings))

@@ -70,6 +70,9 @@ class Entry:
     removed: bool = False  # legacy: the daemon drops it before COPY sees it
     problem: str | None = None  # why a real build fails on this entry
     hardlink_of: str | None = None  # sent as a hard link to an earlier path
+    implied: bool = False  # an excluded directory sent only as the parent of sent paths
+    link: str | None = None  # a symlink's target (read when sizes are)
+    stat: os.stat_result | None = None  # lstat of files and symlinks (when sizes are read)
 
     @property
     def sent(self) -> bool:
@@ -222,7 +225,7 @@ class Walker:
         parts = rel.split("/")[:-1]
         for i in range(len(parts)):
             try:
-                if self._user.or_parent_matches("/".join(parts[: i + 1])).excluded:
+                if self._user.or_parent_matches("/".join(parts[: i + 1])).matched:
                     return False
             except PatternError:
                 return False
@@ -272,7 +275,7 @@ class Walker:
 
                 decision = usual if quick is not None and quick(rel) is None else decide(rel, bits)
                 if is_dir:
-                    if decision.excluded and self._prunes(rel):
+                    if decision.matched and self._prunes(rel):
                         if self.legacy and self._uid != 0:
                             problem = self._pruned_dir_problem(de, rel)
                             if problem is not None:
@@ -290,9 +293,9 @@ class Walker:
                     kind = frame.kind or kinds.dir_kind(de.name, _names(sub))
                     entry = Entry(rel, EntryType.DIR, 0, Status.SENT, self._rule(decision.rule), kind)
                     if sub is None:
-                        entry.problem = self._dir_problem(rel, decision.excluded)
+                        entry.problem = self._dir_problem(rel, decision.matched)
                     child = _Frame(rel + "/", decision.bits, kind, iter(sub or ()))
-                    if decision.excluded:
+                    if decision.matched:
                         entry.status = Status.IGNORED
                         child.pending = entry
                         npending += 1
@@ -307,13 +310,16 @@ class Walker:
                     descended = True
                     break
 
-                if decision.excluded:
+                if decision.matched:
                     if full:
                         etype, size, _, _ = self._inspect(de)
                         yield Entry(rel, etype, size, Status.IGNORED, self._rule(decision.rule), frame.kind)
                     continue
                 etype, size, problem, st_ = self._inspect(de)
                 entry = Entry(rel, etype, size, Status.SENT, self._rule(decision.rule), frame.kind)
+                entry.stat = st_
+                if etype is EntryType.SYMLINK and self.sizes:
+                    entry.link = _readlink(de.path)
                 if decision.rule is not None and decision.rule >= user_count:
                     entry.forced = True
                 if self.legacy and rel in self._build_files:
@@ -353,7 +359,7 @@ class Walker:
 
     def _daemon_removes(self, rel: str) -> bool:
         try:
-            return self._user.or_parent_matches(rel).excluded
+            return self._user.or_parent_matches(rel).matched
         except PatternError:
             return False
 
@@ -362,6 +368,7 @@ class Walker:
         for f in stack:
             if f.pending is not None:
                 f.pending.status = Status.SENT
+                f.pending.implied = True
                 yield f.pending
                 f.pending = None
 
@@ -416,6 +423,13 @@ class Walker:
         if st.S_ISSOCK(mode):
             return EntryType.SOCKET, 0, None, s
         return EntryType.DEVICE, 0, None, s
+
+
+def _readlink(path: str) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
 
 
 def _names(children: list[os.DirEntry[str]] | None) -> list[str]:

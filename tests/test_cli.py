@@ -179,3 +179,78 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     make_tree(tmp_path, {"a": "1"})
     proc = subprocess.run([sys.executable, "-m", "ctxaudit", "ls", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout == "a\n"
+
+
+def test_scan_reports_transfer_and_image(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(PANDAS), "-o", "json")
+    assert code == 0
+    doc = json.loads(out)
+    # requirements.txt and scripts/ (with its bytecode) are all BuildKit sends.
+    assert doc["transfer"]["files"] == 7 and doc["transfer"]["whole_context"] is False
+    assert doc["transfer"]["bytes"] < doc["sent"]["bytes"]
+    assert doc["image"] == {"files": 7, "bytes": doc["transfer"]["bytes"]}
+    (df,) = doc["dockerfiles"]
+    assert [i["line"] for i in df["instructions"]] == [6, 11, 13]
+    assert df["instructions"][2]["in_image"] and not df["instructions"][0]["in_image"]
+    assert any(f["rule"] == "CA304" and f["line"] == 13 for f in doc["findings"])
+
+
+def test_scan_legacy_transfer_is_the_tar(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, str(PANDAS), "-o", "json", "-b", "legacy")
+    doc = json.loads(out)
+    # Measured: the Docker 28 CLI sent 41,472 bytes for this context (fake daemon).
+    assert doc["transfer"]["tar_bytes"] == 41472
+
+
+def test_scan_several_dockerfiles_each_with_its_ignore_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(
+        tmp_path,
+        {
+            ".dockerignore": "*.csv\n",
+            "a.Dockerfile": "FROM scratch\nCOPY . /a/\n",
+            "b.Dockerfile": "FROM scratch\nCOPY data.csv /\n",
+            "b.Dockerfile.dockerignore": "",
+            "data.csv": "1,2\n",
+            "app.py": "print()\n",
+        },
+    )
+    code, out, _ = run(
+        capsys, str(tmp_path), "-f", str(tmp_path / "a.Dockerfile"), "-f", str(tmp_path / "b.Dockerfile"), "-o", "json"
+    )
+    assert code == 0
+    doc = json.loads(out)
+    a, b = doc["dockerfiles"]
+    assert a["ignore_file"].endswith(".dockerignore") and b["ignore_file"].endswith("b.Dockerfile.dockerignore")
+    assert a["transfer"]["whole_context"] and b["transfer"]["files"] == 1
+    assert not any(f["rule"] == "CA300" for f in doc["findings"])
+
+
+def test_scan_copy_of_ignored_file_is_an_error_finding(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {".dockerignore": "*.csv\n", "Dockerfile": "FROM scratch\nCOPY data.csv /\n", "data.csv": ""})
+    code, out, _ = run(capsys, str(tmp_path), "-o", "json")
+    assert code == 0  # no gate asked for
+    (f,) = [f for f in json.loads(out)["findings"] if f["rule"] == "CA300"]
+    assert f["severity"] == "error" and f["path"] == "Dockerfile" and f["line"] == 2
+
+
+def test_scan_build_arg_and_target(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(
+        tmp_path,
+        {"Dockerfile": "FROM scratch AS a\nARG D\nCOPY $D /d/\nFROM scratch\nCOPY nope /\n", "x/f": "12345"},
+    )
+    _, out, _ = run(capsys, str(tmp_path), "-o", "json", "--build-arg", "D=x", "--target", "a")
+    doc = json.loads(out)
+    assert doc["image"] == {"files": 1, "bytes": 5}
+    assert doc["findings"] == []
+    _, out, _ = run(capsys, str(tmp_path), "-o", "json", "--target", "a")
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert "CA302" in rules  # $D is unset without --build-arg
+
+
+def test_bad_dockerfile_and_build_arg_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    make_tree(tmp_path, {"Dockerfile": "FROM x\nRUN <<EOF\necho\n"})
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 2 and "Dockerfile:2: unterminated heredoc" in err
+    make_tree(tmp_path, {"Dockerfile": "FROM x\n"})
+    code, _, err = run(capsys, str(tmp_path), "--build-arg", "novalue")
+    assert code == 2 and "NAME=VALUE" in err

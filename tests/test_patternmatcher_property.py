@@ -55,7 +55,7 @@ def ours(lines: list[str], paths: list[str]) -> dict[str, Any]:
     for path in paths:
         d: dict[str, bool | None] = {}
         try:
-            d["or_parent"] = m.or_parent_matches(path).excluded
+            d["or_parent"] = m.or_parent_matches(path).matched
         except PatternError:
             d["or_parent"] = None
         parts = path.split("/")
@@ -64,7 +64,7 @@ def ours(lines: list[str], paths: list[str]) -> dict[str, Any]:
             for i in range(len(parts)):
                 dec = m.using_parent_results("/".join(parts[: i + 1]), bits)
                 bits = dec.bits
-            d["parent_results"] = dec.excluded
+            d["parent_results"] = dec.matched
         except PatternError:
             d["parent_results"] = None
         decisions.append(d)

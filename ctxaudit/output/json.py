@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from .. import display
-from ..report import SCHEMA_VERSION, Report
+from ..builder import Builder
+from ..report import SCHEMA_VERSION, DockerfileReport, Report
 from . import Options
 
 
@@ -24,10 +25,47 @@ def document(report: Report) -> dict[str, Any]:
         "largest_files": [{"path": display.path(f.path), "bytes": f.bytes, "kind": f.kind} for f in s.largest_files],
         "largest_dirs": [{"path": display.path(d.path), "bytes": d.bytes, "files": d.files} for d in s.largest_dirs],
         "by_kind": {k: c.to_json() for k, c in sorted(s.by_kind.items(), key=lambda kv: -kv[1].bytes)},
+        "transfer": None,
+        "image": None,
+        "dockerfiles": [dockerfile_doc(d) for d in report.dockerfiles],
         "findings": [f.to_json() for f in report.findings],
         "suggestions": [sg.to_json() for sg in report.suggestions],
     }
+    if report.primary is not None:
+        doc["transfer"] = doc["dockerfiles"][0]["transfer"]
+        doc["image"] = doc["dockerfiles"][0]["image"]
     return doc
+
+
+def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
+    u = d.usage
+    transfer: dict[str, Any] = u.transfer.to_json()
+    if d.ctx.builder is Builder.LEGACY:
+        transfer["tar_bytes"] = u.tar_bytes
+    else:
+        transfer["wire_bytes"] = u.wire_bytes
+        transfer["whole_context"] = u.whole_context
+    return {
+        "dockerfile": d.label,
+        "ignore_file": str(d.ctx.ignore.path) if d.ctx.ignore.path else None,
+        "target": d.model.target.label,
+        "stages": [s.label for s in u.stages],
+        "eligible": u.eligible.to_json(),
+        "transfer": transfer,
+        "image": u.image.to_json(),
+        "instructions": [
+            {
+                "line": c.line,
+                "instruction": c.copy.ins.original.strip(),
+                "stage": c.copy.stage.label,
+                "in_image": c.copy.stage.index in u.image_chain,
+                "files": c.files + c.traced_files,
+                "bytes": u.image_bytes(c),
+                "by_kind": {k: v.to_json() for k, v in sorted(c.by_kind.items(), key=lambda kv: -kv[1].bytes)},
+            }
+            for c in u.copies
+        ],
+    }
 
 
 def render(report: Report, options: Options) -> str:

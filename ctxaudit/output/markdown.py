@@ -8,6 +8,7 @@ from typing import Any
 from tabulate import tabulate
 
 from .. import display
+from ..builder import Builder
 from ..report import Report
 from . import Options
 from .table import share
@@ -74,6 +75,31 @@ def render(report: Report, options: Options) -> str:
             )
         )
         out.append("")
+    for d in report.dockerfiles:
+        u = d.usage
+        out += [f"### Dockerfile {_code(display.path(d.label))} (target {d.model.target.label})", ""]
+        if d.ctx.builder is Builder.LEGACY:
+            transfer = ["legacy transfer (whole context as a tar)", f"{u.transfer.files:,}", size(u.tar_bytes)]
+        else:
+            transfer = ["BuildKit transfer, cold cache", f"{u.transfer.files:,}", size(u.transfer.bytes)]
+        rows = [
+            ["eligible context", f"{u.eligible.files:,}", size(u.eligible.bytes)],
+            transfer,
+            ["reaches the image through COPY/ADD", f"{u.image.files:,}", size(u.image.bytes)],
+        ]
+        out += [_table(rows, ["", "files", "size"]), ""]
+        if u.copies:
+            crow = [
+                [
+                    str(c.line),
+                    _code(c.copy.ins.original.strip()),
+                    "image" if c.copy.stage.index in u.image_chain else f"stage {c.copy.stage.label}",
+                    f"{c.files + c.traced_files:,}",
+                    size(u.image_bytes(c)),
+                ]
+                for c in u.copies
+            ]
+            out += [_table(crow, ["line", "instruction", "into", "files", "size"]), ""]
     if report.findings:
         out += [f"### Findings ({len(report.findings)})", ""]
         rows = []

@@ -8,8 +8,9 @@ from typing import Any
 from tabulate import tabulate
 
 from .. import display
+from ..builder import Builder
 from ..findings import Finding, Severity
-from ..report import Report
+from ..report import DockerfileReport, Report
 from . import Options
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
@@ -39,9 +40,14 @@ def share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
-def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Sequence[int] = ()) -> str:
+def _table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Sequence[int] = (), wrap: int | None = None
+) -> str:
     align = ["right" if i in right else "left" for i in range(len(headers))]
-    return tabulate(rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)
+    widths = [None] * (len(headers) - 1) + [wrap] if wrap else None
+    return tabulate(
+        rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True, maxcolwidths=widths
+    )
 
 
 def findings_table(findings: list[Finding], st: _Style) -> str:
@@ -52,7 +58,44 @@ def findings_table(findings: list[Finding], st: _Style) -> str:
             where += f":{f.line}"
         msg = f.message + (f"\n  fix: {f.fix}" if f.fix else "")
         rows.append([st.severity(f.level), f.rule.id, display.path(where), msg])
-    return _table(rows, ["severity", "rule", "where", "message"])
+    return _table(rows, ["severity", "rule", "where", "message"], wrap=80)
+
+
+def dockerfile_section(d: DockerfileReport, st: _Style) -> str:
+    u = d.usage
+    stages = ", ".join(s.label for s in u.stages)
+    lines = [
+        st.head(f"Dockerfile {display.path(d.label)}") + f"  target {d.model.target.label}; stages built: {stages}"
+    ]
+    rows: list[list[str]] = [["eligible context", f"{u.eligible.files:,}", st.size(u.eligible.bytes)]]
+    if d.ctx.builder is Builder.LEGACY:
+        rows.append(["legacy transfer: the whole context as a tar", f"{u.transfer.files:,}", st.size(u.tar_bytes)])
+    else:
+        how = "everything eligible (a source takes the whole context)" if u.whole_context else "referenced paths only"
+        rows.append([f"BuildKit transfer, cold cache: {how}", f"{u.transfer.files:,}", st.size(u.transfer.bytes)])
+    image = u.image
+    rows.append(["reaches the image through COPY/ADD", f"{image.files:,}", st.size(image.bytes)])
+    lines.append(_table(rows, ["", "files", "size"], right=(1, 2)))
+    if d.ctx.builder is not Builder.LEGACY:
+        lines.append(
+            st.dim(f"(BuildKit prints {st.size(u.wire_bytes)} with metadata; a warm cache sends only what changed)")
+        )
+    if u.copies:
+        copy_rows = []
+        for c in u.copies:
+            where = "image" if c.copy.stage.index in u.image_chain else f"stage {c.copy.stage.label}"
+            text = c.copy.ins.original.strip()
+            copy_rows.append(
+                [
+                    str(c.line),
+                    text if len(text) <= 60 else text[:57] + "...",
+                    where,
+                    f"{c.files + c.traced_files:,}",
+                    st.size(u.image_bytes(c)),
+                ]
+            )
+        lines += ["", _table(copy_rows, ["line", "instruction", "into", "files", "size"], right=(0, 3, 4))]
+    return "\n".join(lines)
 
 
 def render(report: Report, options: Options) -> str:
@@ -91,6 +134,8 @@ def render(report: Report, options: Options) -> str:
         kinds = sorted(s.by_kind.items(), key=lambda kv: (-kv[1].bytes, kv[0]))
         rows = [[k, f"{c.files:,}", st.size(c.bytes), share(c.bytes, total)] for k, c in kinds]
         out.append(_table(rows, ["kind", "files", "size", "share"], right=(1, 2, 3)))
+    for d in report.dockerfiles:
+        out += ["", dockerfile_section(d, st)]
     if report.findings:
         out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
     if report.suggestions:

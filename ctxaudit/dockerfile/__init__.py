@@ -1,0 +1,1 @@
+"""Reading Dockerfiles: parser, word expansion, stages and context sources."""

@@ -1,0 +1,398 @@
+"""Stages, variables and the instructions that touch the build context.
+
+From the parsed instructions this builds what BuildKit's dispatcher knows:
+global and per-stage ARG/ENV (with ``--build-arg`` values), WORKDIR, each
+COPY/ADD with its expanded sources, each RUN with its bind mounts, and the
+dependencies between stages (FROM another stage, ``COPY --from``,
+``RUN --mount=from=``), so that only the stages the target needs count.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..gostrings import clean
+from .parser import Heredoc, Instruction, Parsed, parse, parse_heredoc
+from .shellwords import WordError, process_word
+
+# ARGs BuildKit defines in the global scope without a declaration.
+AUTOMATIC_ARGS = {
+    "BUILDPLATFORM": "linux/amd64",
+    "BUILDOS": "linux",
+    "BUILDARCH": "amd64",
+    "BUILDVARIANT": "",
+    "TARGETPLATFORM": "linux/amd64",
+    "TARGETOS": "linux",
+    "TARGETARCH": "amd64",
+    "TARGETVARIANT": "",
+}
+_GIT = re.compile(r"^(git@|git://|ssh://)|^https?://.*\.git(#.*)?$|^[\w.-]+@[\w.-]+:")
+
+
+@dataclass
+class Source:
+    """One COPY/ADD source or bind-mount source."""
+
+    raw: str
+    value: str | None  # expanded as a plain build would; None when BuildKit cannot parse it
+    unknown: set[str] = field(default_factory=set)  # unset variables it depends on
+    kind: str = "context"  # context | url | git | heredoc
+    heredoc: Heredoc | None = None
+
+    @property
+    def context_path(self) -> str | None:
+        """The path inside the context, as BuildKit cleans it ("" = whole context)."""
+        if self.kind != "context" or self.value is None:
+            return None
+        return clean("/" + self.value).lstrip("/")
+
+
+@dataclass
+class Copy:
+    ins: Instruction
+    stage: Stage
+    sources: list[Source]
+    dest: str  # absolute, resolved against WORKDIR
+    dest_is_dir: bool
+    from_: str | None = None  # --from as written (expanded)
+    from_stage: Stage | None = None
+    chown: str | None = None
+    chmod: str | None = None
+    link: bool = False
+    parents: bool = False
+    excludes: list[str] = field(default_factory=list)
+
+    @property
+    def cmd(self) -> str:
+        return self.ins.cmd.upper()
+
+    @property
+    def line(self) -> int:
+        return self.ins.start
+
+    @property
+    def takes_context(self) -> bool:
+        return self.from_ is None
+
+
+@dataclass
+class Mount:
+    type: str
+    source: Source
+    target: str
+    from_: str | None
+    from_stage: Stage | None = None
+
+
+@dataclass
+class Run:
+    ins: Instruction
+    stage: Stage
+    shell_form: bool
+    command: str  # shell text, or the exec-form arguments joined by spaces
+    argv: list[str]
+    mounts: list[Mount] = field(default_factory=list)
+    env: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def line(self) -> int:
+        return self.ins.start
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None
+    base: str
+    base_stage: Stage | None
+    line: int
+    copies: list[Copy] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+    commands: list[Copy | Run | Instruction] = field(default_factory=list)
+    # State at the end of the stage (so far, while dispatching): a stage
+    # built FROM this one starts with it.
+    env: dict[str, str | None] = field(default_factory=dict)
+    workdir: str = "/"
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.index)
+
+    def chain(self) -> list[Stage]:
+        """This stage and the stages it is built FROM, base first."""
+        out: list[Stage] = []
+        s: Stage | None = self
+        while s is not None:
+            out.append(s)
+            s = s.base_stage
+        return out[::-1]
+
+
+@dataclass
+class Dockerfile:
+    parsed: Parsed
+    stages: list[Stage]
+    target: Stage
+    findings: list[tuple[str, int, str]]  # (kind, line, message) for the rules
+
+    def needed_stages(self, all_before_target: bool = False) -> list[Stage]:
+        """Stages built for the target: BuildKit's reachable set, or with
+        ``all_before_target`` every stage up to the target (legacy builder)."""
+        if all_before_target:
+            return self.stages[: self.target.index + 1]
+        seen: dict[int, Stage] = {}
+        todo = [self.target]
+        while todo:
+            s = todo.pop()
+            if s.index in seen:
+                continue
+            seen[s.index] = s
+            if s.base_stage is not None:
+                todo.append(s.base_stage)
+            for c in s.copies:
+                if c.from_stage is not None:
+                    todo.append(c.from_stage)
+            for r in s.runs:
+                todo.extend(m.from_stage for m in r.mounts if m.from_stage is not None)
+        return [seen[i] for i in sorted(seen)]
+
+    def context_copies(self, all_before_target: bool = False) -> list[Copy]:
+        return [c for s in self.needed_stages(all_before_target) for c in s.copies if c.takes_context]
+
+    def context_mounts(self, all_before_target: bool = False) -> list[tuple[Run, Mount]]:
+        return [
+            (r, m)
+            for s in self.needed_stages(all_before_target)
+            for r in s.runs
+            for m in r.mounts
+            if m.type == "bind" and m.from_ is None
+        ]
+
+
+class DockerfileModelError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+def _expand(word: str, env: Mapping[str, str | None], escape: str) -> tuple[str | None, set[str]]:
+    """(expanded word, unset variables it references); None when BuildKit
+    cannot process the word at all."""
+    try:
+        r = process_word(word, env, escape)
+    except WordError:
+        return None, set()
+    return r.value, r.unknown
+
+
+def _parse_mount(spec: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        key, eq, value = part.partition("=")
+        key = key.strip().lower()
+        out[key] = value.strip() if eq else "true"
+    return out
+
+
+def build_model(text: str, build_args: Mapping[str, str] | None = None, target: str | None = None) -> Dockerfile:
+    """Parse and dispatch a Dockerfile far enough to know what it takes from the context."""
+    parsed = parse(text)
+    args = dict(build_args or {})
+    esc = parsed.escape
+    meta: dict[str, str | None] = {k: args.get(k, v) for k, v in AUTOMATIC_ARGS.items()}
+    stages: list[Stage] = []
+    by_name: dict[str, Stage] = {}
+    notes: list[tuple[str, int, str]] = []
+    stage: Stage | None = None
+
+    def lookup(ref: str) -> Stage | None:
+        if ref.lower() in by_name:
+            return by_name[ref.lower()]
+        if ref.isdigit() and int(ref) < len(stages):
+            return stages[int(ref)]
+        return None
+
+    for ins in parsed.instructions:
+        if ins.cmd == "from":
+            if not ins.args:
+                raise DockerfileModelError(ins.start, "FROM requires an image")
+            base_raw = ins.args[0]
+            base, unknown = _expand(base_raw, meta, esc)
+            name = ins.args[2] if len(ins.args) >= 3 and ins.args[1].lower() == "as" else None
+            base_stage = lookup(base) if base else None
+            if base is None:
+                notes.append(("dynamic-from", ins.start, f"FROM {base_raw}: {', '.join(sorted(unknown))} unknown"))
+            stage = Stage(len(stages), name, base or base_raw, base_stage, ins.start)
+            if base_stage is not None:
+                stage.env = dict(base_stage.env)
+                stage.workdir = base_stage.workdir
+            stages.append(stage)
+            if name:
+                by_name[name.lower()] = stage
+            continue
+        if ins.cmd == "arg":
+            scope = meta if stage is None else stage.env
+            for word in ins.args:
+                key, eq, default = word.partition("=")
+                if key in args:
+                    value: str | None = args[key]
+                elif eq:
+                    value, _ = _expand(default, scope, esc)
+                elif stage is not None and key in meta:
+                    value = meta[key]  # re-declared global ARG
+                else:
+                    value = None
+                scope[key] = value
+            continue
+        if stage is None:
+            continue  # only ARG may precede FROM; BuildKit rejects the rest
+        env = stage.env
+        if ins.cmd == "env":
+            for key, value in _env_pairs(ins):
+                env[key], _ = _expand(value, env, esc)
+            stage.commands.append(ins)
+        elif ins.cmd == "workdir":
+            w, _ = _expand(ins.rest, env, esc)
+            if w is not None:
+                stage.workdir = clean(posixpath.join(stage.workdir, w))
+            stage.commands.append(ins)
+        elif ins.cmd in ("copy", "add"):
+            c = _copy(ins, stage, env, stage.workdir, esc, lookup)
+            stage.copies.append(c)
+            stage.commands.append(c)
+        elif ins.cmd == "run":
+            r = _run(ins, stage, env, esc, lookup)
+            stage.runs.append(r)
+            stage.commands.append(r)
+        else:
+            stage.commands.append(ins)
+    if not stages:
+        raise DockerfileModelError(0, "no FROM instruction")
+    tgt = stages[-1]
+    if target is not None:
+        found = lookup(target)
+        if found is None:
+            raise DockerfileModelError(0, f"target stage {target!r} could not be found")
+        tgt = found
+    return Dockerfile(parsed, stages, tgt, notes)
+
+
+def _env_pairs(ins: Instruction) -> list[tuple[str, str]]:
+    words = ins.args
+    if words and "=" not in words[0]:
+        parts = ins.rest.split(None, 1)
+        return [(parts[0], parts[1] if len(parts) > 1 else "")]
+    out = []
+    for w in _split_keep_quotes(ins.rest):
+        key, _, value = w.partition("=")
+        out.append((key, value))
+    return out
+
+
+def _split_keep_quotes(text: str) -> list[str]:
+    words, cur, quote = [], [], ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            cur.append(ch)
+            if ch == "\\" and quote == '"' and i + 1 < len(text):
+                cur.append(text[i + 1])
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch.isspace():
+            if cur:
+                words.append("".join(cur))
+                cur = []
+        else:
+            if ch in "'\"":
+                quote = ch
+            elif ch == "\\" and i + 1 < len(text):
+                cur.append(ch)
+                i += 1
+                ch = text[i]
+            cur.append(ch)
+        i += 1
+    if cur:
+        words.append("".join(cur))
+    return words
+
+
+Lookup = Callable[[str], "Stage | None"]
+
+
+def _copy(ins: Instruction, stage: Stage, env: dict[str, str | None], workdir: str, esc: str, lookup: Lookup) -> Copy:
+    if len(ins.args) < 2:
+        raise DockerfileModelError(ins.start, f"{ins.cmd.upper()} requires at least two arguments")
+    raw_sources, raw_dest = ins.args[:-1], ins.args[-1]
+    docs = {d.name: d for d in ins.heredocs}
+    sources: list[Source] = []
+    for raw in raw_sources:
+        doc = parse_heredoc(raw)
+        if doc is not None and doc.name in docs:
+            sources.append(Source(raw, docs[doc.name].name, kind="heredoc", heredoc=docs[doc.name]))
+            continue
+        value, unknown = _expand(raw, env, esc)
+        kind = "context"
+        if ins.cmd == "add" and value is not None:
+            if value.startswith(("http://", "https://")) and not _GIT.match(value):
+                kind = "url"
+            elif _GIT.match(value):
+                kind = "git"
+        sources.append(Source(raw, value, unknown, kind))
+    dest_value, _ = _expand(raw_dest, env, esc)
+    dest_raw = dest_value if dest_value is not None else raw_dest
+    dest = clean(posixpath.join(workdir, dest_raw)) if dest_raw else workdir
+    dest_is_dir = dest_raw.endswith("/") or len(sources) > 1 or dest_raw in (".", "")
+    from_raw = ins.flag("from")
+    from_value = None
+    from_stage = None
+    if from_raw is not None:
+        from_value, _ = _expand(from_raw, env, esc)
+        from_value = from_value if from_value is not None else from_raw
+        from_stage = lookup(from_value)
+    excludes = []
+    for e in ins.flag_values("exclude"):
+        v, _ = _expand(e, env, esc)
+        excludes.append(v if v is not None else e)
+    return Copy(
+        ins,
+        stage,
+        sources,
+        dest,
+        dest_is_dir,
+        from_value,
+        from_stage,
+        chown=ins.flag("chown"),
+        chmod=ins.flag("chmod"),
+        link=ins.flag("link") in ("true", ""),
+        parents=ins.flag("parents") in ("true", ""),
+        excludes=excludes,
+    )
+
+
+def _run(ins: Instruction, stage: Stage, env: dict[str, str | None], esc: str, lookup: Lookup) -> Run:
+    mounts: list[Mount] = []
+    for spec in ins.flag_values("mount"):
+        opts = _parse_mount(spec)
+        mtype = opts.get("type", "bind")
+        src_raw = opts.get("source", opts.get("src", ""))
+        value, unknown = _expand(src_raw, env, esc)
+        target = opts.get("target", opts.get("dst", opts.get("destination", "")))
+        from_raw = opts.get("from")
+        mounts.append(
+            Mount(mtype, Source(src_raw, value, unknown), target, from_raw, lookup(from_raw) if from_raw else None)
+        )
+    if ins.json:
+        return Run(ins, stage, False, " ".join(ins.args), list(ins.args), mounts, dict(env))
+    return Run(ins, stage, True, ins.rest, [], mounts, dict(env))
+
+
+def load(path: str, build_args: Mapping[str, str] | None = None, target: str | None = None) -> Dockerfile:
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        return build_model(f.read(), build_args, target)

@@ -1,0 +1,166 @@
+"""Which context files a COPY/ADD source or a bind mount takes.
+
+BuildKit resolves a source as fsutil's copy does: the path is cleaned
+(``path.Join("/", src)``), split before its first component holding a
+wildcard (``*?[``), and every path below that base whose leading components
+match the rest with Go's ``filepath.Match`` is taken, a matched directory
+with everything under it. A source without wildcards takes the path itself
+or, for a directory, its contents. ``.`` and ``/`` take the whole context.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+
+from .. import gomatch
+from ..gostrings import clean
+from .model import Copy, Mount, Source
+
+
+def contains_wildcards(name: str) -> bool:
+    """fsutil's containsWildcards: ``*``, ``?`` or ``[`` not escaped by ``\\``."""
+    i = 0
+    while i < len(name):
+        ch = name[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in "*?[":
+            return True
+        i += 1
+    return False
+
+
+@dataclass
+class Selector:
+    source: Source
+    path: str  # cleaned context path ("" = whole context)
+    base: str  # components before the first wildcard
+    rest: str | None  # the wildcard part, None without wildcards
+    copy: Copy | None = None
+    mount: Mount | None = None
+
+    @classmethod
+    def of(cls, source: Source, path: str, copy: Copy | None = None, mount: Mount | None = None) -> Selector:
+        parts = path.split("/") if path else []
+        for i, part in enumerate(parts):
+            if contains_wildcards(part):
+                return cls(source, path, "/".join(parts[:i]), "/".join(parts[i:]), copy, mount)
+        return cls(source, path, path, None, copy, mount)
+
+    @property
+    def whole(self) -> bool:
+        return self.path == ""
+
+    def root_of(self, path: str) -> str | None:
+        """The source root through which this selector takes ``path``, or None."""
+        if self.rest is None:
+            if not self.base:
+                return ""
+            if path == self.base or path.startswith(self.base + "/"):
+                return self.base
+            return None
+        if self.base:
+            if not path.startswith(self.base + "/"):
+                return None
+            rel = path[len(self.base) + 1 :]
+        else:
+            rel = path
+        # fsutil walks below the base and stops at the first (shallowest) match.
+        parts = rel.split("/")
+        for k in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:k])
+            try:
+                if gomatch.match(self.rest, prefix):
+                    return f"{self.base}/{prefix}" if self.base else prefix
+            except gomatch.BadPattern:
+                return None
+        return None
+
+
+def image_path(copy: Copy, root: str, path: str) -> str:
+    """Where a context file taken through ``root`` lands in the image."""
+    if copy.parents:
+        return posixpath.join(copy.dest, path)
+    if root == "":
+        return posixpath.join(copy.dest, path)
+    if path != root:
+        return posixpath.join(copy.dest, path[len(root) + 1 :])
+    if copy.dest_is_dir:
+        return posixpath.join(copy.dest, posixpath.basename(path))
+    return copy.dest
+
+
+def follow_links(root: str, paths: list[str], limit: int = 40) -> list[str]:
+    """fsutil.FollowLinks: add the targets of symlinks along each include path.
+
+    A symlinked directory in a COPY source makes BuildKit transfer its target
+    too (resolved inside the context).
+    """
+    out: set[str] = set()
+    todo = list(paths)
+    steps = 0
+    while todo and steps < limit * max(1, len(paths)):
+        steps += 1
+        p = todo.pop()
+        if p in out:
+            continue
+        out.add(p)
+        parts = p.split("/") if p else []
+        current = ""
+        for i, part in enumerate(parts):
+            current = f"{current}/{part}" if current else part
+            if contains_wildcards(part):
+                break
+            full = os.path.join(root, current)
+            try:
+                if not os.path.islink(full):
+                    continue
+                target = os.readlink(full)
+            except OSError:
+                break
+            if target.startswith("/"):
+                resolved = clean(target).lstrip("/")
+            else:
+                resolved = clean(posixpath.join(posixpath.dirname(current), target))
+            if resolved.startswith(".."):
+                resolved = clean("/" + resolved).lstrip("/")
+            rest = "/".join(parts[i + 1 :])
+            todo.append(posixpath.join(resolved, rest) if rest else resolved)
+            break
+    return sorted(out)
+
+
+def resolve_links(root: str, path: str, limit: int = 40) -> str:
+    """A COPY source path with symlinks along it resolved inside the context.
+
+    BuildKit copies with FollowSymlinks for the source path itself: a
+    symlinked directory or file source copies its target's content.
+    Wildcard components are left alone.
+    """
+    for _ in range(limit):
+        parts = path.split("/") if path else []
+        current = ""
+        changed = False
+        for i, part in enumerate(parts):
+            if contains_wildcards(part):
+                return path
+            current = f"{current}/{part}" if current else part
+            full = os.path.join(root, current)
+            if not os.path.islink(full):
+                continue
+            try:
+                target = os.readlink(full)
+            except OSError:
+                return path
+            base = "" if target.startswith("/") else posixpath.dirname(current)
+            resolved = clean("/" + posixpath.join(base, target)).lstrip("/")
+            rest = "/".join(parts[i + 1 :])
+            path = posixpath.join(resolved, rest) if rest else resolved
+            changed = True
+            break
+        if not changed:
+            return path
+    return path

@@ -1,0 +1,360 @@
+"""What a Dockerfile takes from the context: transfer, image bytes, failures.
+
+Fed the same entry stream as the context statistics (one walk), it keeps:
+
+* the cold-cache BuildKit transfer: the files some COPY/ADD or bind mount
+  of a needed stage refers to (everything eligible when one takes ``.``),
+  or for the legacy builder the whole context as a tar, headers included;
+* per COPY/ADD: files, bytes and kinds it copies into its stage;
+* the bytes that reach the final image through COPY/ADD (the target stage
+  and the stages it is built FROM; ``COPY --from`` traced back to the
+  context files another stage copied);
+* sources that would fail the build (excluded by the ignore file, missing).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+
+from ..builder import Builder
+from ..gostrings import clean
+from ..matcher import Matcher
+from ..pattern import DockerIgnorePattern, PatternError
+from ..stats import Count
+from ..walk import Entry, EntryType, Status
+from . import tarsize, wire
+from .model import Copy, Dockerfile, Source
+from .sources import Selector, follow_links, image_path, resolve_links
+
+
+@dataclass
+class SourceState:
+    selector: Selector
+    found: bool = False
+    files: int = 0
+
+
+@dataclass
+class CopyUsage:
+    copy: Copy
+    selectors: list[Selector]
+    files: int = 0
+    bytes: int = 0
+    by_kind: dict[str, Count] = field(default_factory=dict)
+    heredoc_bytes: int = 0
+    secrets: list[str] = field(default_factory=list)  # secret-looking files it copies (first 50)
+    traced_files: int = 0  # COPY --from: context files it carries over from the other stage
+    _exclude: Matcher | None = None
+
+    @property
+    def line(self) -> int:
+        return self.copy.line
+
+    def excluded(self, root: str, path: str) -> bool:
+        """COPY --exclude: patterns relative to the source root."""
+        if not self.copy.excludes:
+            return False
+        if self._exclude is None:
+            self._exclude = Matcher([DockerIgnorePattern.raw(p) for p in self.copy.excludes])
+        rel = path[len(root) + 1 :] if root and path != root else (posixpath.basename(path) if root else path)
+        try:
+            return self._exclude.or_parent_matches(rel).matched
+        except PatternError:
+            return False
+
+
+@dataclass
+class ImageQuery:
+    """Bytes that context COPYs of a stage chain wrote under an image path
+    before a given line (for the layer rules)."""
+
+    stage_index: int
+    before_line: int
+    image_prefix: str
+    bytes: int = 0
+    files: int = 0
+
+    def covers(self, ipath: str) -> bool:
+        p = self.image_prefix.rstrip("/") or "/"
+        return p == "/" or ipath == p or ipath.startswith(p + "/")
+
+
+@dataclass
+class Problem:
+    kind: str  # "ignored" | "missing" | "dynamic" | "invalid"
+    copy: Copy | None
+    source: Source
+    line: int
+    message: str
+
+
+class DockerfileUsage:
+    def __init__(
+        self, df: Dockerfile, builder: Builder, root: str, record_image: bool = False, old_fsutil: bool = False
+    ) -> None:
+        self.df = df
+        self.old_fsutil = old_fsutil  # wire model of the 20.10 engine (for its goldens)
+        self.record_image = record_image
+        self.image_files: dict[str, int] = {}  # image path -> size (with record_image)
+        self.builder = builder
+        self.root = root
+        legacy = builder is Builder.LEGACY
+        self.stages = df.needed_stages(all_before_target=legacy)
+        self.image_chain = {s.index for s in df.target.chain()}
+        self.copies: list[CopyUsage] = []
+        self.sources: list[SourceState] = []
+        self.problems: list[Problem] = []
+        self.whole_context = False
+        transfer_paths: list[str] = []
+        for stage in self.stages:
+            for c in stage.copies:
+                u = CopyUsage(c, [])
+                self.copies.append(u)
+                for src in c.sources:
+                    if src.kind == "heredoc" and src.heredoc is not None:
+                        size = len(src.heredoc.content.encode())
+                        u.heredoc_bytes += size
+                        if record_image and stage.index in self.image_chain:
+                            name = posixpath.basename(src.heredoc.name)
+                            self.image_files[posixpath.join(c.dest, name) if c.dest_is_dir else c.dest] = size
+                        continue
+                    if not c.takes_context or src.kind != "context":
+                        continue
+                    path = src.context_path
+                    if path is None:
+                        self.problems.append(self._unresolved(c, src))
+                        continue
+                    if src.unknown:
+                        self.problems.append(self._unresolved(c, src))
+                    # The transfer follows links itself (follow_links below).
+                    transfer_paths.append(path)
+                    sel = Selector.of(src, resolve_links(root, path), copy=c)
+                    u.selectors.append(sel)
+                    self.sources.append(SourceState(sel))
+            for r in stage.runs:
+                for m in r.mounts:
+                    if m.type != "bind" or m.from_ is not None:
+                        continue
+                    path = m.source.context_path
+                    if path is None:
+                        self.problems.append(
+                            Problem("dynamic", None, m.source, r.line, f"bind mount source {m.source.raw!r} is dynamic")
+                        )
+                        continue
+                    transfer_paths.append(path)
+        self.whole_context = "" in transfer_paths
+        self.transfer_selectors = (
+            [] if self.whole_context else [Selector.of(Source(p, p), p) for p in follow_links(root, transfer_paths)]
+        )
+        self.queries: list[ImageQuery] = []
+        self.eligible = Count()
+        self.transfer = Count()
+        self.tar_bytes = tarsize.END_OF_ARCHIVE
+        self.wire_bytes = wire.TRAILER
+        self._next_id = 0
+        self._open_dirs: list[tuple[str, Entry, bool]] = []  # (prefix, entry, already sent)
+        self._traced_bytes: dict[int, int] = {}
+        self._trace: list[tuple[CopyUsage, Copy, str]] = self._plan_traces()
+
+    def _unresolved(self, c: Copy, src: Source) -> Problem:
+        if src.unknown:
+            names = ", ".join(sorted(src.unknown))
+            return Problem(
+                "dynamic",
+                c,
+                src,
+                c.line,
+                f"{c.cmd} source {src.raw!r} depends on {names}, unknown here (pass --build-arg)",
+            )
+        return Problem("invalid", c, src, c.line, f"{c.cmd} source {src.raw!r} cannot be parsed by BuildKit")
+
+    def _plan_traces(self) -> list[tuple[CopyUsage, Copy, str]]:
+        """COPY --from=stage PATH: the context COPYs of that stage that wrote under PATH."""
+        out = []
+        for u in self.copies:
+            c = u.copy
+            if c.from_stage is None:
+                continue
+            for src in c.sources:
+                if src.value is None:
+                    continue
+                want = clean("/" + src.value)
+                for s in c.from_stage.chain():
+                    for earlier in s.copies:
+                        if earlier.takes_context and (
+                            earlier.dest == want
+                            or earlier.dest.startswith(want.rstrip("/") + "/")
+                            or want.startswith(earlier.dest.rstrip("/") + "/")
+                        ):
+                            out.append((u, earlier, want))
+        return out
+
+    def add_query(self, q: ImageQuery) -> ImageQuery:
+        self.queries.append(q)
+        return q
+
+    # -- the stream --------------------------------------------------------
+
+    def add(self, e: Entry) -> None:
+        if e.status is not Status.SENT:
+            return
+        if self.builder is Builder.LEGACY:
+            self.tar_bytes += tarsize.entry_bytes(e)
+        if e.removed:  # in the tar, dropped by the daemon before COPY
+            return
+        for st in self.sources:
+            if st.selector.rest is None and e.path == st.selector.path:
+                st.found = True
+        while self._open_dirs and not e.path.startswith(self._open_dirs[-1][0]):
+            self._open_dirs.pop()
+        if e.type is EntryType.DIR:
+            self._open_dirs.append((e.path + "/", e, False))
+            if self._transferred(e.path):
+                self._send_parents()
+            return
+        if not e.is_file:
+            return
+        self.eligible.add(e.size)
+        if self._transferred(e.path):
+            self._send_parents()
+            self.transfer.add(0 if e.hardlink_of is not None else e.size)
+            self._wire(e)
+        for u in self.copies:
+            for sel in u.selectors:
+                root = sel.root_of(e.path)
+                if root is None:
+                    continue
+                if not u.excluded(root, e.path):
+                    u.files += 1
+                    u.bytes += e.size
+                    kind = e.kind
+                    u.by_kind.setdefault(kind, Count()).add(e.size)
+                    if kind == "secret" and len(u.secrets) < 50:
+                        u.secrets.append(e.path)
+                    ipath = image_path(u.copy, root, e.path)
+                    self._answer(u.copy, ipath, e.size)
+                    if self.record_image and u.copy.stage.index in self.image_chain:
+                        self.image_files[ipath] = e.size
+                    for tu, earlier, want in self._trace:
+                        if earlier is u.copy and (ipath == want or ipath.startswith(want.rstrip("/") + "/")):
+                            self._traced_bytes[id(tu)] = self._traced_bytes.get(id(tu), 0) + e.size
+                            tu.traced_files += 1
+                            tu.by_kind.setdefault(kind, Count()).add(e.size)
+                            if kind == "secret" and len(tu.secrets) < 50:
+                                tu.secrets.append(e.path)
+                            if self.record_image and tu.copy.stage.index in self.image_chain:
+                                self.image_files[_traced_path(tu.copy, want, ipath)] = e.size
+                for st in self.sources:
+                    if st.selector is sel:
+                        st.found = True
+                        st.files += 1
+                break
+
+    def _transferred(self, path: str) -> bool:
+        return self.whole_context or any(s.root_of(path) is not None for s in self.transfer_selectors)
+
+    def _send_parents(self) -> None:
+        """fsutil sends a directory's STAT before the first entry sent below it."""
+        for i, (prefix, d, sent) in enumerate(self._open_dirs):
+            if not sent:
+                self._wire(d)
+                self._open_dirs[i] = (prefix, d, True)
+
+    def _wire(self, e: Entry) -> None:
+        s = e.stat
+        if s is None:
+            try:
+                s = os.lstat(os.path.join(self.root, e.path))
+            except OSError:
+                return
+        hardlink = e.hardlink_of is not None
+        link = e.hardlink_of or e.link or ""
+        self.wire_bytes += wire.stat_packet(e.path, s, link, hardlink, self.old_fsutil)
+        if wire.can_request_data(s, hardlink):
+            self.wire_bytes += wire.data_packets(0 if e.type is not EntryType.FILE else e.size, self._next_id)
+        self._next_id += 1
+
+    def _answer(self, c: Copy, ipath: str, size: int) -> None:
+        for q in self.queries:
+            if q.before_line <= c.line:
+                continue
+            chain = {s.index for s in self.df.stages[q.stage_index].chain()}
+            if c.stage.index in chain and q.covers(ipath):
+                q.bytes += size
+                q.files += 1
+
+    def finish(self) -> DockerfileUsage:
+        for st in self.sources:
+            sel = st.selector
+            if sel.rest is not None and not st.found and self.builder is Builder.LEGACY:
+                c = sel.copy
+                assert c is not None
+                self.problems.append(
+                    Problem(
+                        "missing",
+                        c,
+                        sel.source,
+                        c.line,
+                        f"{c.cmd} source {sel.source.raw!r} matches nothing: the legacy builder fails "
+                        '("no source files were specified"; BuildKit copies nothing)',
+                    )
+                )
+                continue
+            if st.found or sel.rest is not None or sel.whole:
+                continue
+            c = sel.copy
+            assert c is not None
+            exists = os.path.lexists(os.path.join(self.root, sel.path))
+            if exists:
+                self.problems.append(
+                    Problem(
+                        "ignored",
+                        c,
+                        sel.source,
+                        c.line,
+                        f"{c.cmd} source {sel.source.raw!r} is excluded by the ignore file: the build fails "
+                        '("failed to compute cache key")',
+                    )
+                )
+            else:
+                self.problems.append(
+                    Problem(
+                        "missing", c, sel.source, c.line, f"{c.cmd} source {sel.source.raw!r} is not in the context"
+                    )
+                )
+        if self.builder is Builder.LEGACY:
+            self.transfer = Count(self.eligible.files, self.tar_bytes)
+        return self
+
+    # -- results -------------------------------------------------------------
+
+    def traced_bytes(self, u: CopyUsage) -> int:
+        return self._traced_bytes.get(id(u), 0)
+
+    def image_bytes(self, u: CopyUsage) -> int:
+        """Bytes this instruction writes into its layer (context, heredoc, traced)."""
+        return u.bytes + u.heredoc_bytes + self.traced_bytes(u)
+
+    def image_copies(self) -> list[CopyUsage]:
+        """COPY/ADD instructions whose layers end up in the final image."""
+        return [u for u in self.copies if u.copy.stage.index in self.image_chain]
+
+    @property
+    def image(self) -> Count:
+        total = Count()
+        for u in self.image_copies():
+            total.files += u.files + u.traced_files
+            total.bytes += self.image_bytes(u)
+        return total
+
+
+def _traced_path(c: Copy, want: str, ipath: str) -> str:
+    """Where COPY --from puts a file the other stage holds at ``ipath``."""
+    if ipath == want:
+        return posixpath.join(c.dest, posixpath.basename(ipath)) if c.dest_is_dir else c.dest
+    return c.dest.rstrip("/") + ipath[len(want.rstrip("/")) :]
+
+
+__all__ = ["CopyUsage", "DockerfileUsage", "EntryType", "ImageQuery", "Problem"]

@@ -1,0 +1,105 @@
+"""CA3xx: COPY/ADD and bind-mount sources against the context."""
+
+from __future__ import annotations
+
+from ..display import size as human
+from ..dockerfile.usage import DockerfileUsage
+from ..findings import Finding, Severity
+from ..pattern import escape
+from . import rule
+
+IGNORED_SOURCE = rule(
+    "CA300",
+    "copy-ignored-source",
+    Severity.ERROR,
+    "A COPY/ADD source is excluded by the ignore file: the build fails.",
+    "BuildKit answers 'failed to compute cache key: not found' and the legacy builder 'file not found in "
+    "build context or excluded by .dockerignore'. An exception (!) for a file inside an excluded directory "
+    "does not help when the source is the directory or another file. Remove the line that excludes it or "
+    "add an exception for exactly this path.",
+)
+MISSING_SOURCE = rule(
+    "CA301",
+    "copy-missing-source",
+    Severity.ERROR,
+    "A COPY/ADD source does not exist in the context: the build fails.",
+    "Check the path relative to the context (not to the Dockerfile) and the build arguments it depends on.",
+)
+DYNAMIC_SOURCE = rule(
+    "CA302",
+    "dynamic-source",
+    Severity.WARNING,
+    "A COPY/ADD source depends on a build argument with no value here.",
+    "ctxaudit analyses the source as a plain `docker build` would (the variable unset). Pass the value "
+    "your build uses with --build-arg NAME=VALUE to audit that build instead.",
+)
+INVALID_SOURCE = rule(
+    "CA303",
+    "invalid-source",
+    Severity.ERROR,
+    "BuildKit cannot parse a COPY/ADD source (unterminated quote, bad substitution).",
+    'Use the JSON form for paths with spaces: COPY ["my dir/file", "/dest/"].',
+)
+JUNK_INTO_IMAGE = rule(
+    "CA304",
+    "copy-junk-into-image",
+    Severity.WARNING,
+    "A COPY/ADD puts caches, VCS data, virtualenvs, archives or logs into the image.",
+    "Every byte a COPY takes is stored in a layer of the image. Exclude these paths in the ignore file "
+    "(ctxaudit suggest proposes the lines) or copy narrower paths.",
+)
+SECRET_INTO_IMAGE = rule(
+    "CA305",
+    "copy-secret-into-image",
+    Severity.ERROR,
+    "A COPY/ADD puts a file that looks like a secret into the image.",
+    "Anyone who can pull the image can read it, in any layer, even if a later RUN deletes it. Exclude it in "
+    "the ignore file and pass secrets at build time with RUN --mount=type=secret.",
+)
+
+JUNK_KINDS = ("vcs", "venv", "cache", "archive", "log", "litter", "dependencies", "build")
+
+
+def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
+    out: list[Finding] = []
+    for p in usage.problems:
+        r = {
+            "ignored": IGNORED_SOURCE,
+            "missing": MISSING_SOURCE,
+            "dynamic": DYNAMIC_SOURCE,
+            "invalid": INVALID_SOURCE,
+        }[p.kind]
+        fix = None
+        if p.kind == "ignored" and p.source.context_path:
+            fix = f"add '!{escape(p.source.context_path)}' at the end of the ignore file"
+        out.append(Finding(r, p.message, path=dockerfile, line=p.line, fix=fix))
+    for u in usage.image_copies():
+        junk = sorted(
+            ((k, c) for k, c in u.by_kind.items() if k in JUNK_KINDS and c.bytes > 0),
+            key=lambda kc: -kc[1].bytes,
+        )
+        if junk:
+            total = sum(c.bytes for _, c in junk)
+            parts = ", ".join(f"{k} {human(c.bytes)} ({c.files} files)" for k, c in junk[:4])
+            out.append(
+                Finding(
+                    JUNK_INTO_IMAGE,
+                    f"{u.copy.cmd} at line {u.line} copies {human(total)} of junk into the image: {parts}",
+                    path=dockerfile,
+                    line=u.line,
+                    bytes=total,
+                    fix="ctxaudit suggest --write adds ignore lines for them",
+                )
+            )
+        secret = u.by_kind.get("secret")
+        if secret and secret.files:
+            out.append(
+                Finding(
+                    SECRET_INTO_IMAGE,
+                    f"{u.copy.cmd} at line {u.line} copies {secret.files} secret-looking file(s) into the image",
+                    path=dockerfile,
+                    line=u.line,
+                    bytes=secret.bytes,
+                )
+            )
+    return out

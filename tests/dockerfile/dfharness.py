@@ -1,0 +1,152 @@
+"""Dockerfile cases: build the context, ask ctxaudit, compare with the engine's golden.
+
+A case (``cases/NAME.json``) is a context (a ``tree`` from
+tests/conformance/trees.json plus ``files``, or a ``sample`` context copied
+from sample_contexts/), an optional ``dockerignore``, the ``dockerfile`` text,
+``build_args`` and ``target``. ``engine: false`` marks a case the engine here
+cannot build (its built-in frontend predates the syntax); its expectations
+are then written in the case as ``expect``.
+
+The golden (``golden/NAME.json``) holds, per builder, whether the real build
+succeeded, the files it put in the image (``docker build -o type=local`` for
+BuildKit, the saved image's layers for legacy) and what went over the wire:
+BuildKit's ``transferring context`` figure as printed, and the exact bytes of
+the context tar the legacy CLI sent (captured with tests/oracle/fake_daemon.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import harness  # tests/conformance/harness.py
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CASES = HERE / "cases"
+GOLDEN = HERE / "golden"
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in CASES.glob("*.json"))
+
+
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def golden(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def materialize(case: dict[str, Any], where: Path) -> Path:
+    if case.get("sample"):
+        ctx = where / "ctx"
+        shutil.copytree(REPO / "sample_contexts" / case["sample"], ctx, symlinks=True)
+    else:
+        spec = {k: v for k, v in case.items() if k in ("tree", "files", "dockerignore")}
+        ctx, _ = harness.materialize(spec, where)
+        (where / "Dockerfile").unlink(missing_ok=True)
+    if "dockerignore" in case and case.get("sample"):
+        (ctx / ".dockerignore").write_text(case["dockerignore"])
+    (ctx / "Dockerfile").write_text(case["dockerfile"], encoding="utf-8")
+    return ctx
+
+
+_UNITS = {"B": 1, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
+
+
+def parse_transfer(log: str) -> str | None:
+    """The 'transferring context' figure of the 'load build context' step."""
+    step = None
+    for line in log.splitlines():
+        m = re.match(r"#(\d+) \[internal\] load build context", line)
+        if m:
+            step = m.group(1)
+    if step is None:
+        return None
+    found = None
+    for line in log.splitlines():
+        m = re.match(rf"#{step} transferring context: ([0-9.]+(?:B|kB|MB|GB))", line)
+        if m:
+            found = m.group(1)
+    return found
+
+
+def transfer_matches(printed: str, actual: int) -> bool:
+    """Does ``actual`` print as ``printed``? BuildKit's progress prints bytes
+    exactly below 1 kB, then decimal units with two decimals ("%.2f")."""
+    m = re.fullmatch(r"([0-9.]+)(B|kB|MB|GB)", printed)
+    if not m:
+        return False
+    value, unit = m.group(1), m.group(2)
+    if unit == "B":
+        return actual == int(value)
+    return f"{actual / _UNITS[unit]:.2f}" == f"{float(value):.2f}"
+
+
+def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, Any]:
+    """What ctxaudit says of this build: failures, transfer, image files."""
+    from ctxaudit.builder import Builder
+    from ctxaudit.context import open_context
+    from ctxaudit.dockerfile.model import build_model
+    from ctxaudit.dockerfile.usage import DockerfileUsage
+    from ctxaudit.walk import walk
+
+    c = open_context(ctx, ctx / "Dockerfile", Builder(builder))
+    df = build_model(case["dockerfile"], case.get("build_args"), case.get("target"))
+    # old_fsutil: the goldens come from the 20.10 engine, whose fsutil sends a
+    # hard link's size (current fsutil sends 0).
+    usage = DockerfileUsage(df, Builder(builder), str(c.root), record_image=True, old_fsutil=True)
+    for e in walk(c):
+        usage.add(e)
+    usage.finish()
+    errors = sorted(p.kind for p in usage.problems if p.kind in ("ignored", "missing", "invalid"))
+    return {
+        "ok": not errors,
+        "errors": errors,
+        "wire": usage.wire_bytes,
+        "tar": usage.tar_bytes,
+        "image": sorted([p, s] for p, s in usage.image_files.items()),
+    }
+
+
+def compare(name: str, builder: str) -> list[str]:
+    case = load(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = materialize(case, Path(tmp))
+        ours = ctxaudit_view(ctx, case, builder)
+    if case.get("engine") is False:
+        if builder not in case["expect"]:
+            return []
+        want = case["expect"][builder]
+        problems = []
+        if ours["ok"] != want["ok"]:
+            problems.append(f"ok: expected {want['ok']}, ctxaudit {ours['ok']}")
+        if "image" in want and ours["image"] != want["image"]:
+            problems.append(f"image: expected {want['image']}, ctxaudit {ours['image']}")
+        return problems
+    g = golden(name)[builder]
+    problems = []
+    if ours["ok"] != g["ok"]:
+        problems.append(f"build {'succeeds' if g['ok'] else 'fails'} on the engine, ctxaudit says ok={ours['ok']}")
+        return problems
+    if not g["ok"]:
+        return problems
+    if ours["image"] != g["image"]:
+        exp = {p: s for p, s in g["image"]}
+        act = {p: s for p, s in ours["image"]}
+        problems += [f"image lacks {p}" for p in exp if p not in act]
+        problems += [f"image has extra {p}" for p in act if p not in exp]
+        problems += [f"image size of {p}: {act[p]} != {exp[p]}" for p in exp if p in act and exp[p] != act[p]]
+    if builder == "buildkit" and g.get("transfer") and not transfer_matches(g["transfer"], ours["wire"]):
+        problems.append(f"transfer printed {g['transfer']}, ctxaudit computes {ours['wire']} B")
+    if builder == "legacy" and g.get("tar_bytes") is not None and g["tar_bytes"] != ours["tar"]:
+        problems.append(f"legacy tar: CLI sent {g['tar_bytes']} B, ctxaudit computes {ours['tar']} B")
+    return problems

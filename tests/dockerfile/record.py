@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Record (or re-check) the Dockerfile goldens with a real engine.
+
+    python tests/dockerfile/record.py [--check] [CASE...]
+
+Needs root and ../shared/docker-oracle (dockerd-up.sh). For each case that
+the engine can build: a BuildKit build exported with ``-o type=local`` (image
+files, success or failure, the 'transferring context' figure), a legacy build
+(success or failure, image files from ``docker save``) and the exact context
+tar the legacy CLI sends, captured by tests/oracle/fake_daemon.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "conformance"))
+sys.path.insert(0, str(HERE))
+
+import dfharness  # noqa: E402
+
+ORACLE = REPO.parent / "shared" / "docker-oracle"
+FAKE_SOCK = "/tmp/ctxaudit-fake-daemon.sock"
+
+
+def engine_env() -> dict[str, str]:
+    out = subprocess.run([str(ORACLE / "dockerd-up.sh")], check=True, capture_output=True, text=True).stdout
+    env = dict(os.environ)
+    for line in out.splitlines():
+        if line.startswith("export DOCKER_HOST="):
+            env["DOCKER_HOST"] = line.split("=", 1)[1]
+    return env
+
+
+def files_under(root: Path) -> list[list[Any]]:
+    rows = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames + dirnames:
+            full = os.path.join(dirpath, name)
+            st = os.lstat(full)
+            import stat as s
+
+            if s.S_ISREG(st.st_mode) or s.S_ISLNK(st.st_mode):
+                rows.append(["/" + os.path.relpath(full, root), st.st_size])
+    return sorted(rows)
+
+
+def build_args(case: dict[str, Any]) -> list[str]:
+    args: list[str] = []
+    for k, v in (case.get("build_args") or {}).items():
+        args += ["--build-arg", f"{k}={v}"]
+    if case.get("target"):
+        args += ["--target", case["target"]]
+    return args
+
+
+def record_buildkit(ctx: Path, case: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as out:
+        proc = subprocess.run(
+            [
+                "/usr/bin/docker",
+                "build",
+                "--progress=plain",
+                *build_args(case),
+                "-o",
+                f"type=local,dest={out}",
+                str(ctx),
+            ],
+            env={**env, "DOCKER_BUILDKIT": "1"},
+            capture_output=True,
+            text=True,
+        )
+        log = proc.stdout + proc.stderr
+        if proc.returncode != 0:
+            return {"ok": False, "error": log.strip().splitlines()[-1][:300], "transfer": dfharness.parse_transfer(log)}
+        return {"ok": True, "transfer": dfharness.parse_transfer(log), "image": files_under(Path(out))}
+
+
+def record_legacy(ctx: Path, case: dict[str, Any], env: dict[str, str], capture_dir: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        ["docker", "build", "-q", *build_args(case), str(ctx)],
+        env={**env, "DOCKER_BUILDKIT": "0"},
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any]
+    if proc.returncode != 0:
+        result = {"ok": False, "error": proc.stderr.strip().splitlines()[-1][:300]}
+    else:
+        image = proc.stdout.strip().splitlines()[-1]
+        with tempfile.TemporaryDirectory() as work:
+            w = Path(work)
+            (w / "img").mkdir()
+            (w / "out").mkdir()
+            save = subprocess.run(["docker", "save", image], env=env, capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", str(w / "img")], input=save.stdout, check=True)
+            manifest = json.loads((w / "img" / "manifest.json").read_text())
+            for layer in manifest[0]["Layers"]:
+                subprocess.run(["tar", "-x", "-C", str(w / "out"), "-f", str(w / "img" / layer)], check=True)
+            subprocess.run(["docker", "rmi", "-f", image], env=env, capture_output=True)
+            result = {"ok": True, "image": files_under(w / "out")}
+    before = set(capture_dir.glob("*.tar"))
+    subprocess.run(
+        ["docker", "build", "-q", *build_args(case), str(ctx)],
+        env={**env, "DOCKER_BUILDKIT": "0", "DOCKER_HOST": f"unix://{FAKE_SOCK}"},
+        capture_output=True,
+    )
+    new = sorted(set(capture_dir.glob("*.tar")) - before)
+    result["tar_bytes"] = new[-1].stat().st_size if new else None
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cases", nargs="*")
+    ap.add_argument("--check", action="store_true", help="compare with the committed goldens, write nothing")
+    args = ap.parse_args()
+    env = engine_env()
+    capture = Path(tempfile.mkdtemp(prefix="ctxaudit-capture-"))
+    fake = subprocess.Popen(
+        [sys.executable, str(REPO / "tests" / "oracle" / "fake_daemon.py"), FAKE_SOCK, str(capture)]
+    )
+    time.sleep(0.5)
+    drift = 0
+    try:
+        for name in args.cases or dfharness.names():
+            case = dfharness.load(name)
+            if case.get("engine") is False:
+                print(f"skip  {name}: the engine here cannot build it (expectations live in the case)")
+                continue
+            with tempfile.TemporaryDirectory() as tmp:
+                ctx = dfharness.materialize(case, Path(tmp))
+                g = {
+                    "case": name,
+                    "buildkit": record_buildkit(ctx, case, env),
+                    "legacy": record_legacy(ctx, case, env, capture),
+                }
+            path = dfharness.GOLDEN / f"{name}.json"
+            if args.check:
+                old = json.loads(path.read_text()) if path.exists() else None
+                same = old == g
+                drift += not same
+                print(f"{'same ' if same else 'DRIFT'} {name}")
+            else:
+                path.write_text(json.dumps(g, indent=1, ensure_ascii=False) + "\n")
+                print(f"wrote {name}: buildkit ok={g['buildkit']['ok']} legacy ok={g['legacy']['ok']}")
+            for builder in ("buildkit", "legacy"):
+                for p in dfharness.compare(name, builder):
+                    print(f"  ctxaudit {builder}: {p}")
+    finally:
+        fake.terminate()
+    return 1 if drift else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
