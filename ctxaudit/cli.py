@@ -1,7 +1,8 @@
 """Command-line interface: parse options, run a pipeline, pick a formatter.
 
-Every command is a thin shell over the library; errors become one line on
-stderr and exit code 2, gates exit 1.
+Every command is a thin shell over the library. Exit codes: 0 clean, 1 a
+gate failed (or findings at or above --fail-on), 2 usage or input error,
+reported in one line on stderr without a traceback.
 """
 
 from __future__ import annotations
@@ -17,19 +18,19 @@ import typer
 # own pipeline, so `ctxaudit ls` starts fast.
 from . import __version__
 from .builder import Builder
-from .errors import EXIT_INPUT, CtxauditError, InputError
+from .errors import EXIT_GATE, EXIT_INPUT, CtxauditError, InputError
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .context import Context
-
-if TYPE_CHECKING:
-    from .context import Context
+    from .report import Report
 
 app = typer.Typer(
     name="ctxaudit",
     help=(
-        "See what `docker build` sends and copies into the image, before you build.\n\n"
-        "Run `ctxaudit CONTEXT` (same as `ctxaudit scan CONTEXT`) for the report."
+        "See what `docker build` sends to the builder and copies into the image, before you build.\n\n"
+        "Run `ctxaudit CONTEXT` (same as `ctxaudit scan CONTEXT`) for the report. "
+        "Exit codes: 0 clean, 1 a gate failed, 2 usage or input error."
     ),
     no_args_is_help=False,
     add_completion=False,
@@ -37,19 +38,55 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+class FailOn(enum.StrEnum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    none = "none"
+
+
 ContextArg = Annotated[Path, typer.Argument(help="Build context directory.", show_default=True)]
 DockerfileOpt = Annotated[
-    Path | None,
-    typer.Option("--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile).", dir_okay=False),
+    Path | None, typer.Option("--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile).", dir_okay=False)
+]
+DockerfilesOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile). Repeat to audit several.", dir_okay=False
+    ),
 ]
 BuilderOpt = Annotated[
-    Builder,
+    Builder | None,
     typer.Option(
         "--builder",
         "-b",
-        help="buildkit: Docker 23+ default. legacy: DOCKER_BUILDKIT=0.",
+        help="buildkit (Docker 23+ default) or legacy (DOCKER_BUILDKIT=0). [default: buildkit]",
         case_sensitive=False,
+        show_default=False,
     ),
+]
+BuildArgOpt = Annotated[
+    list[str] | None,
+    typer.Option("--build-arg", help="A build argument as the build passes it: NAME=VALUE. Repeatable."),
+]
+TargetOpt = Annotated[str | None, typer.Option("--target", help="Build only this stage and what it needs.")]
+FailOnOpt = Annotated[
+    FailOn | None,
+    typer.Option("--fail-on", help="Exit 1 when a finding has this severity or worse.", case_sensitive=False),
+]
+IgnoreRuleOpt = Annotated[
+    list[str] | None, typer.Option("--ignore-rule", help="Leave out findings of this rule id (CA205...). Repeatable.")
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-O", help="Write the report to this file instead of stdout.", dir_okay=False)
 ]
 
 
@@ -68,25 +105,6 @@ def main_options(
     """ctxaudit: audit a Docker build context."""
 
 
-class Format(enum.StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
-DockerfilesOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile). Repeat to audit several.", dir_okay=False
-    ),
-]
-BuildArgOpt = Annotated[
-    list[str] | None,
-    typer.Option("--build-arg", help="A build argument as the build passes it: NAME=VALUE. Repeatable."),
-]
-TargetOpt = Annotated[str | None, typer.Option("--target", help="Build only this stage and what it needs.")]
-
-
 def _build_args(values: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values or []:
@@ -97,6 +115,13 @@ def _build_args(values: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _settings(context: Path, **flags: object) -> Settings:
+    from .config import load
+
+    base = load(context, Path.cwd()) if context.is_dir() else load(Path.cwd())
+    return base.merged(**flags)
+
+
 def _contexts(context: Path, files: list[Path] | None, builder: Builder) -> list[Context]:
     from .context import open_context
 
@@ -105,40 +130,239 @@ def _contexts(context: Path, files: list[Path] | None, builder: Builder) -> list
     return [open_context(context, f, builder) for f in files]
 
 
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _publish(report: Report, fmt: Format, raw_bytes: bool, output: Path | None) -> None:
+    from . import output as out
+
+    options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
+    _emit(out.renderer(fmt.value)(report, options), output)
+    from .output import github
+
+    if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
+        sys.stdout.write(github.workflow_commands(report))
+
+
 @app.command("scan")
 def scan_command(
     context: ContextArg = Path("."),
     file: DockerfilesOpt = None,
-    builder: BuilderOpt = Builder.BUILDKIT,
+    builder: BuilderOpt = None,
     build_arg: BuildArgOpt = None,
     target: TargetOpt = None,
     top: Annotated[int, typer.Option("--top", "-n", min=0, help="How many largest files and directories.")] = 10,
-    full: Annotated[bool, typer.Option("--full", help="Also size what the ignore file keeps out.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Also walk what the ignore file keeps out: its size, dead and shadowed lines."),
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar on stderr.")] = False,
+    output: OutputOpt = None,
+    max_size: Annotated[
+        str | None, typer.Option("--max-size", help="Gate: fail when the builder receives more (50MB, 1.5GiB).")
+    ] = None,
+    max_files: Annotated[
+        int | None, typer.Option("--max-files", min=0, help="Gate: fail when more files are sent.")
+    ] = None,
+    max_transfer: Annotated[
+        str | None, typer.Option("--max-transfer", help="Gate: fail when the Dockerfile-aware transfer is larger.")
+    ] = None,
+    fail_on: FailOnOpt = None,
+    ignore_rule: IgnoreRuleOpt = None,
 ) -> None:
     """Report what the build context costs and where the weight is.
 
     With a Dockerfile: what BuildKit really transfers, what each COPY/ADD
-    brings into the image, and which COPY would fail.
+    brings into the image, and which COPY would fail. Gates (--max-size,
+    --max-files, --max-transfer, --fail-on, or the same keys in
+    .ctxaudit.toml / [tool.ctxaudit]) exit 1 with one line per breach.
     """
-    from . import output
+    from . import gates
+    from .config import parse_size
     from .report import scan
 
-    contexts = _contexts(context, file, builder)
-    report = scan(
-        contexts, top=top, full=full, show_progress=not no_progress, build_args=_build_args(build_arg), target=target
+    s = _settings(
+        context,
+        max_size=parse_size(max_size) if max_size else None,
+        max_files=max_files,
+        max_transfer=parse_size(max_transfer) if max_transfer else None,
+        fail_on=fail_on.value if fail_on else None,
+        builder=builder.value if builder else None,
+        ignore_rules=ignore_rule or [],
     )
-    options = output.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output.color_wanted())
-    sys.stdout.write(output.renderer(fmt.value)(report, options))
+    contexts = _contexts(context, file, Builder(s.builder or "buildkit"))
+    report = scan(
+        contexts,
+        top=top,
+        full=full,
+        show_progress=not no_progress,
+        build_args=_build_args(build_arg),
+        target=target,
+        ignore_rules=s.ignore_rules,
+    )
+    _publish(report, fmt, raw_bytes, output)
+    breaches = gates.check(report, s)
+    for b in breaches:
+        typer.echo(f"ctxaudit: gate failed: {b.message}", err=True)
+    if breaches:
+        raise typer.Exit(EXIT_GATE)
+
+
+@app.command("lint")
+def lint_command(
+    context: ContextArg = Path("."),
+    file: DockerfileOpt = None,
+    builder: BuilderOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    ignore_rule: IgnoreRuleOpt = None,
+) -> None:
+    """Lint the active ignore file against this context (rules CA2xx).
+
+    Walks the whole context, what the ignore file keeps out included, to find
+    dead and shadowed lines, and compares both builders' walks to find
+    exceptions whose effect depends on the builder. Invalid lines are reported
+    (CA200) instead of stopping. Exits 1 on findings at or above --fail-on
+    (default: error).
+    """
+    from .context import open_context
+    from .findings import sort_findings
+    from .ignorefile import IgnoreFileError
+    from .report import Report
+    from .rules import lint
+    from .stats import ContextStats
+    from .walk import walk
+
+    s = _settings(
+        context,
+        fail_on=fail_on.value if fail_on else None,
+        builder=builder.value if builder else None,
+        ignore_rules=ignore_rule or [],
+    )
+    errors: list[IgnoreFileError] = []
+    b = Builder(s.builder or "buildkit")
+    ctx = open_context(context, file, b, errors)
+    collector = lint.LintCollector(ctx, deep=True)
+    stats = ContextStats(top=0)
+    bk_sent: set[str] = set()
+    for e in walk(ctx, full=True):
+        collector.add(e)
+        stats.add(e)
+        if e.sent and e.is_file and not e.forced:
+            bk_sent.add(e.path)
+    # The other builder's walk, to find exceptions whose effect depends on it.
+    other = open_context(context, file, Builder.LEGACY if b is Builder.BUILDKIT else Builder.BUILDKIT, [])
+    other_sent = {e.path for e in walk(other, sizes=False) if e.sent and e.is_file and not e.forced}
+    if b is Builder.BUILDKIT:
+        legacy_sent = other_sent
+    else:
+        legacy_sent = {p for p in bk_sent if p not in (".dockerignore", ctx.dockerfile_rel)}
+        bk_sent = other_sent
+    findings = (
+        lint.static_checks(ctx, errors) + collector.findings() + lint.builder_dependent(ctx, bk_sent, legacy_sent)
+    )
+    findings = [f for f in findings if f.rule.id not in set(s.ignore_rules)]
+    report = Report(ctx, stats.finish(), True, [], sort_findings(findings))
+    if fmt is Format.table and output is None:
+        _emit(_lint_table(report), None)
+    else:
+        _publish(report, fmt, False, output)
+    floor = s.fail_on or "error"
+    from .findings import Severity
+
+    if floor != "none" and any(f.level.rank >= Severity(floor).rank for f in report.findings):
+        raise typer.Exit(EXIT_GATE)
+
+
+def _lint_table(report: Report) -> str:
+    from . import output
+    from .output.table import _Style, findings_table
+
+    ign = report.ctx.ignore
+    if ign.path is None:
+        return "no ignore file: everything in the context is sent (ctxaudit init writes a starter)\n"
+    head = f"{ign.display}: {len(ign.lines)} line(s)"
+    if not report.findings:
+        return head + ", nothing to report\n"
+    style = _Style(output.Options(color=output.color_wanted()))
+    return head + "\n\n" + findings_table(report.findings, style) + "\n"
+
+
+@app.command("explain")
+def explain_command(
+    paths: Annotated[list[str], typer.Argument(help="Paths inside the context (relative to it, or absolute).")],
+    context: Annotated[Path, typer.Option("--context", "-C", help="Build context directory.")] = Path("."),
+    file: DockerfileOpt = None,
+    builder: BuilderOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
+) -> None:
+    """Say for each path whether the builder receives it, and which line decided.
+
+    Like `git check-ignore -v`, for Docker: FILE:LINE: PATTERN of the last
+    matching line (or of the line that matched a parent directory), or that
+    no line matched; a path under a directory the builder skips is never
+    visited.
+    """
+    import json
+
+    from .context import open_context
+    from .display import path as shown
+    from .explain import explain, relative
+
+    b = builder or Builder.BUILDKIT
+    ctx = open_context(context, file, b)
+    ignore = ctx.ignore.display if ctx.ignore.path else ".dockerignore"
+    results = []
+    for raw in paths:
+        rel = relative(ctx, raw)
+        if rel == "" or rel.startswith("../"):
+            raise InputError(f"{raw}: not inside the context {ctx.name}")
+        results.append(explain(ctx, rel))
+    if fmt is Format.json:
+        doc = [
+            {
+                "path": shown(x.path),
+                "sent": x.sent,
+                "exists": x.exists,
+                "builder": b.value,
+                "rule": None if x.rule is None else {"file": ignore, "line": x.rule.line, "pattern": str(x.rule)},
+                "skipped_dir": x.skipped_dir,
+                "note": x.note or None,
+            }
+            for x in results
+        ]
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return
+    for x in results:
+        state = ("sent" if x.sent else "not sent") if x.exists else ("would be sent" if x.sent else "would not be sent")
+        if x.skipped_dir is not None:
+            line = (
+                f"{shown(x.path)}: {state}, never visited: {b.value} skips {shown(x.skipped_dir)}/ ({x.where(ignore)})"
+            )
+        else:
+            line = f"{shown(x.path)}: {state} ({x.where(ignore)})"
+        if x.note:
+            line += f"; {x.note}"
+        if not x.exists:
+            line += "; no such path in the context"
+        typer.echo(line)
 
 
 @app.command("ls")
 def ls_command(
     context: ContextArg = Path("."),
     file: DockerfileOpt = None,
-    builder: BuilderOpt = Builder.BUILDKIT,
+    builder: BuilderOpt = None,
     sizes: Annotated[bool, typer.Option("--sizes", help="Print path<TAB>bytes.")] = False,
     ignored: Annotated[bool, typer.Option("--ignored", help="List what is left out instead.")] = False,
 ) -> None:
@@ -151,7 +375,7 @@ def ls_command(
     from .context import open_context
     from .walk import Status, walk
 
-    ctx = open_context(context, file, builder)
+    ctx = open_context(context, file, builder or Builder.BUILDKIT)
     out = sys.stdout
     want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)
     for entry in walk(ctx, full=ignored, sizes=sizes):

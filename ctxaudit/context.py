@@ -60,8 +60,16 @@ def find_dockerfile(root: Path, given: Path | None) -> Path | None:
     return None
 
 
-def open_context(path: Path, dockerfile: Path | None = None, builder: Builder = Builder.BUILDKIT) -> Context:
-    """Validate the inputs and select the ignore file; raise InputError."""
+def open_context(
+    path: Path,
+    dockerfile: Path | None = None,
+    builder: Builder = Builder.BUILDKIT,
+    errors: list[IgnoreFileError] | None = None,
+) -> Context:
+    """Validate the inputs and select the ignore file; raise InputError.
+
+    With ``errors``, unusable ignore-file lines are collected there instead.
+    """
     if not path.exists():
         raise InputError(f"context not found: {path}")
     if not path.is_dir():
@@ -71,7 +79,7 @@ def open_context(path: Path, dockerfile: Path | None = None, builder: Builder = 
         raise InputError(f"cannot read context directory: {path}")
     df = find_dockerfile(root, dockerfile)
     try:
-        ignore = ignorefile.select(root, df, builder)
+        ignore = ignorefile.select(root, df, builder, errors)
     except IgnoreFileError as exc:
         raise InputError(str(exc)) from None
     return Context(root, ignore, builder, df, label=str(path))

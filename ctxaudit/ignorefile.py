@@ -60,33 +60,46 @@ def split_lines(data: bytes) -> list[bytes]:
     return [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
 
 
-def parse(data: bytes, display: str) -> list[DockerIgnorePattern]:
-    """Patterns of an ignore file's bytes, each with its 1-based line."""
+def parse(data: bytes, display: str, errors: list[IgnoreFileError] | None = None) -> list[DockerIgnorePattern]:
+    """Patterns of an ignore file's bytes, each with its 1-based line.
+
+    An unusable line raises IgnoreFileError, or with ``errors`` is recorded
+    there and left out (lint reports them all).
+    """
     out: list[DockerIgnorePattern] = []
     for number, raw in enumerate(split_lines(data), start=1):
+        error: IgnoreFileError | None = None
+        pat: DockerIgnorePattern | None = None
         if len(raw) + 1 > _MAX_LINE:
-            raise IgnoreFileError(display, number, "", "line too long (bufio.Scanner: token too long)")
-        if number == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM) :]
-        text = raw.decode("utf-8", "surrogateescape")
-        try:
-            pat = DockerIgnorePattern(text, line=number)
-        except PatternError as exc:
-            raise IgnoreFileError(display, number, exc.pattern, exc.reason) from None
-        except UnsupportedPattern as exc:
-            raise IgnoreFileError(display, number, text.strip(), f"not supported by ctxaudit: {exc}") from None
+            error = IgnoreFileError(display, number, "", "line too long (bufio.Scanner: token too long)")
+        else:
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
+            text = raw.decode("utf-8", "surrogateescape")
+            try:
+                pat = DockerIgnorePattern(text, line=number)
+            except PatternError as exc:
+                error = IgnoreFileError(display, number, exc.pattern, exc.reason)
+            except UnsupportedPattern as exc:
+                error = IgnoreFileError(display, number, text.strip(), f"not supported by ctxaudit: {exc}")
+        if error is not None:
+            if errors is None:
+                raise error
+            errors.append(error)
+            continue
+        assert pat is not None
         if pat.deferred_error is not None:
             pat.deferred_error.file = display
         out.append(pat)
     return out
 
 
-def read(path: Path, display: str) -> IgnoreFile:
+def read(path: Path, display: str, errors: list[IgnoreFileError] | None = None) -> IgnoreFile:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IgnoreFileError(display, 0, "", f"cannot read: {exc.strerror or exc}") from None
-    return IgnoreFile(path, display, parse(data, display))
+    return IgnoreFile(path, display, parse(data, display, errors))
 
 
 def _display(path: Path, context: Path) -> str:
@@ -96,17 +109,19 @@ def _display(path: Path, context: Path) -> str:
         return str(path)
 
 
-def select(context: Path, dockerfile: Path | None, builder: Builder) -> IgnoreFile:
+def select(
+    context: Path, dockerfile: Path | None, builder: Builder, errors: list[IgnoreFileError] | None = None
+) -> IgnoreFile:
     """The ignore file ``builder`` reads for a build of ``dockerfile`` in ``context``."""
     root = context / ROOT_IGNORE
     root_exists = root.is_file()
     if builder is Builder.BUILDKIT and dockerfile is not None:
         own = dockerfile.parent / (dockerfile.name + ".dockerignore")
         if own.is_file():
-            ign = read(own, _display(own, context))
+            ign = read(own, _display(own, context), errors)
             if root_exists and os.path.abspath(own) != os.path.abspath(root):
                 return IgnoreFile(ign.path, ign.display, ign.patterns, shadowed_root=root)
             return ign
     if root_exists:
-        return read(root, ROOT_IGNORE)
+        return read(root, ROOT_IGNORE, errors)
     return IgnoreFile(None, "(none)")

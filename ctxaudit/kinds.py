@@ -3,7 +3,8 @@
 One table, read top to bottom. A directory kind (``.git``, ``node_modules``,
 a virtualenv...) covers everything below it and the outermost one wins, so a
 ``__pycache__`` inside ``.venv`` counts as the virtualenv. Files outside any
-such directory are classified by exact name, then by suffix (longest first).
+such directory are classified by exact name, secret names (ctxaudit.secrets),
+then suffix (longest first).
 A directory holding ``pyvenv.cfg`` is a virtualenv whatever its name.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Collection
+
+from . import secrets
 
 SOURCE = "source"
 
@@ -62,14 +65,6 @@ FILE_NAMES: dict[str, str] = {
     "desktop.ini": "litter",
     ".coverage": "cache",
     ".eslintcache": "cache",
-    ".env": "secret",
-    ".npmrc": "secret",
-    ".pypirc": "secret",
-    ".netrc": "secret",
-    "id_rsa": "secret",
-    "id_dsa": "secret",
-    "id_ecdsa": "secret",
-    "id_ed25519": "secret",
 }
 
 # Suffixes, matched case-insensitively; longest wins ("x.tar.gz" is an archive).
@@ -175,7 +170,6 @@ FILE_SUFFIXES: dict[str, str] = {
         "model",
     ),
     **dict.fromkeys((".swp", ".swo", ".orig", ".rej", "~"), "litter"),
-    **dict.fromkeys((".pem", ".key", ".p12", ".pfx", ".tfstate", ".tfstate.backup"), "secret"),
 }
 
 # Every kind, in the order reports list them.
@@ -214,9 +208,7 @@ def file_kind(name: str) -> str:
     kind = FILE_NAMES.get(name)
     if kind is not None:
         return kind
-    if name.startswith(".env.") and not name.endswith((".example", ".sample", ".template")):
-        return "secret"
-    if name.startswith("id_rsa") and not name.endswith(".pub"):
+    if secrets.name_reason(name) is not None:  # one table: ctxaudit.secrets
         return "secret"
     lower = name.lower()
     if lower.endswith("~") and len(lower) > 1:

@@ -20,7 +20,11 @@ from .dockerfile.usage import DockerfileUsage
 from .errors import InputError
 from .findings import Finding, sort_findings
 from .rules import dockerfile as dockerfile_rules
+from .rules import lint as lint_rules
+from .rules import secrets as secret_rules
 from .rules import walk as walk_rules
+from .rules.lint import LintCollector
+from .rules.secrets import SecretsCollector
 from .stats import ContextStats
 from .walk import walk
 
@@ -90,6 +94,7 @@ def scan(
     show_progress: bool = False,
     build_args: Mapping[str, str] | None = None,
     target: str | None = None,
+    ignore_rules: Sequence[str] = (),
 ) -> Report:
     """Walk once per ignore file and gather everything the report shows.
 
@@ -105,6 +110,8 @@ def scan(
         for m in [load_dockerfile(c, build_args or {}, target)]
     ]
     stats = ContextStats(top=top)
+    lint = LintCollector(primary, deep=full)
+    found_secrets = SecretsCollector()
     groups: dict[Path | None, list[DockerfileReport]] = {}
     for r in reports:
         groups.setdefault(r.ctx.ignore.path, []).append(r)
@@ -112,6 +119,8 @@ def scan(
     track = progress.enabled(show_progress)
     for e in progress.track(walk(primary, full=full), track):
         stats.add(e)
+        lint.add(e)
+        found_secrets.add(e)
         for r in groups.get(primary_key, ()):
             r.usage.add(e)
     stats.finish()
@@ -122,7 +131,28 @@ def scan(
             for r in group:
                 r.usage.add(e)
     findings: list[Finding] = walk_rules.check(stats.problems)
+    findings += lint_rules.static_checks(primary) + lint.findings()
+    findings += found_secrets.findings(primary.ignore.display if primary.ignore.path else ".dockerignore")
+    seen_ignore = {primary_key}
     for r in reports:
         r.usage.finish()
-        findings += dockerfile_rules.check(r.usage, r.label)
-    return Report(primary, stats, full, reports, sort_findings(findings))
+        findings += dockerfile_rules.check(r.usage, r.label) + secret_rules.in_image(r.usage, r.label)
+        if r.ctx.ignore.path not in seen_ignore:
+            seen_ignore.add(r.ctx.ignore.path)
+            findings += lint_rules.static_checks(r.ctx)
+        elif r.ctx is not primary and r.ctx.ignore.shadowed_root is not None:
+            findings += [f for f in lint_rules.static_checks(r.ctx) if f.rule is lint_rules.SHADOWED_ROOT]
+    ignored = set(ignore_rules)
+    findings = [f for f in findings if f.rule.id not in ignored]
+    return Report(primary, stats, full, reports, sort_findings(_dedupe(findings)))
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str | None, int | None, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule.id, f.path, f.line, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -192,7 +192,7 @@ class Walker:
 
     # -- decisions ---------------------------------------------------------
 
-    def _prunes(self, rel: str) -> bool:
+    def prunes(self, rel: str) -> bool:
         """May the builder skip this excluded directory without entering it?"""
         if self.legacy:
             if self._may_prune:
@@ -275,7 +275,7 @@ class Walker:
 
                 decision = usual if quick is not None and quick(rel) is None else decide(rel, bits)
                 if is_dir:
-                    if decision.matched and self._prunes(rel):
+                    if decision.matched and self.prunes(rel):
                         if self.legacy and self._uid != 0:
                             problem = self._pruned_dir_problem(de, rel)
                             if problem is not None:

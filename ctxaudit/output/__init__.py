@@ -34,14 +34,15 @@ def color_wanted(stream: object = None) -> bool:
 
 def renderer(name: str) -> Renderer:
     from . import json as json_out
-    from . import markdown, table
+    from . import markdown, sarif, table
 
     formats: dict[str, Renderer] = {
         "table": table.render,
         "json": json_out.render,
         "markdown": markdown.render,
+        "sarif": sarif.render,
     }
     return formats[name]
 
 
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "sarif")

@@ -48,15 +48,6 @@ JUNK_INTO_IMAGE = rule(
     "Every byte a COPY takes is stored in a layer of the image. Exclude these paths in the ignore file "
     "(ctxaudit suggest proposes the lines) or copy narrower paths.",
 )
-SECRET_INTO_IMAGE = rule(
-    "CA305",
-    "copy-secret-into-image",
-    Severity.ERROR,
-    "A COPY/ADD puts a file that looks like a secret into the image.",
-    "Anyone who can pull the image can read it, in any layer, even if a later RUN deletes it. Exclude it in "
-    "the ignore file and pass secrets at build time with RUN --mount=type=secret.",
-)
-
 JUNK_KINDS = ("vcs", "venv", "cache", "archive", "log", "litter", "dependencies", "build")
 
 
@@ -89,17 +80,6 @@ def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
                     line=u.line,
                     bytes=total,
                     fix="ctxaudit suggest --write adds ignore lines for them",
-                )
-            )
-        secret = u.by_kind.get("secret")
-        if secret and secret.files:
-            out.append(
-                Finding(
-                    SECRET_INTO_IMAGE,
-                    f"{u.copy.cmd} at line {u.line} copies {secret.files} secret-looking file(s) into the image",
-                    path=dockerfile,
-                    line=u.line,
-                    bytes=secret.bytes,
                 )
             )
     return out

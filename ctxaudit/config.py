@@ -1,0 +1,120 @@
+"""Settings from ``.ctxaudit.toml`` or ``[tool.ctxaudit]`` in pyproject.toml.
+
+Looked up in the context directory, then in the current directory; the
+first file that has settings wins, and command-line flags win over it.
+
+    [tool.ctxaudit]
+    max-size = "50MB"
+    max-files = 20000
+    max-transfer = "10MiB"
+    fail-on = "error"
+    builder = "buildkit"
+    ignore-rules = ["CA205"]
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "t": 1000**4,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_size(text: str | int) -> int:
+    """'50MB' (decimal), '1.5GiB' (binary), '200k', '1024' -> bytes."""
+    if isinstance(text, int):
+        return text
+    m = _SIZE.match(text)
+    if not m or m.group(2).lower() not in _UNITS:
+        raise InputError(f"not a size: {text!r} (use e.g. 50MB, 1.5GiB, 200k or a byte count)")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+@dataclass
+class Settings:
+    max_size: int | None = None
+    max_files: int | None = None
+    max_transfer: int | None = None
+    fail_on: str | None = None
+    builder: str | None = None
+    ignore_rules: list[str] = field(default_factory=list)
+    source: str | None = None  # the file the settings came from
+
+    def merged(self, **flags: Any) -> Settings:
+        """These settings with every flag that was given (not None) on top."""
+        out = Settings(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        for key, value in flags.items():
+            if value is not None and value != []:
+                setattr(out, key, value)
+        return out
+
+
+_KEYS = {"max-size", "max-files", "max-transfer", "fail-on", "builder", "ignore-rules"}
+
+
+def _from_table(table: dict[str, Any], source: str) -> Settings:
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise InputError(
+            f"{source}: unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(_KEYS))})"
+        )
+    s = Settings(source=source)
+    try:
+        if "max-size" in table:
+            s.max_size = parse_size(table["max-size"])
+        if "max-transfer" in table:
+            s.max_transfer = parse_size(table["max-transfer"])
+        if "max-files" in table:
+            s.max_files = int(table["max-files"])
+        if "fail-on" in table:
+            s.fail_on = str(table["fail-on"])
+            if s.fail_on not in ("error", "warning", "info", "none"):
+                raise InputError(f"{source}: fail-on must be error, warning, info or none")
+        if "builder" in table:
+            s.builder = str(table["builder"])
+        if "ignore-rules" in table:
+            s.ignore_rules = [str(r) for r in table["ignore-rules"]]
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{source}: {exc}") from None
+    return s
+
+
+def load(*directories: Path) -> Settings:
+    for d in directories:
+        dedicated = d / ".ctxaudit.toml"
+        if dedicated.is_file():
+            return _from_table(_read(dedicated), str(dedicated))
+        project = d / "pyproject.toml"
+        if project.is_file():
+            table = _read(project).get("tool", {}).get("ctxaudit")
+            if isinstance(table, dict):
+                return _from_table(table, f"{project} [tool.ctxaudit]")
+    return Settings()
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: {exc}") from None

@@ -1,0 +1,67 @@
+"""Why a path is sent or not: ``git check-ignore -v``, for Docker.
+
+The path is decided the way the builder's walk decides it: each ancestor
+directory first (with its parents' results), stopping where the builder
+skips an excluded directory without entering it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .builder import Builder
+from .context import Context
+from .pattern import DockerIgnorePattern
+from .walk import Walker
+
+
+@dataclass(frozen=True)
+class Explanation:
+    path: str
+    sent: bool
+    exists: bool
+    rule: DockerIgnorePattern | None  # the deciding line (or the line that matched the skipped directory)
+    skipped_dir: str | None = None  # the ancestor the builder never enters
+    forced: bool = False  # legacy: sent only because the CLI keeps build files
+    note: str = ""
+
+    def where(self, ignore_file: str) -> str:
+        if self.rule is None:
+            return "no line matches"
+        if self.rule.line == 0:
+            return f"(added by the Docker CLI): {self.rule}"
+        return f"{ignore_file}:{self.rule.line}: {self.rule}"
+
+
+def relative(ctx: Context, raw: str) -> str:
+    """A path given on the command line, relative to the context, '/'-separated."""
+    p = raw
+    if os.path.isabs(p):
+        p = os.path.relpath(os.path.realpath(p), ctx.root)
+    p = os.path.normpath(p).replace(os.sep, "/")
+    return "" if p == "." else p
+
+
+def explain(ctx: Context, path: str) -> Explanation:
+    walker = Walker(ctx)
+    m = walker.matcher
+    exists = os.path.lexists(os.path.join(ctx.root, path))
+    parts = path.split("/")
+    bits = 0
+    for k in range(1, len(parts)):
+        ancestor = "/".join(parts[:k])
+        d = m.using_parent_results(ancestor, bits)
+        if d.matched and walker.prunes(ancestor):
+            rule = m.patterns[d.rule] if d.rule is not None else None
+            return Explanation(path, False, exists, rule, skipped_dir=ancestor)
+        bits = d.bits
+    d = m.using_parent_results(path, bits)
+    rule = m.patterns[d.rule] if d.rule is not None else None
+    forced = d.rule is not None and d.rule >= walker.user_count
+    note = ""
+    if forced:
+        note = "the daemon removes it before COPY sees the context"
+    elif ctx.builder is Builder.BUILDKIT and path in (".dockerignore", ctx.dockerfile_rel) and not d.matched:
+        note = "sent as part of the context (BuildKit also reads it separately)"
+    return Explanation(path, not d.matched, exists, rule, forced=forced, note=note)

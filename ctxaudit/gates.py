@@ -1,0 +1,50 @@
+"""CI gates: limits on the context and on findings. A breach exits 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .builder import Builder
+from .config import Settings
+from .display import size as human
+from .findings import Severity
+from .report import Report
+
+
+@dataclass(frozen=True)
+class Breach:
+    gate: str
+    message: str
+
+
+def _bytes(n: int) -> str:
+    return f"{human(n)} ({n:,} bytes)"
+
+
+def check(report: Report, s: Settings) -> list[Breach]:
+    out: list[Breach] = []
+    sent = report.stats.sent
+    if s.max_size is not None and sent.bytes > s.max_size:
+        out.append(Breach("max-size", f"context size {_bytes(sent.bytes)} exceeds --max-size {_bytes(s.max_size)}"))
+    if s.max_files is not None and sent.files > s.max_files:
+        out.append(Breach("max-files", f"context has {sent.files:,} files, more than --max-files {s.max_files:,}"))
+    if s.max_transfer is not None:
+        for d in report.dockerfiles:
+            u = d.usage
+            moved = u.tar_bytes if d.ctx.builder is Builder.LEGACY else u.transfer.bytes
+            if moved > s.max_transfer:
+                out.append(
+                    Breach(
+                        "max-transfer",
+                        f"{d.label}: transfer {_bytes(moved)} exceeds --max-transfer {_bytes(s.max_transfer)}",
+                    )
+                )
+        if not report.dockerfiles:
+            out.append(Breach("max-transfer", "--max-transfer needs a Dockerfile, none was found"))
+    if s.fail_on and s.fail_on != "none":
+        floor = Severity(s.fail_on).rank
+        hits = [f for f in report.findings if f.level.rank >= floor]
+        if hits:
+            worst = max(hits, key=lambda f: f.level.rank).level.value
+            out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {s.fail_on} (worst: {worst})"))
+    return out

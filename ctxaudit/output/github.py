@@ -1,0 +1,42 @@
+"""GitHub Actions workflow annotations (``::error file=...,line=...::...``).
+
+Printed in addition to the report when ``GITHUB_ACTIONS=true`` and the
+report itself is not JSON or SARIF, so that findings show on the pull
+request's changed lines.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..findings import Severity
+from ..report import Report
+
+_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def enabled() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def workflow_commands(report: Report) -> str:
+    from .sarif import artifact_uri
+
+    lines = []
+    for f in report.findings:
+        props = [f"title={_prop(f.rule.id + ' ' + f.rule.name)}"]
+        if f.path:
+            props.insert(0, f"file={_prop(artifact_uri(report, f.path))}")
+            if f.line:
+                props.insert(1, f"line={f.line}")
+        text = f.message + (f" Fix: {f.fix}" if f.fix else "")
+        lines.append(f"::{_COMMAND[f.level]} {','.join(props)}::{_data(text)}")
+    return "\n".join(lines) + ("\n" if lines else "")

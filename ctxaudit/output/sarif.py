@@ -1,0 +1,92 @@
+"""``--format sarif``: SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure).
+
+Each finding is a result located at its file (the ignore file, the
+Dockerfile, or the context path of a secret) and line; the run carries
+every rule with its help text. Paths are relative to the current directory
+when the file lies under it (CI runs from the repository root), else to the
+context.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .. import __version__
+from ..findings import Finding, Rule, Severity
+from ..report import Report
+from ..rules import all_rules
+from . import Options
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _rule(r: Rule) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": r.help},
+        "help": {"text": f"{r.summary}\n\n{r.help}", "markdown": f"**{r.summary}**\n\n{r.help}"},
+        "defaultConfiguration": {"level": _LEVEL[r.severity]},
+        "properties": {"tags": ["docker", "build-context"]},
+    }
+
+
+def artifact_uri(report: Report, path: str) -> str:
+    full = Path(path) if os.path.isabs(path) else report.ctx.root / path
+    cwd = Path.cwd().resolve()
+    try:
+        rel = full.resolve().relative_to(cwd) if not full.is_symlink() else full.absolute().relative_to(cwd)
+    except ValueError:
+        rel = Path(os.path.relpath(full, report.ctx.root))
+    return quote(rel.as_posix(), safe="/")
+
+
+def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]:
+    text = f.message + (f" Fix: {f.fix}" if f.fix else "")
+    res: dict[str, Any] = {
+        "ruleId": f.rule.id,
+        "ruleIndex": index[f.rule.id],
+        "level": _LEVEL[f.level],
+        "message": {"text": text},
+    }
+    if f.path:
+        loc: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(report, f.path)}}
+        if f.line:
+            loc["region"] = {"startLine": f.line}
+        res["locations"] = [{"physicalLocation": loc}]
+    if f.bytes is not None:
+        res["properties"] = {"bytes": f.bytes}
+    return res
+
+
+def document(report: Report) -> dict[str, Any]:
+    rules = all_rules()
+    index = {r.id: i for i, r in enumerate(rules)}
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ctxaudit",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/ctxaudit/",
+                        "rules": [_rule(r) for r in rules],
+                    }
+                },
+                "results": [_result(report, f, index) for f in report.findings],
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+
+
+def render(report: Report, options: Options) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,311 @@
+"""CA2xx: lint of the ignore file, line by line, with what it does in this context.
+
+Two kinds of checks: static ones read the lines (comments that are
+patterns, ``[!x]``, slashes); walk-fed ones (:class:`LintCollector`) watch
+the entries of a walk to see which lines leak, match nothing or never
+decide anything. Dead and shadowed lines need every path, so they run with a
+full walk (``ctxaudit lint``, ``scan --full``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..context import Context
+from ..display import size as human
+from ..findings import Finding, Severity
+from ..ignorefile import ROOT_IGNORE, IgnoreFileError
+from ..matcher import Matcher
+from ..pattern import DockerIgnorePattern, PatternError
+from ..walk import Entry, EntryType, Status
+from . import rule
+
+INVALID = rule(
+    "CA200",
+    "invalid-pattern",
+    Severity.ERROR,
+    "Docker rejects this pattern: the build fails.",
+    "An unterminated '[', a trailing '\\', an escape Go's regexp does not know (like '\\g' in a Windows "
+    "path) or a lone '!' make `docker build` fail before it starts. Use '/' as separator and escape "
+    "only glob characters.",
+)
+ROOT_ONLY = rule(
+    "CA201",
+    "root-only-pattern",
+    Severity.WARNING,
+    "A pattern without '/' matches only at the context root; same-named paths deeper are sent.",
+    "Docker anchors every line at the context root: '*.csv' does not match 'data/x.csv' and "
+    "'node_modules' does not match 'web/node_modules'. Write '**/*.csv' to match at any depth.",
+)
+TRAILING_SLASH = rule(
+    "CA202",
+    "trailing-slash",
+    Severity.INFO,
+    "A trailing '/' does not mean 'directories only' in a .dockerignore.",
+    "Docker cleans the pattern first: 'logs/' is 'logs' and also matches a file named 'logs'. Unlike "
+    "gitignore, there is no directory-only form.",
+)
+COMMENT_PATTERN = rule(
+    "CA203",
+    "comment-is-a-pattern",
+    Severity.WARNING,
+    "This looks like a comment but is a pattern.",
+    "Only a '#' in the first column starts a comment. '  # note' is the pattern '# note', and "
+    "'*.log # logs' is the pattern '*.log # logs', which matches nothing you meant.",
+)
+LEADING_SLASH = rule(
+    "CA204",
+    "leading-slash",
+    Severity.INFO,
+    "A leading '/' changes nothing: every line is anchored at the context root.",
+    "Docker strips it. Drop it, or write '**/' in front to match at any depth.",
+)
+DEAD_LINE = rule(
+    "CA205",
+    "dead-line",
+    Severity.INFO,
+    "The line matches nothing in this context.",
+    "It may guard against files that appear later, or hold a typo. Checked against every path of the "
+    "context (ctxaudit lint, scan --full).",
+)
+SHADOWED = rule(
+    "CA206",
+    "shadowed-line",
+    Severity.INFO,
+    "The line matches paths but never decides one: later lines override it everywhere.",
+    "The last matching line wins. Remove the line or move it after the lines that override it.",
+)
+BUILDER_DEPENDENT = rule(
+    "CA207",
+    "builder-dependent-exception",
+    Severity.WARNING,
+    "This exception re-includes files with BuildKit but not with the legacy builder.",
+    "When any '!' line holds a wildcard, BuildKit (2023+) enters excluded directories; the legacy "
+    "builder (DOCKER_BUILDKIT=0) skips a directory unless an exception starts with its path. Write "
+    "the exception with the directory spelled out ('!build/keep.txt') to get the same result everywhere.",
+)
+BANG_CLASS = rule(
+    "CA208",
+    "bang-class",
+    Severity.WARNING,
+    "'[!x]' is not a negation in a .dockerignore; '[^x]' is.",
+    "Docker hands character classes to Go's regexp, where '[!x]' is the class of '!' and 'x'.",
+)
+BUILD_FILE_EXCLUDED = rule(
+    "CA209",
+    "build-file-excluded",
+    Severity.INFO,
+    "The Dockerfile or .dockerignore is excluded: never copyable, still sent by the legacy builder.",
+    "BuildKit reads both outside the context; the legacy CLI sends them anyway and the daemon removes "
+    "them before COPY. Excluding them is harmless unless a COPY needs them.",
+)
+SHADOWED_ROOT = rule(
+    "CA210",
+    "per-dockerfile-ignore-hides-root",
+    Severity.WARNING,
+    "A per-Dockerfile ignore file replaces the root .dockerignore, which is ignored for this build.",
+    "BuildKit reads '<Dockerfile>.dockerignore' instead of '.dockerignore', not in addition: copy the "
+    "lines you still need. The legacy builder reads only the root file.",
+)
+
+
+def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> list[Finding]:
+    """Checks that need only the lines (and the Dockerfile's location)."""
+    ign = ctx.ignore
+    file = ign.display
+    out: list[Finding] = []
+    for err in errors or []:
+        out.append(Finding(INVALID, f"{err.reason}: '{err.pattern}'", path=file, line=err.line))
+    for p in ign.lines:
+        raw = str(p.pattern)
+        stripped = raw.strip()
+        if p.deferred_error is not None:
+            out.append(Finding(INVALID, f"{p.deferred_error.reason}: '{p.text}'", path=file, line=p.line))
+        if raw[:1].isspace() and stripped.startswith("#"):
+            out.append(
+                Finding(
+                    COMMENT_PATTERN,
+                    f"indented '#': this is the pattern '{p.text}'",
+                    path=file,
+                    line=p.line,
+                    fix=f"move '#' to the first column: {stripped}",
+                )
+            )
+        elif re.search(r"\s#", stripped):
+            meant = stripped.split("#", 1)[0].strip()
+            out.append(
+                Finding(
+                    COMMENT_PATTERN,
+                    f"'#' after a pattern is not a comment: the pattern is '{p.text}'",
+                    path=file,
+                    line=p.line,
+                    fix=f"put the comment on its own line: {meant}",
+                )
+            )
+        body = stripped[1:].strip() if stripped.startswith("!") else stripped
+        if len(body) > 1 and body.endswith("/") and body.rstrip("/"):
+            out.append(
+                Finding(
+                    TRAILING_SLASH,
+                    f"'{body}' is cleaned to '{p.text}', which also matches a file",
+                    path=file,
+                    line=p.line,
+                )
+            )
+        if len(body) > 1 and body.startswith("/"):
+            out.append(
+                Finding(
+                    LEADING_SLASH,
+                    f"'{body}' is the same as '{p.text}'",
+                    path=file,
+                    line=p.line,
+                    fix=f"{'!' if p.exclusion else ''}{p.text}",
+                )
+            )
+        if "[!" in p.text:
+            out.append(
+                Finding(
+                    BANG_CLASS,
+                    f"'{p.text}': '[!' starts a class containing '!', not a negation",
+                    path=file,
+                    line=p.line,
+                    fix=p.text.replace("[!", "[^"),
+                )
+            )
+    user = Matcher(ign.lines)
+    for name in [ROOT_IGNORE, ctx.dockerfile_rel]:
+        if name is None:
+            continue
+        try:
+            d = user.or_parent_matches(name)
+        except PatternError:
+            continue
+        if d.matched:
+            line = user.patterns[d.rule].line if d.rule is not None else None
+            out.append(Finding(BUILD_FILE_EXCLUDED, f"'{name}' is excluded by the ignore file", path=file, line=line))
+    if ign.shadowed_root is not None:
+        out.append(
+            Finding(
+                SHADOWED_ROOT,
+                f"{file} replaces {ROOT_IGNORE}: its lines do not apply to this build",
+                path=file,
+                line=None,
+            )
+        )
+    return out
+
+
+def _root_only(p: DockerIgnorePattern) -> bool:
+    t = p.text
+    return not p.exclusion and "/" not in t and not t.startswith("**") and bool(t.strip("*?")) and t not in (".", "..")
+
+
+@dataclass
+class _Leak:
+    pattern: DockerIgnorePattern
+    name_regex: re.Pattern[str]
+    files: int = 0
+    bytes: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+class LintCollector:
+    """Watches a walk: root-only leaks always; dead and shadowed lines with ``deep``."""
+
+    def __init__(self, ctx: Context, deep: bool) -> None:
+        self.ctx = ctx
+        self.deep = deep
+        self.lines = ctx.ignore.lines
+        self.index = {id(p): i for i, p in enumerate(self.lines)}
+        self.leaks = [
+            _Leak(p, re.compile(p.regex.pattern, p.regex.flags))
+            for p in self.lines
+            if _root_only(p) and p.regex is not None and p.deferred_error is None
+        ]
+        self.unmatched = {i for i, p in enumerate(self.lines) if p.deferred_error is None}
+        self.decided: set[int] = set()
+
+    def add(self, e: Entry) -> None:
+        if self.leaks and e.status is Status.SENT and e.is_file and "/" in e.path:
+            deeper = e.path.split("/")[1:]
+            for leak in self.leaks:
+                if any(leak.name_regex.match(part) for part in deeper):
+                    leak.files += 1
+                    leak.bytes += e.size
+                    if len(leak.examples) < 3:
+                        leak.examples.append(e.path)
+        if not self.deep:
+            return
+        if e.rule is not None and id(e.rule) in self.index and e.status is not Status.PRUNED:
+            self.decided.add(self.index[id(e.rule)])
+        if e.status is Status.PRUNED and e.type is EntryType.DIR and e.rule is not None:
+            self.decided.add(self.index.get(id(e.rule), -1))
+        for i in list(self.unmatched):
+            if self.lines[i].matches(e.path):
+                self.unmatched.discard(i)
+
+    def findings(self) -> list[Finding]:
+        file = self.ctx.ignore.display
+        out: list[Finding] = []
+        for leak in self.leaks:
+            if leak.files:
+                p = leak.pattern
+                more = f" ({', '.join(leak.examples)}{', ...' if leak.files > len(leak.examples) else ''})"
+                out.append(
+                    Finding(
+                        ROOT_ONLY,
+                        f"'{p.text}' matches only at the root: {leak.files} deeper file(s), {human(leak.bytes)}, "
+                        f"are still sent{more}",
+                        path=file,
+                        line=p.line,
+                        bytes=leak.bytes,
+                        fix=f"**/{p.text}",
+                    )
+                )
+        if self.deep:
+            for i, p in enumerate(self.lines):
+                if i in self.unmatched:
+                    out.append(Finding(DEAD_LINE, f"'{p}' matches nothing in this context", path=file, line=p.line))
+                elif i not in self.decided:
+                    out.append(
+                        Finding(
+                            SHADOWED, f"'{p}' matches paths, but later lines decide all of them", path=file, line=p.line
+                        )
+                    )
+        return out
+
+
+def builder_dependent(ctx: Context, buildkit_sent: set[str], legacy_sent: set[str]) -> list[Finding]:
+    """Exceptions that send files with BuildKit and not with the legacy builder."""
+    only_bk = sorted(buildkit_sent - legacy_sent)
+    if not only_bk:
+        return []
+    user = Matcher(ctx.ignore.lines)
+    by_rule: dict[int, list[str]] = {}
+    for path in only_bk:
+        # The deciding line along BuildKit's walk is the exception that re-includes it.
+        bits = 0
+        rule_index: int | None = None
+        parts = path.split("/")
+        try:
+            for k in range(1, len(parts) + 1):
+                d = user.using_parent_results("/".join(parts[:k]), bits)
+                bits, rule_index = d.bits, d.rule
+        except PatternError:
+            continue
+        if rule_index is not None:
+            by_rule.setdefault(rule_index, []).append(path)
+    out = []
+    for i, paths in sorted(by_rule.items()):
+        p = user.patterns[i]
+        shown = ", ".join(paths[:3]) + (", ..." if len(paths) > 3 else "")
+        out.append(
+            Finding(
+                BUILDER_DEPENDENT,
+                f"'{p}' sends {len(paths)} file(s) with BuildKit that the legacy builder leaves out: {shown}",
+                path=ctx.ignore.display,
+                line=p.line,
+            )
+        )
+    return out

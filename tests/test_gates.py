@@ -1,0 +1,101 @@
+"""CI gates on scan: exit 1 with one line per breach, settings from files, flags win."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import make_tree
+
+from ctxaudit.cli import main
+from ctxaudit.config import parse_size
+from ctxaudit.errors import InputError
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Path:
+    return make_tree(
+        tmp_path / "ctx",
+        {"Dockerfile": "FROM scratch\nCOPY app.py /\n", "app.py": "x" * 1000, "data.bin": 50_000, ".env": "K=1\n"},
+    )
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main([*args, "--no-progress"])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("1024", 1024), ("50MB", 50_000_000), ("1.5GiB", 1610612736), ("200k", 200_000), ("10 KiB", 10240), (7, 7)],
+)
+def test_parse_size(text: str | int, expected: int) -> None:
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "ten", "5XB", "-3"])
+def test_parse_size_rejects(bad: str) -> None:
+    with pytest.raises(InputError):
+        parse_size(bad)
+
+
+def test_no_gate_exits_0_even_with_errors(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, str(ctx))
+    assert code == 0 and err == ""
+
+
+def test_max_size(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, str(ctx), "--max-size", "40KB")
+    assert code == 1
+    assert (
+        err.strip()
+        == "ctxaudit: gate failed: context size 49.8 KiB (51,031 bytes) exceeds --max-size 39.1 KiB (40,000 bytes)"
+    )
+    assert run(capsys, str(ctx), "--max-size", "1MB")[0] == 0
+
+
+def test_max_files(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, str(ctx), "--max-files", "3")
+    assert code == 1 and "context has 4 files, more than --max-files 3" in err
+    assert run(capsys, str(ctx), "--max-files", "4")[0] == 0
+
+
+def test_max_transfer_is_dockerfile_aware(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The context is 51 kB but the Dockerfile copies 1 kB.
+    assert run(capsys, str(ctx), "--max-transfer", "2KB")[0] == 0
+    code, err = run(capsys, str(ctx), "--max-transfer", "500")
+    assert code == 1 and "transfer 1000 B (1,000 bytes) exceeds --max-transfer" in err
+    code, err = run(capsys, str(ctx), "-b", "legacy", "--max-transfer", "50KB")
+    assert code == 1 and "Dockerfile: transfer" in err  # legacy sends the whole tar
+
+
+def test_fail_on(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, str(ctx), "--fail-on", "error")  # .env is sent: CA400 error
+    assert code == 1 and "finding(s) at or above error" in err
+    assert run(capsys, str(ctx), "--fail-on", "error", "--ignore-rule", "CA400")[0] == 0
+
+
+def test_several_breaches_one_line_each(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, str(ctx), "--max-size", "1KB", "--max-files", "1", "--fail-on", "error")
+    assert code == 1 and len(err.strip().splitlines()) == 3
+
+
+def test_settings_from_pyproject_and_flags_win(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ctx / "pyproject.toml").write_text('[tool.ctxaudit]\nmax-size = "10KB"\nignore-rules = ["CA400"]\n')
+    code, err = run(capsys, str(ctx))
+    assert code == 1 and "--max-size 9.8 KiB" in err
+    assert run(capsys, str(ctx), "--max-size", "1MB")[0] == 0
+
+
+def test_settings_from_dot_ctxaudit_toml(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ctx / ".ctxaudit.toml").write_text('max-files = 2\nfail-on = "none"\n')
+    code, err = run(capsys, str(ctx))
+    assert code == 1 and "--max-files 2" in err
+
+
+def test_bad_settings_exit_2(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ctx / ".ctxaudit.toml").write_text("max-sise = 3\n")
+    code, err = run(capsys, str(ctx))
+    assert code == 2 and "unknown setting(s) max-sise" in err
+    (ctx / ".ctxaudit.toml").write_text('max-size = "big"\n')
+    assert run(capsys, str(ctx))[0] == 2

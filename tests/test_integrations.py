@@ -1,0 +1,92 @@
+"""The GitHub Action's script and the pre-commit hooks, run for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((REPO / "tests" / "fixtures" / "sarif-2.1.0.json").read_text())
+
+
+def ctxaudit_bin(tmp_path: Path) -> Path:
+    """A `ctxaudit` executable on PATH for this interpreter."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    exe = bindir / "ctxaudit"
+    exe.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m ctxaudit "$@"\n')
+    exe.chmod(0o755)
+    return bindir
+
+
+def action_script() -> str:
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    (audit,) = [s for s in steps if s.get("name") == "Audit the build context"]
+    return str(audit["run"])
+
+
+def run_action(tmp_path: Path, **inputs: str) -> tuple[int, str, str]:
+    summary = tmp_path / "summary.md"
+    env = {
+        **os.environ,
+        "PATH": f"{ctxaudit_bin(tmp_path)}:{os.environ['PATH']}",
+        "PYTHONPATH": str(REPO),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_ACTIONS": "true",
+        "CTX": inputs.get("context", "sample_contexts/pandas-analysis"),
+        "DOCKERFILE": inputs.get("dockerfile", ""),
+        "BUILDER": inputs.get("builder", "buildkit"),
+        "MAX_SIZE": inputs.get("max-size", ""),
+        "MAX_FILES": inputs.get("max-files", ""),
+        "MAX_TRANSFER": inputs.get("max-transfer", ""),
+        "FAIL_ON": inputs.get("fail-on", "error"),
+        "SARIF": inputs.get("sarif", ""),
+    }
+    proc = subprocess.run(["bash", "-e", "-c", action_script()], cwd=REPO, env=env, capture_output=True, text=True)
+    return proc.returncode, proc.stdout + proc.stderr, summary.read_text() if summary.exists() else ""
+
+
+def test_action_passes_and_writes_summary_and_sarif(tmp_path: Path) -> None:
+    sarif = tmp_path / "out.sarif"
+    code, log, summary = run_action(tmp_path, sarif=str(sarif))
+    assert code == 0, log
+    assert summary.startswith("## ctxaudit")
+    assert "::warning file=sample_contexts/pandas-analysis/.dockerignore,line=1" in log
+    jsonschema.validate(json.loads(sarif.read_text()), SCHEMA)
+
+
+def test_action_fails_on_gate(tmp_path: Path) -> None:
+    code, log, summary = run_action(tmp_path, **{"max-size": "10KB", "fail-on": "warning"})
+    assert code == 1
+    assert "gate failed: context size" in log and "finding(s) at or above warning" in log
+    assert "## ctxaudit" in summary
+
+
+@pytest.mark.parametrize(
+    "hook_id,sample,expected",
+    [
+        ("ctxaudit", "node-monorepo", 1),  # a .env is sent and copied: error findings
+        ("ctxaudit", "clean-api", 0),
+        ("ctxaudit-lint", "pandas-analysis", 1),  # root-only patterns are warnings
+        ("ctxaudit-lint", "clean-api", 0),
+    ],
+)
+def test_pre_commit_hooks(hook_id: str, sample: str, expected: int, tmp_path: Path) -> None:
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    hook = hooks[hook_id]
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    work = tmp_path / sample
+    shutil.copytree(REPO / "sample_contexts" / sample, work, symlinks=True)
+    env = {**os.environ, "PATH": f"{ctxaudit_bin(tmp_path)}:{os.environ['PATH']}", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(shlex.split(hook["entry"]), cwd=work, env=env, capture_output=True, text=True)
+    assert proc.returncode == expected, proc.stdout + proc.stderr

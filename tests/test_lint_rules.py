@@ -1,0 +1,88 @@
+"""Each ignore-file lint rule: one context that triggers it, one that does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import make_tree
+
+from ctxaudit.cli import main
+
+
+def lint_ids(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> dict[str, list[int | None]]:
+    import json
+
+    main(["lint", str(root), "-o", "json", "--fail-on", "none", *extra])
+    out, _ = capsys.readouterr()
+    found: dict[str, list[int | None]] = {}
+    for f in json.loads(out)["findings"]:
+        found.setdefault(f["rule"], []).append(f["line"])
+    return found
+
+
+CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    # rule: (triggering tree, clean tree)
+    "CA200": ({".dockerignore": "ok\ndata/[abc\n"}, {".dockerignore": "data/[abc]\n"}),
+    "CA201": (
+        {".dockerignore": "*.csv\n", "a.csv": "1", "d/b.csv": "2"},
+        {".dockerignore": "**/*.csv\n", "a.csv": "1", "d/b.csv": "2"},
+    ),
+    "CA202": ({".dockerignore": "logs/\n", "logs/x": "1"}, {".dockerignore": "logs\n", "logs/x": "1"}),
+    "CA203": (
+        {".dockerignore": "*.log # logs\n  # indented\n", "a.log": "1"},
+        {".dockerignore": "# logs\n*.log\n", "a.log": "1"},
+    ),
+    "CA204": ({".dockerignore": "/build\n", "build/x": "1"}, {".dockerignore": "build\n", "build/x": "1"}),
+    "CA205": ({".dockerignore": "nothing-here\n", "a": "1"}, {".dockerignore": "a\n", "a": "1", "b": "2"}),
+    "CA206": (
+        {".dockerignore": "build/x\nbuild\n", "build/x": "1"},
+        {".dockerignore": "build\n!build/x\n", "build/x": "1", "build/y": "2"},
+    ),
+    "CA207": (
+        {".dockerignore": "build\n!**/keep.txt\n", "build/keep.txt": "k", "build/out": "o"},
+        {".dockerignore": "build\n!build/keep.txt\n", "build/keep.txt": "k", "build/out": "o"},
+    ),
+    "CA208": ({".dockerignore": "[!x]*\n", "xa": "1"}, {".dockerignore": "[^x]*\n", "xa": "1"}),
+    "CA209": (
+        {".dockerignore": "Dockerfile\n", "Dockerfile": "FROM scratch\n"},
+        {".dockerignore": "*.tmp\n", "Dockerfile": "FROM scratch\n", "a.tmp": ""},
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_triggers(rule: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad, good = CASES[rule]
+    assert rule in lint_ids(capsys, make_tree(tmp_path / "bad", bad))
+    assert rule not in lint_ids(capsys, make_tree(tmp_path / "good", good))
+
+
+def test_ca210_per_dockerfile_file_hides_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            ".dockerignore": "*.tar\n",
+            "app.Dockerfile": "FROM scratch\n",
+            "app.Dockerfile.dockerignore": "*.csv\n",
+            "a.tar": "",
+            "a.csv": "",
+        },
+    )
+    assert "CA210" in lint_ids(capsys, tmp_path, "-f", str(tmp_path / "app.Dockerfile"))
+    assert "CA210" not in lint_ids(capsys, tmp_path, "-f", str(tmp_path / "app.Dockerfile"), "-b", "legacy")
+
+
+def test_lines_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {".dockerignore": "# c\n\n*.csv\n", "d/b.csv": "2"})
+    assert lint_ids(capsys, tmp_path)["CA201"] == [3]
+
+
+def test_lint_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {".dockerignore": "ok\ndata/[abc\n", "ok": ""})
+    assert main(["lint", str(tmp_path)]) == 1  # CA200 is an error, the default --fail-on
+    capsys.readouterr()
+    make_tree(tmp_path, {".dockerignore": "ok\n"})
+    assert main(["lint", str(tmp_path)]) == 0
+    out, _ = capsys.readouterr()
+    assert "nothing to report" in out
