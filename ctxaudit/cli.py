@@ -358,6 +358,152 @@ def explain_command(
         typer.echo(line)
 
 
+@app.command("suggest")
+def suggest_command(
+    context: ContextArg = Path("."),
+    file: DockerfileOpt = None,
+    builder: BuilderOpt = None,
+    build_arg: BuildArgOpt = None,
+    target: TargetOpt = None,
+    min_bytes: Annotated[
+        str, typer.Option("--min-bytes", help="Propose only lines that save at least this much (e.g. 1MB).")
+    ] = "1",
+    write: Annotated[bool, typer.Option("--write", help="Append the lines to the active ignore file.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff --write would apply.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
+    raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts.")] = False,
+) -> None:
+    """Propose ignore lines, largest saving first, that never break the build.
+
+    Candidates: junk kinds (**/__pycache__, .git, **/node_modules...),
+    corrections of root-only lines, .gitignore entries translated to Docker
+    rules, and large paths no COPY/ADD uses. The proposal is checked by
+    running the walk and the Dockerfile analysis again: a line that would
+    exclude a COPY source gets a '!' exception. --write appends a block to
+    the active ignore file atomically and keeps every existing byte.
+    """
+    import datetime
+    import json
+
+    from . import display, ignorewrite, suggest
+    from .config import parse_size
+    from .report import load_dockerfile
+
+    (ctx,) = _contexts(context, [file] if file else None, builder or Builder.BUILDKIT)
+    df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
+    p = suggest.plan(ctx, df, min_bytes=max(parse_size(min_bytes), 1))
+    target_file = suggest.target_file(ctx)
+    label = display.path(ctx.ignore.display if ctx.ignore.path else ".dockerignore")
+    if write or dry_run:
+        old = target_file.read_bytes() if target_file.exists() else b""
+        if not p.candidates:
+            typer.echo(f"nothing to add to {label}")
+            return
+        new = ignorewrite.appended(old, suggest.render_block(p.candidates, datetime.date.today().isoformat()))
+        if dry_run:
+            sys.stdout.write(ignorewrite.unified_diff(target_file, old, new, label))
+            return
+        ignorewrite.write_atomic(target_file, new)
+        saved = p.before - p.after
+        typer.echo(
+            f"added {sum(len(c.lines) for c in p.candidates)} line(s) to {label}: "
+            f"{p.files_before - p.files_after:,} files, {display.size(saved, raw_bytes)} no longer sent"
+        )
+        return
+    if fmt is Format.json:
+        doc = {
+            "ignore_file": str(target_file),
+            "sent_before": {"files": p.files_before, "bytes": p.before},
+            "sent_after": {"files": p.files_after, "bytes": p.after},
+            "suggestions": [
+                {
+                    "pattern": c.line,
+                    "exceptions": c.exceptions,
+                    "files": c.marginal_files,
+                    "bytes": c.marginal_bytes,
+                    "reason": c.reason,
+                    "note": c.note or None,
+                }
+                for c in p.candidates
+            ],
+        }
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return
+    if not p.candidates:
+        typer.echo(f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely")
+        return
+    from tabulate import tabulate
+
+    rows = []
+    for c in p.candidates:
+        line = "\n".join(c.lines)
+        why = c.reason + (f" ({c.note})" if c.note else "")
+        rows.append([line, f"{c.marginal_files:,}", display.size(c.marginal_bytes, raw_bytes), why])
+    typer.echo(
+        tabulate(
+            rows,
+            headers=["line", "files", "saves", "why"],
+            tablefmt="simple",
+            colalign=("left", "right", "right", "left"),
+            disable_numparse=True,
+            maxcolwidths=[None, None, None, 70],
+        )
+    )
+    saved = p.before - p.after
+    typer.echo(
+        f"\nwith all of them: {p.files_after:,} files, {display.size(p.after, raw_bytes)} sent instead of "
+        f"{p.files_before:,}, {display.size(p.before, raw_bytes)} ({display.size(saved, raw_bytes)} less); "
+        f"the Dockerfile's sources still resolve. Add them: ctxaudit suggest --write"
+    )
+
+
+@app.command("init")
+def init_command(
+    context: ContextArg = Path("."),
+    file: DockerfileOpt = None,
+    builder: BuilderOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing ignore file.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the file instead of writing it.")] = False,
+) -> None:
+    """Write a starter ignore file for the stacks the context holds.
+
+    Python, Node, Go, Java, Rust, data science, editor and OS files, secrets:
+    every line in Docker syntax, with '!' exceptions where a line would hide
+    a COPY/ADD source of the Dockerfile. Refuses to overwrite without --force.
+    """
+    import dataclasses
+    import datetime
+
+    from . import ignorewrite, starter, suggest
+    from .dockerfile.usage import DockerfileUsage
+    from .ignorefile import IgnoreFile
+    from .report import load_dockerfile
+    from .walk import walk
+
+    (ctx,) = _contexts(context, [file] if file else None, builder or Builder.BUILDKIT)
+    target_file = suggest.target_file(ctx)
+    if target_file.exists() and not force and not dry_run:
+        raise InputError(
+            f"{target_file} exists; use --force to overwrite it (or ctxaudit suggest --write to add to it)"
+        )
+    df = load_dockerfile(ctx, {}, None) if ctx.dockerfile else None
+    needs: list[suggest.Need] = []
+    if df is not None:
+        bare = dataclasses.replace(ctx, ignore=IgnoreFile(None, "(none)"))
+        usage = DockerfileUsage(df, ctx.builder, str(ctx.root))
+        for e in walk(bare, sizes=False):
+            usage.add(e)
+        needs = suggest.needed_sources(usage.finish())
+    stacks = starter.detect(ctx)
+    extra = {line: suggest.keep_sources(line, needs) for s in stacks for line in starter.STACKS[s][1]}
+    text = starter.render(stacks, extra, datetime.date.today().isoformat())
+    if dry_run:
+        sys.stdout.write(text)
+        return
+    ignorewrite.write_atomic(target_file, text.encode())
+    typer.echo(f"wrote {target_file} for: {', '.join(stacks)}")
+
+
 @app.command("ls")
 def ls_command(
     context: ContextArg = Path("."),

@@ -41,3 +41,21 @@ def test_goldens_hold_the_failures_and_transfers_the_issue_names() -> None:
     assert whole.endswith("kB") and float(whole[:-2]) > 5
     unused = dfharness.golden("unused-stage")
     assert unused["buildkit"]["ok"] and not unused["legacy"]["ok"]
+
+
+SUGGESTED = [
+    n for n in dfharness.names() if (dfharness.GOLDEN / f"{n}.json").exists() and "after_suggest" in dfharness.golden(n)
+]
+
+
+def test_suggest_was_checked_on_the_sample_contexts() -> None:
+    assert {"sample-pandas", "sample-node", "sample-clean-api"} <= set(SUGGESTED)
+    assert len(SUGGESTED) >= 20
+
+
+@pytest.mark.parametrize("name", SUGGESTED)
+def test_after_suggest_the_engine_still_builds_and_sends_less(name: str) -> None:
+    """The lines ctxaudit proposes now are the lines the engine built with:
+    BuildKit still succeeds and the legacy context tar shrinks (exactly as
+    ctxaudit computes it)."""
+    assert dfharness.compare_suggest(name) == []

@@ -34,6 +34,8 @@ class SourceState:
     selector: Selector
     found: bool = False
     files: int = 0
+    examples: list[str] = field(default_factory=list)  # first files it takes
+    roots: set[str] = field(default_factory=set)  # paths a wildcard matched (first 50)
 
 
 @dataclass
@@ -250,6 +252,10 @@ class DockerfileUsage:
                     if st.selector is sel:
                         st.found = True
                         st.files += 1
+                        if len(st.examples) < 50:
+                            st.examples.append(e.path)
+                        if len(st.roots) < 50:
+                            st.roots.add(root)
                 break
 
     def _transferred(self, path: str) -> bool:

@@ -150,3 +150,47 @@ def compare(name: str, builder: str) -> list[str]:
     if builder == "legacy" and g.get("tar_bytes") is not None and g["tar_bytes"] != ours["tar"]:
         problems.append(f"legacy tar: CLI sent {g['tar_bytes']} B, ctxaudit computes {ours['tar']} B")
     return problems
+
+
+def apply_suggest(ctx: Path, case: dict[str, Any]) -> list[str]:
+    """Run ``ctxaudit suggest --write`` on a materialized case; the lines it added."""
+    import datetime
+
+    from ctxaudit import ignorewrite, suggest
+    from ctxaudit.builder import Builder
+    from ctxaudit.context import open_context
+    from ctxaudit.dockerfile.model import build_model
+
+    c = open_context(ctx, ctx / "Dockerfile", Builder.BUILDKIT)
+    df = build_model(case["dockerfile"], case.get("build_args"), case.get("target"))
+    plan = suggest.plan(c, df)
+    lines = [ln for cand in plan.candidates for ln in cand.lines]
+    if lines:
+        target = suggest.target_file(c)
+        old = target.read_bytes() if target.exists() else b""
+        block = suggest.render_block(plan.candidates, datetime.date.today().isoformat())
+        ignorewrite.write_atomic(target, ignorewrite.appended(old, block))
+    return lines
+
+
+def compare_suggest(name: str) -> list[str]:
+    """After suggest --write the engine still builds, and fewer bytes are sent."""
+    g = golden(name)
+    after = g.get("after_suggest")
+    if after is None:
+        return []
+    case = load(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = materialize(case, Path(tmp))
+        lines = apply_suggest(ctx, case)
+        ours = ctxaudit_view(ctx, case, "legacy")
+    problems = []
+    if lines != after["lines"]:
+        problems.append(f"suggest now proposes {lines}, the engine checked {after['lines']}")
+    if not after["buildkit"]["ok"]:
+        problems.append(f"BuildKit fails after suggest --write: {after['buildkit'].get('error')}")
+    if lines and not after["legacy"]["tar_bytes"] < g["legacy"]["tar_bytes"]:
+        problems.append("the legacy context tar did not shrink")
+    if after["legacy"]["tar_bytes"] != ours["tar"]:
+        problems.append(f"legacy tar after suggest: CLI sent {after['legacy']['tar_bytes']}, ctxaudit {ours['tar']}")
+    return problems

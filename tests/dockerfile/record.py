@@ -146,6 +146,15 @@ def main() -> int:
                     "buildkit": record_buildkit(ctx, case, env),
                     "legacy": record_legacy(ctx, case, env, capture),
                 }
+                if g["buildkit"]["ok"] and g["legacy"].get("tar_bytes") is not None:
+                    # After `ctxaudit suggest --write` the build still works and sends less.
+                    lines = dfharness.apply_suggest(ctx, case)
+                    legacy_after = record_legacy(ctx, case, env, capture)
+                    g["after_suggest"] = {
+                        "lines": lines,
+                        "buildkit": record_buildkit(ctx, case, env),
+                        "legacy": {"ok": legacy_after["ok"], "tar_bytes": legacy_after["tar_bytes"]},
+                    }
             path = dfharness.GOLDEN / f"{name}.json"
             if args.check:
                 old = json.loads(path.read_text()) if path.exists() else None
@@ -158,6 +167,8 @@ def main() -> int:
             for builder in ("buildkit", "legacy"):
                 for p in dfharness.compare(name, builder):
                     print(f"  ctxaudit {builder}: {p}")
+            for p in dfharness.compare_suggest(name):
+                print(f"  suggest: {p}")
     finally:
         fake.terminate()
     return 1 if drift else 0

@@ -1,0 +1,374 @@
+"""Ignore lines that save bytes and never break the build.
+
+Three passes over the context, each a streaming walk:
+
+1. discover candidates: junk kinds as Docker reads them (``**/__pycache__``,
+   ``.git``, ``**/node_modules``...), corrections of root-only lines that
+   leak (``*.csv`` -> ``**/*.csv``), the project's .gitignore entries
+   translated to Docker rules, and large paths no COPY/ADD/bind mount uses;
+2. measure each candidate appended at the end of the ignore file: the files
+   it would stop sending (a line excludes a path when it matches the path
+   or one of its directories), and its marginal saving after the larger
+   candidates, so overlapping lines are not proposed twice;
+3. check the result as a whole: the walk and the Dockerfile analysis run
+   again with the proposed lines; a line that would exclude a COPY/ADD or
+   bind-mount source gets a ``!`` exception for it, or is dropped when that
+   does not restore the build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import kinds, secrets
+from .builder import Builder
+from .context import Context
+from .dockerfile.model import Dockerfile
+from .dockerfile.usage import DockerfileUsage
+from .gitignore import translate_file
+from .ignorefile import IgnoreFile
+from .matcher import Matcher
+from .pattern import DockerIgnorePattern, PatternError, escape
+from .rules.lint import LintCollector
+from .walk import Entry, Status, walk
+
+JUNK_KINDS = {"cache", "vcs", "venv", "dependencies", "archive", "log", "litter", "secret", "data", "build"}
+_NOTES = {
+    "data": "keep them if the image reads them at run time",
+    "build": "keep them if a COPY brings build output into the image",
+    "secret": "pass it at build time with RUN --mount=type=secret if the build needs it",
+}
+
+
+@dataclass
+class Candidate:
+    line: str
+    reason: str
+    note: str = ""
+    exceptions: list[str] = field(default_factory=list)  # "!path" lines that keep COPY sources
+    estimate: int = 0  # bytes seen in discovery, to order candidates
+    priority: int = 1  # 0 correction, 1 junk kind, 2 .gitignore entry, 3 unused path
+    files: int = 0
+    bytes: int = 0
+    marginal_files: int = 0
+    marginal_bytes: int = 0
+    pattern: DockerIgnorePattern | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return [self.line, *self.exceptions]
+
+
+@dataclass
+class Plan:
+    candidates: list[Candidate]
+    before: int  # bytes sent now
+    after: int  # bytes sent with every proposed line
+    files_before: int
+    files_after: int
+    ignore: IgnoreFile
+
+
+def _kinded_dir(path: str) -> tuple[str, bool] | None:
+    """The outermost kinded directory name of a path, and whether it is at the root."""
+    parts = path.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if kinds.dir_kind(part) is not None:
+            return part, i == 0
+    return None
+
+
+@dataclass
+class _Kinded:
+    kind: str
+    bytes: int = 0
+    root_only: bool = True
+
+
+def _file_line(name: str, kind: str) -> tuple[str, str]:
+    if kind == "secret" and secrets.name_reason(name):
+        return f"**/{escape(name)}", f"secret: {secrets.name_reason(name)}"
+    if kinds.FILE_NAMES.get(name) == kind:
+        return f"**/{escape(name)}", f"{kind}: {name}"
+    lower = name.lower()
+    dot = lower.find(".", 1)
+    while dot > 0:
+        if kinds.FILE_SUFFIXES.get(lower[dot:]) == kind:
+            return f"**/*{escape(name[dot:])}", f"{kind}: *{name[dot:]} files"
+        dot = lower.find(".", dot + 1)
+    if lower.endswith("~"):
+        return "**/*~", "litter: editor backups"
+    return f"**/{escape(name)}", f"{kind}: {name}"
+
+
+class Discovery:
+    """Pass 1: what could go, from what is sent now."""
+
+    def __init__(self, ctx: Context, usage: DockerfileUsage | None, min_bytes: int, unused_min: int) -> None:
+        self.ctx = ctx
+        self.usage = usage
+        self.min_bytes = min_bytes
+        self.unused_min = unused_min
+        self.found: dict[str, Candidate] = {}
+        self.lint = LintCollector(ctx, deep=False)
+        self.gitignores: list[str] = []
+        self.unused: dict[str, list[int]] = {}  # top-level or second-level path -> [unused bytes, used bytes]
+        self.kinded: dict[str, _Kinded] = {}  # kinded directory name -> what it holds
+
+    def _add(self, line: str, reason: str, size: int, note: str = "", priority: int = 1) -> None:
+        c = self.found.get(line)
+        if c is None:
+            c = self.found[line] = Candidate(line, reason, note, priority=priority)
+        c.estimate += size
+        c.priority = min(c.priority, priority)
+
+    def add(self, e: Entry) -> None:
+        self.lint.add(e)
+        if e.status is not Status.SENT:
+            return
+        parent, _, name = e.path.rpartition("/")
+        if not e.is_file:
+            return
+        if name == kinds.VENV_MARKER and parent and _kinded_dir(e.path) is None:
+            # a virtualenv under a name of its own ("env2/pyvenv.cfg")
+            self._add(escape(parent), "venv: a virtualenv (pyvenv.cfg)", 0)
+        if name == ".gitignore":
+            self.gitignores.append(e.path)
+        kind = e.kind
+        if kind in JUNK_KINDS:
+            git = secrets.git_root(e.path)
+            kd = _kinded_dir(e.path)
+            if git is not None:
+                self._add(escape(git), "vcs: the repository and its history", e.size)
+            elif kd is not None:
+                acc = self.kinded.setdefault(kd[0], _Kinded(kind))
+                acc.bytes += e.size
+                acc.root_only = acc.root_only and kd[1]
+            elif kind != "venv":  # a virtualenv found by its pyvenv.cfg has its own line
+                line, why = _file_line(name, kind)
+                self._add(line, why, e.size, _NOTES.get(kind, ""))
+        if self.usage is not None and not self.usage.whole_context:
+            used = any(s.root_of(e.path) is not None for s in self.usage.transfer_selectors)
+            parts = e.path.split("/")
+            for depth in (1, 2):
+                if len(parts) > depth:
+                    tally = self.unused.setdefault("/".join(parts[:depth]), [0, 0])
+                    tally[1 if used else 0] += e.size
+            if not used and len(parts) == 1:
+                self.unused.setdefault(e.path, [0, 0])[0] += e.size
+
+    def candidates(self) -> list[Candidate]:
+        for name, k in self.kinded.items():
+            # One line per directory name: the root form only if it never occurs deeper.
+            line = escape(name) if k.root_only else f"**/{escape(name)}"
+            self._add(line, f"{k.kind}: {name}/ directories", k.bytes, _NOTES.get(k.kind, ""))
+        for f in self.lint.findings():
+            if f.fix and f.line is not None:
+                src = next(p for p in self.lint.lines if p.line == f.line)
+                self._add(
+                    f.fix, f"correction: line {f.line} '{src.text}' matches only at the root", f.bytes or 0, priority=0
+                )
+        for path in self.gitignores:
+            self._from_gitignore(path)
+        chosen_tops: set[str] = set()
+        build_files = {".dockerignore", self.ctx.dockerfile_rel, self.ctx.ignore.display}
+        for path, (unused, used) in sorted(self.unused.items(), key=lambda kv: -kv[1][0]):
+            if used or unused < max(self.min_bytes, self.unused_min, 1) or path in build_files:
+                continue
+            parent = path.rpartition("/")[0]
+            if parent and parent in chosen_tops:
+                continue
+            chosen_tops.add(path)
+            self._add(escape(path), "not used by any COPY/ADD or bind mount of the Dockerfile", unused, priority=3)
+        return sorted(self.found.values(), key=lambda c: (c.priority, -c.estimate, c.line))
+
+    def _from_gitignore(self, path: str) -> None:
+        try:
+            text = (self.ctx.root / path).read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError:
+            return
+        for t in translate_file(text, path):
+            if t.exclusion:
+                continue  # re-including only ever sends more
+            note = "directory-only in git; Docker also matches a file of that name" if t.dir_only else ""
+            self._add(t.docker, f"{t.gitignore}:{t.line}: {t.source.strip()}", 0, note, priority=2)
+
+
+def _excludes(p: DockerIgnorePattern, path: str, cache: dict[str, bool]) -> bool:
+    """Would this line, appended last, exclude ``path`` (itself or a parent)?"""
+    if p.matches(path):
+        return True
+    parent = path.rpartition("/")[0]
+    while parent:
+        hit = cache.get(parent)
+        if hit is None:
+            hit = cache[parent] = p.matches(parent)
+        if hit:
+            return True
+        parent = parent.rpartition("/")[0]
+    return False
+
+
+def measure(ctx: Context, candidates: list[Candidate]) -> tuple[int, int]:
+    """Pass 2: savings of each candidate, alone and after the ones before it."""
+    for c in candidates:
+        try:
+            c.pattern = DockerIgnorePattern(c.line)
+        except (PatternError, ValueError):
+            c.pattern = None
+    live = [c for c in candidates if c.pattern is not None]
+    caches: list[dict[str, bool]] = [{} for _ in live]
+    total_files = total_bytes = 0
+    for e in walk(ctx):
+        if e.status is not Status.SENT or not e.is_file:
+            continue
+        total_files += 1
+        total_bytes += e.size
+        first = True
+        for c, cache in zip(live, caches, strict=True):
+            assert c.pattern is not None
+            if _excludes(c.pattern, e.path, cache):
+                c.files += 1
+                c.bytes += e.size
+                if first:
+                    c.marginal_files += 1
+                    c.marginal_bytes += e.size
+                    first = False
+        if caches and len(caches[0]) > 4096:  # directory results: bounded memory
+            for cache in caches:
+                cache.clear()
+    return total_files, total_bytes
+
+
+def with_lines(ignore: IgnoreFile, lines: Iterable[str]) -> IgnoreFile:
+    extra = [DockerIgnorePattern(line, line=0) for line in lines]
+    return dataclasses.replace(ignore, patterns=[*ignore.patterns, *extra])
+
+
+def _analyse(ctx: Context, df: Dockerfile | None) -> tuple[set[tuple[str, int, str]], int, int]:
+    """Errors of the Dockerfile analysis under both builders, and what ``ctx`` sends."""
+    errors: set[tuple[str, int, str]] = set()
+    files = size = 0
+    for builder in (ctx.builder, *(b for b in Builder if b is not ctx.builder)):
+        c = dataclasses.replace(ctx, builder=builder)
+        usage = DockerfileUsage(df, builder, str(ctx.root)) if df is not None else None
+        for e in walk(c):
+            if usage is not None:
+                usage.add(e)
+            if builder is ctx.builder and e.status is Status.SENT and e.is_file:
+                files += 1
+                size += e.size
+        if usage is not None:
+            usage.finish()
+            errors |= {
+                (builder.value, p.line, p.source.raw)
+                for p in usage.problems
+                if p.kind in ("ignored", "missing", "invalid")
+            }
+    return errors, files, size
+
+
+def plan(ctx: Context, df: Dockerfile | None, *, min_bytes: int = 1, unused_min: int = 1024 * 1024) -> Plan:
+    """Candidates worth proposing for ``ctx``, checked against the Dockerfile.
+
+    Safety covers both builders: the legacy builder builds every stage up to
+    the target, so what those stages copy is kept too; and the proposal is
+    analysed again under both.
+    """
+    usage = DockerfileUsage(df, Builder.LEGACY, str(ctx.root)) if df is not None else None
+    disc = Discovery(ctx, usage, min_bytes, unused_min)
+    for e in walk(ctx):
+        disc.add(e)
+        if usage is not None:
+            usage.add(e)
+    if usage is not None:
+        usage.finish()
+    sources = needed_sources(usage)
+    present = existing_lines(ctx.ignore)
+    candidates = [c for c in disc.candidates() if c.line not in present]
+    files_before, before = measure(ctx, candidates)
+    chosen = [c for c in candidates if c.pattern is not None and c.marginal_bytes >= min_bytes and c.marginal_files]
+    baseline, _, _ = _analyse(ctx, df)
+    for c in chosen:
+        _keep_sources(c, sources)
+    while True:
+        trial = dataclasses.replace(ctx, ignore=with_lines(ctx.ignore, [ln for c in chosen for ln in c.lines]))
+        errors, files_after, after = _analyse(trial, df)
+        if not errors - baseline:
+            chosen.sort(key=lambda c: (-c.marginal_bytes, c.line))  # largest saving first
+            return Plan(chosen, before, after, files_before, files_after, ctx.ignore)
+        kept = [c for c in chosen if not _breaks(c, sources)]
+        if len(kept) == len(chosen):  # cannot tell which line breaks it: propose nothing
+            return Plan([], before, before, files_before, files_before, ctx.ignore)
+        chosen = kept
+
+
+# A source the Dockerfile needs: the '!' line that keeps it, and paths to probe.
+Need = tuple[str, list[str]]
+
+
+def needed_sources(usage: DockerfileUsage | None) -> list[Need]:
+    """What COPY/ADD and bind mounts take: explicit paths (kept as they are)
+    and wildcard sources (kept by the same wildcard) with the files they match."""
+    if usage is None:
+        return []
+    out: dict[str, list[str]] = {}
+    for st in usage.sources:
+        sel = st.selector
+        if sel.whole:
+            continue
+        if sel.rest is None:
+            out[escape(sel.path)] = [sel.path]
+        else:
+            # Keep what the wildcard matched with literal lines: a wildcard
+            # exception would behave differently under the legacy builder.
+            for root in st.roots:
+                out[escape(root)] = [root] + [x for x in st.examples if x.startswith(root + "/")]
+    return sorted(out.items())
+
+
+def keep_sources(line: str, needs: list[Need]) -> list[str]:
+    """The '!' lines to put after ``line`` so that it excludes no needed source."""
+    p = DockerIgnorePattern(line)
+    cache: dict[str, bool] = {}
+    return [f"!{keep}" for keep, probes in needs if any(_excludes(p, probe, cache) for probe in probes)]
+
+
+def _keep_sources(c: Candidate, needs: list[Need]) -> None:
+    c.exceptions = keep_sources(c.line, needs)
+    if c.exceptions:
+        kept = ", ".join(x[1:] for x in c.exceptions)
+        c.note = (c.note + "; " if c.note else "") + f"keeps {kept} for the Dockerfile"
+
+
+def _breaks(c: Candidate, needs: list[Need]) -> bool:
+    """Does the line, with its exceptions, still exclude something the Dockerfile copies?"""
+    m = Matcher([DockerIgnorePattern(line) for line in c.lines])
+    for _, probes in needs:
+        for probe in probes:
+            try:
+                if m.or_parent_matches(probe).matched:
+                    return True
+            except PatternError:
+                return True
+    return False
+
+
+def render_block(candidates: list[Candidate], today: str) -> str:
+    """The text ``--write`` appends: a comment, then the lines."""
+    lines = [f"# Added by ctxaudit suggest on {today}: Docker rules (anchored at the context root)."]
+    for c in candidates:
+        lines.extend(c.lines)
+    return "\n".join(lines) + "\n"
+
+
+def existing_lines(ignore: IgnoreFile) -> set[str]:
+    return {str(p) for p in ignore.lines}
+
+
+def target_file(ctx: Context) -> Path:
+    """The file the builder reads: the per-Dockerfile one when BuildKit selected it."""
+    return ctx.ignore.path if ctx.ignore.path is not None else ctx.root / ".dockerignore"

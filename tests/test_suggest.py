@@ -1,0 +1,196 @@
+"""suggest and init: savings, safety for the Dockerfile, writing, idempotence."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import make_tree
+
+from ctxaudit.cli import main
+from ctxaudit.gitignore import translate_line
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def sent(capsys: pytest.CaptureFixture[str], ctx: Path, *args: str) -> set[str]:
+    assert main(["ls", str(ctx), *args]) == 0
+    return set(capsys.readouterr().out.splitlines())
+
+
+def scan_findings(capsys: pytest.CaptureFixture[str], ctx: Path) -> set[str]:
+    assert main([str(ctx), "-o", "json", "--no-progress"]) == 0
+    return {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]}
+
+
+@pytest.fixture
+def pandas(tmp_path: Path) -> Path:
+    dst = tmp_path / "pandas"
+    shutil.copytree(REPO / "sample_contexts" / "pandas-analysis", dst, symlinks=True)
+    return dst
+
+
+def test_pandas_suggestions_catch_every_leak(pandas: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = sent(capsys, pandas)
+    original = (pandas / ".dockerignore").read_bytes()
+    assert main(["suggest", str(pandas), "--write"]) == 0
+    assert "line(s) to .dockerignore" in capsys.readouterr().out
+    text = (pandas / ".dockerignore").read_bytes()
+    assert text.startswith(original)  # every existing byte kept
+    after = sent(capsys, pandas)
+    leaks = {
+        "data/raw/sales_2023.csv",
+        "data/raw/sales_2022.csv",
+        "data/raw/customers.csv",
+        "data/processed/summary.csv",
+        "old/backup_2023-12.tar",
+        "scripts/__pycache__/analyze.cpython-311.pyc",
+        "notebooks/.venv/pyvenv.cfg",
+        "notebooks/.venv/bin/python",
+    }
+    assert leaks <= before and not leaks & after
+    assert {"requirements.txt", "scripts/analyze.py", "scripts/reports/monthly.py"} <= after
+    assert not {"CA300", "CA301"} & scan_findings(capsys, pandas)
+    # A second run adds nothing.
+    assert main(["suggest", str(pandas), "--write"]) == 0
+    assert capsys.readouterr().out.startswith("nothing to add")
+    assert (pandas / ".dockerignore").read_bytes() == text
+    assert not [p for p in os.listdir(pandas) if p.endswith(".tmp")]
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(pandas: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = (pandas / ".dockerignore").read_bytes()
+    assert main(["suggest", str(pandas), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("--- a/.dockerignore\n+++ b/.dockerignore\n")
+    assert "+**/*.csv\n" in out and "+**/__pycache__\n" in out
+    assert (pandas / ".dockerignore").read_bytes() == original
+
+
+def test_json_lists_savings_largest_first(pandas: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["suggest", str(pandas), "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sizes = [s["bytes"] for s in doc["suggestions"]]
+    assert sizes == sorted(sizes, reverse=True) and all(s > 0 for s in sizes)
+    assert doc["sent_after"]["bytes"] < doc["sent_before"]["bytes"]
+
+
+def test_a_line_never_hides_a_copy_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "Dockerfile": "FROM scratch\nCOPY data/seed.csv /seed.csv\nCOPY app.py /\nCOPY cfg/*.tar /cfg/\n",
+            "app.py": "x",
+            "data/seed.csv": "1,2\n",
+            "data/big.csv": 5000,
+            "notes.csv": 100,
+            "cfg/a.tar": 300,
+            "old/b.tar": 4000,
+        },
+    )
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    by_line = {s["pattern"]: s for s in doc["suggestions"]}
+    assert by_line["**/*.csv"]["exceptions"] == ["!data/seed.csv"]
+    # a wildcard source is kept with literal lines: a wildcard exception differs per builder
+    assert by_line["**/*.tar"]["exceptions"] == ["!cfg/a.tar"]
+    assert main(["suggest", str(tmp_path), "--write"]) == 0
+    capsys.readouterr()
+    assert "data/seed.csv" in sent(capsys, tmp_path) and "cfg/a.tar" in sent(capsys, tmp_path)
+    assert "data/big.csv" not in sent(capsys, tmp_path)
+    assert not {"CA300", "CA301"} & scan_findings(capsys, tmp_path)
+
+
+def test_writes_to_the_per_dockerfile_ignore_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            ".dockerignore": "*.log\n",
+            "app.Dockerfile": "FROM scratch\nCOPY . /\n",
+            "app.Dockerfile.dockerignore": "",
+            "cache/__pycache__/x.pyc": 900,
+        },
+    )
+    assert main(["suggest", str(tmp_path), "-f", str(tmp_path / "app.Dockerfile"), "--write"]) == 0
+    assert "app.Dockerfile.dockerignore" in capsys.readouterr().out
+    assert "**/__pycache__" in (tmp_path / "app.Dockerfile.dockerignore").read_text()
+    assert (tmp_path / ".dockerignore").read_text() == "*.log\n"
+
+
+def test_gitignore_entries_are_translated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            ".gitignore": "coverage/\n/tmp\n",
+            "web/.gitignore": "out\n",
+            "coverage/lcov.info": 800,
+            "tmp/x": 50,
+            "web/out/bundle.js": 700,
+            "web/src/a.js": "1",
+        },
+    )
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    lines = {s["pattern"]: s["reason"] for s in json.loads(capsys.readouterr().out)["suggestions"]}
+    assert lines["**/coverage"] == ".gitignore:1: coverage/"
+    assert lines["tmp"] == ".gitignore:2: /tmp"
+    assert lines["web/**/out"] == "web/.gitignore:1: out"
+
+
+@pytest.mark.parametrize(
+    "line,directory,expected",
+    [
+        ("node_modules/", "", ("**/node_modules", False, True)),
+        ("*.log", "", ("**/*.log", False, False)),
+        ("/build", "", ("build", False, False)),
+        ("dist", "web", ("web/**/dist", False, False)),
+        ("a/b", "web", ("web/a/b", False, False)),
+        ("!keep.log", "", ("!**/keep.log", True, False)),
+        ("[!a]*.txt", "", ("**/[^a]*.txt", False, False)),
+        ("# comment", "", None),
+        ("", "", None),
+    ],
+)
+def test_translate_gitignore_line(line: str, directory: str, expected: object) -> None:
+    assert translate_line(line, directory) == expected
+
+
+def test_init_refuses_to_overwrite(pandas: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(pandas)]) == 2
+    assert "exists; use --force" in capsys.readouterr().err
+
+
+def test_init_writes_a_starter_that_keeps_copy_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "Dockerfile": "FROM scratch\nCOPY requirements.txt seed.csv /app/\nCOPY build/libs/app.jar /app/\n",
+            "requirements.txt": "x",
+            "seed.csv": "1",
+            "app.py": "print()",
+            "package.json": "{}",
+            "pom.xml": "<project/>",
+            "build/libs/app.jar": 100,
+            "node_modules/x/i.js": "1",
+            "w/__pycache__/m.pyc": "1",
+        },
+    )
+    assert main(["init", str(tmp_path)]) == 0
+    assert "python, node, java, data" in capsys.readouterr().out
+    text = (tmp_path / ".dockerignore").read_text()
+    assert "**/__pycache__" in text and "**/node_modules" in text
+    assert "**/*.csv\n!seed.csv\n" in text and "**/build\n!build/libs/app.jar\n" in text
+    assert not {"CA300", "CA301", "CA200"} & scan_findings(capsys, tmp_path)
+    files = sent(capsys, tmp_path)
+    assert {"seed.csv", "build/libs/app.jar", "requirements.txt"} <= files
+    assert "node_modules/x/i.js" not in files and "w/__pycache__/m.pyc" not in files
+    assert main(["init", str(tmp_path), "--force"]) == 0
+
+
+def test_init_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {"go.mod": "module x\n"})
+    assert main(["init", str(tmp_path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "# go (found go.mod)" in out and not (tmp_path / ".dockerignore").exists()
