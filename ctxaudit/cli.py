@@ -178,6 +178,9 @@ def scan_command(
     ] = None,
     fail_on: FailOnOpt = None,
     ignore_rule: IgnoreRuleOpt = None,
+    no_suggest: Annotated[
+        bool, typer.Option("--no-suggest", help="Skip the suggested ignore lines (saves a few walks).")
+    ] = False,
 ) -> None:
     """Report what the build context costs and where the weight is.
 
@@ -208,6 +211,7 @@ def scan_command(
         build_args=_build_args(build_arg),
         target=target,
         ignore_rules=s.ignore_rules,
+        suggestions=not no_suggest,
     )
     _publish(report, fmt, raw_bytes, output)
     breaches = gates.check(report, s)
@@ -356,6 +360,77 @@ def explain_command(
         if not x.exists:
             line += "; no such path in the context"
         typer.echo(line)
+
+
+@app.command("image")
+def image_command(
+    context: ContextArg = Path("."),
+    file: DockerfilesOpt = None,
+    builder: BuilderOpt = None,
+    build_arg: BuildArgOpt = None,
+    target: TargetOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    ignore_rule: IgnoreRuleOpt = None,
+) -> None:
+    """The size traps of the Dockerfile, with the bytes at stake (rules CA5xx).
+
+    chmod/chown/touch/mv on copied files (stored twice), rm of copied files
+    (the bytes stay), package-manager caches left in a layer, temporary files
+    removed in a later RUN, build tools in a single-stage image.
+    """
+    from . import gates
+    from .report import scan
+
+    s = _settings(
+        context,
+        fail_on=fail_on.value if fail_on else None,
+        builder=builder.value if builder else None,
+        ignore_rules=ignore_rule or [],
+    )
+    contexts = _contexts(context, file, Builder(s.builder or "buildkit"))
+    if all(c.dockerfile is None for c in contexts):
+        raise InputError(f"no Dockerfile in {context} (use -f)")
+    report = scan(
+        contexts,
+        top=0,
+        show_progress=False,
+        build_args=_build_args(build_arg),
+        target=target,
+        ignore_rules=s.ignore_rules,
+        suggestions=False,
+    )
+    report.findings = [f for f in report.findings if f.rule.id.startswith("CA5")]
+    if fmt is Format.table and output is None:
+        _emit(_image_table(report), None)
+    else:
+        _publish(report, fmt, False, output)
+    s.max_size = s.max_files = s.max_transfer = None
+    breaches = gates.check(report, s)
+    for b in breaches:
+        typer.echo(f"ctxaudit: gate failed: {b.message}", err=True)
+    if breaches:
+        raise typer.Exit(EXIT_GATE)
+
+
+def _image_table(report: Report) -> str:
+    from . import output
+    from .output.table import _Style, findings_table
+
+    style = _Style(output.Options(color=output.color_wanted()))
+    lines = []
+    for d in report.dockerfiles:
+        stages = " <- ".join(s.label for s in reversed(d.model.target.chain()))
+        lines.append(
+            f"{d.label}: final image from stage(s) {stages}; {d.usage.image.files:,} context files, "
+            f"{style.size(d.usage.image.bytes)} copied in"
+        )
+    if not report.findings:
+        return "\n".join(lines) + "\nno layer traps found\n"
+    at_stake = sum(f.bytes or 0 for f in report.findings)
+    lines.append(f"{len(report.findings)} trap(s), {style.size(at_stake)} at stake where known\n")
+    return "\n".join(lines) + "\n" + findings_table(report.findings, style) + "\n"
 
 
 @app.command("suggest")

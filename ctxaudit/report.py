@@ -20,6 +20,7 @@ from .dockerfile.usage import DockerfileUsage
 from .errors import InputError
 from .findings import Finding, sort_findings
 from .rules import dockerfile as dockerfile_rules
+from .rules import image as image_rules
 from .rules import lint as lint_rules
 from .rules import secrets as secret_rules
 from .rules import walk as walk_rules
@@ -33,16 +34,19 @@ SCHEMA_VERSION = 1
 
 @dataclass
 class Suggestion:
-    """An ignore line with what it would save."""
+    """An ignore line with what it would save (and the exceptions that keep COPY sources)."""
 
     pattern: str
     files: int
     bytes: int
     reason: str = ""
     note: str = ""
+    exceptions: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"pattern": self.pattern, "files": self.files, "bytes": self.bytes, "reason": self.reason}
+        if self.exceptions:
+            out["exceptions"] = self.exceptions
         if self.note:
             out["note"] = self.note
         return out
@@ -95,6 +99,7 @@ def scan(
     build_args: Mapping[str, str] | None = None,
     target: str | None = None,
     ignore_rules: Sequence[str] = (),
+    suggestions: bool = True,
 ) -> Report:
     """Walk once per ignore file and gather everything the report shows.
 
@@ -109,6 +114,7 @@ def scan(
         if c.dockerfile is not None
         for m in [load_dockerfile(c, build_args or {}, target)]
     ]
+    plans = [image_rules.prepare(r.model, r.usage, r.label) for r in reports]
     stats = ContextStats(top=top)
     lint = LintCollector(primary, deep=full)
     found_secrets = SecretsCollector()
@@ -134,9 +140,10 @@ def scan(
     findings += lint_rules.static_checks(primary) + lint.findings()
     findings += found_secrets.findings(primary.ignore.display if primary.ignore.path else ".dockerignore")
     seen_ignore = {primary_key}
-    for r in reports:
+    for r, image_plan in zip(reports, plans, strict=True):
         r.usage.finish()
         findings += dockerfile_rules.check(r.usage, r.label) + secret_rules.in_image(r.usage, r.label)
+        findings += image_rules.check(image_plan, r.usage)
         if r.ctx.ignore.path not in seen_ignore:
             seen_ignore.add(r.ctx.ignore.path)
             findings += lint_rules.static_checks(r.ctx)
@@ -144,7 +151,16 @@ def scan(
             findings += [f for f in lint_rules.static_checks(r.ctx) if f.rule is lint_rules.SHADOWED_ROOT]
     ignored = set(ignore_rules)
     findings = [f for f in findings if f.rule.id not in ignored]
-    return Report(primary, stats, full, reports, sort_findings(_dedupe(findings)))
+    report = Report(primary, stats, full, reports, sort_findings(_dedupe(findings)))
+    if suggestions:
+        from .suggest import plan
+
+        df = reports[0].model if reports and reports[0].ctx is primary else None
+        report.suggestions = [
+            Suggestion(c.line, c.marginal_files, c.marginal_bytes, c.reason, c.note, c.exceptions)
+            for c in plan(primary, df).candidates
+        ]
+    return report
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

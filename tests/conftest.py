@@ -4,3 +4,4 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS / "conformance"))
 sys.path.insert(0, str(TESTS / "dockerfile"))
+sys.path.insert(0, str(TESTS / "image"))

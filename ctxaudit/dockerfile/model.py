@@ -96,6 +96,7 @@ class Run:
     argv: list[str]
     mounts: list[Mount] = field(default_factory=list)
     env: dict[str, str | None] = field(default_factory=dict)
+    workdir: str = "/"
 
     @property
     def line(self) -> int:
@@ -266,6 +267,7 @@ def build_model(text: str, build_args: Mapping[str, str] | None = None, target: 
             stage.commands.append(c)
         elif ins.cmd == "run":
             r = _run(ins, stage, env, esc, lookup)
+            r.workdir = stage.workdir
             stage.runs.append(r)
             stage.commands.append(r)
         else:

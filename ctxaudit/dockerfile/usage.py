@@ -18,6 +18,7 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 
+from .. import gomatch
 from ..builder import Builder
 from ..gostrings import clean
 from ..matcher import Matcher
@@ -26,7 +27,7 @@ from ..stats import Count
 from ..walk import Entry, EntryType, Status
 from . import tarsize, wire
 from .model import Copy, Dockerfile, Source
-from .sources import Selector, follow_links, image_path, resolve_links
+from .sources import Selector, contains_wildcards, follow_links, image_path, resolve_links
 
 
 @dataclass
@@ -69,18 +70,32 @@ class CopyUsage:
 
 @dataclass
 class ImageQuery:
-    """Bytes that context COPYs of a stage chain wrote under an image path
-    before a given line (for the layer rules)."""
+    """Bytes that COPY/ADD of a stage chain wrote at an image path before a
+    given line (for the layer rules). ``recursive``: everything below the
+    path counts; a glob path matches like the shell (``*`` stops at ``/``)."""
 
     stage_index: int
     before_line: int
-    image_prefix: str
+    image_path: str
+    recursive: bool = True
     bytes: int = 0
     files: int = 0
+    lines: set[int] = field(default_factory=set)  # COPY/ADD lines that wrote them
 
     def covers(self, ipath: str) -> bool:
-        p = self.image_prefix.rstrip("/") or "/"
-        return p == "/" or ipath == p or ipath.startswith(p + "/")
+        p = self.image_path.rstrip("/") or "/"
+        if contains_wildcards(p):
+            parts = ipath.split("/")
+            depth = p.count("/") + 1
+            if len(parts) < depth or (len(parts) > depth and not self.recursive):
+                return False
+            try:
+                return gomatch.match(p, "/".join(parts[:depth]))
+            except gomatch.BadPattern:
+                return False
+        if p == "/":
+            return self.recursive
+        return ipath == p or (self.recursive and ipath.startswith(p + "/"))
 
 
 @dataclass
@@ -290,6 +305,7 @@ class DockerfileUsage:
             if c.stage.index in chain and q.covers(ipath):
                 q.bytes += size
                 q.files += 1
+                q.lines.add(c.line)
 
     def finish(self) -> DockerfileUsage:
         for st in self.sources:

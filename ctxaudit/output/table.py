@@ -140,6 +140,14 @@ def render(report: Report, options: Options) -> str:
         out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
     if report.suggestions:
         out += ["", st.head("Suggested ignore lines (ctxaudit suggest --write adds them)")]
-        rows = [[sg.pattern, f"{sg.files:,}", st.size(sg.bytes), sg.reason] for sg in report.suggestions]
-        out.append(_table(rows, ["line", "files", "saves", "why"], right=(1, 2)))
+        rows = [
+            [
+                "\n".join([sg.pattern, *sg.exceptions]),
+                f"{sg.files:,}",
+                st.size(sg.bytes),
+                sg.reason + (f" ({sg.note})" if sg.note else ""),
+            ]
+            for sg in report.suggestions
+        ]
+        out.append(_table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=70))
     return "\n".join(out) + "\n"

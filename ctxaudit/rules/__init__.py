@@ -24,6 +24,6 @@ def rule(id: str, name: str, severity: Severity, summary: str, help: str) -> Rul
 
 def all_rules() -> list[Rule]:
     # Import the families so that every rule is registered.
-    from . import dockerfile, lint, secrets, walk  # noqa: F401
+    from . import dockerfile, image, lint, secrets, walk  # noqa: F401
 
     return sorted(REGISTRY.values(), key=lambda r: r.id)

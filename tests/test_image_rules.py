@@ -1,0 +1,141 @@
+"""Image-bloat rules (CA5xx): against layer sizes from real builds, and one by one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import imgharness
+import pytest
+from helpers import make_tree
+
+from ctxaudit.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = imgharness.cases()
+
+
+def rules(findings: list[dict[str, object]]) -> set[object]:
+    return {f["rule"] for f in findings}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_trap_is_flagged_and_fixed_twin_is_not(name: str) -> None:
+    case = CASES[name]
+    assert case["rule"] in rules(imgharness.ctxaudit_findings(case, "trap"))
+    assert case["rule"] not in rules(imgharness.ctxaudit_findings(case, "fixed"))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c["rule"] == "CA500"))
+def test_duplicated_bytes_match_the_layer_within_5_percent(name: str) -> None:
+    case = CASES[name]
+    g = imgharness.golden(name)
+    (finding,) = [f for f in imgharness.ctxaudit_findings(case, "trap") if f["rule"] == "CA500"]
+    measured = imgharness.layer(g["trap"], case["layer"])
+    predicted = int(finding["bytes"])  # type: ignore[call-overload]
+    assert measured > 1_000_000
+    assert abs(measured - predicted) <= 0.05 * measured
+    assert imgharness.layer(g["fixed"], case["layer"]) == 0  # no such layer in the fixed image
+
+
+def test_removed_bytes_stay_in_the_copy_layer() -> None:
+    case = CASES["rm-after-copy"]
+    g = imgharness.golden("rm-after-copy")
+    (finding,) = [f for f in imgharness.ctxaudit_findings(case, "trap") if f["rule"] == "CA501"]
+    kept = imgharness.layer(g["trap"], "COPY app") - imgharness.layer(g["fixed"], "COPY app")
+    assert abs(kept - int(finding["bytes"])) <= 0.05 * kept  # type: ignore[call-overload]
+
+
+def test_split_runs_and_pip_cache_waste_is_real() -> None:
+    split = imgharness.golden("split-runs")
+    assert imgharness.layer(split["trap"], "head -c 3000000") >= 3_000_000
+    assert imgharness.layer(split["fixed"], "head -c 3000000") < 150_000
+    pip = imgharness.golden("pip-cache")
+    # the built wheel (2 MB of incompressible data) left in /root/.cache/pip
+    assert imgharness.layer(pip["trap"], "pip install") - imgharness.layer(pip["fixed"], "pip install") > 1_900_000
+
+
+def image_findings(capsys: pytest.CaptureFixture[str], ctx: Path) -> list[dict[str, object]]:
+    assert main(["image", str(ctx), "-o", "json", "--fail-on", "none"]) == 0
+    findings: list[dict[str, object]] = json.loads(capsys.readouterr().out)["findings"]
+    return findings
+
+
+def test_pandas_sample_is_clean_and_its_single_stage_variant_is_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = REPO / "sample_contexts" / "pandas-analysis"
+    assert "CA500" not in rules(image_findings(capsys, sample))
+    variant = tmp_path / "variant"
+    shutil.copytree(sample, variant, symlinks=True)
+    (variant / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+        "COPY scripts/ ./scripts/\nRUN chmod -R 755 ./scripts\n"
+    )
+    (f,) = [f for f in image_findings(capsys, variant) if f["rule"] == "CA500"]
+    assert f["line"] == 6 and f["bytes"] == 3905  # every file of scripts/, stored twice
+
+
+UNIT = {
+    # rule: (trap Dockerfile, fixed Dockerfile)
+    "CA502": (
+        "FROM x\nRUN pip install flask\n",
+        "FROM x\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask && python -m pip install --no-cache-dir x\n",
+    ),
+    "CA503": (
+        "FROM x\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+        "FROM x\nRUN apt-get update && apt-get install -y --no-install-recommends curl "
+        "&& rm -rf /var/lib/apt/lists/*\n",
+    ),
+    "CA504": (
+        "FROM x\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+        "FROM x\nRUN apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
+    ),
+    "CA505": ("FROM x\nRUN apk add curl\n", "FROM x\nRUN apk add --no-cache curl\n"),
+    "CA506": ("FROM x\nRUN npm ci\n", "FROM x\nRUN npm ci && npm cache clean --force\n"),
+    "CA507": ("FROM x\nRUN conda install -y numpy\n", "FROM x\nRUN conda install -y numpy && conda clean -afy\n"),
+    "CA508": (
+        "FROM x\nWORKDIR /src\nRUN git clone https://example.com/repo.git\nRUN make -C repo && rm -rf repo\n",
+        "FROM x\nWORKDIR /src\nRUN git clone https://example.com/repo.git && make -C repo && rm -rf repo\n",
+    ),
+    "CA509": (
+        "FROM x\nRUN apt-get install -y --no-install-recommends build-essential libpq-dev "
+        "&& rm -rf /var/lib/apt/lists/*\n",
+        "FROM x AS build\nRUN apt-get install -y --no-install-recommends build-essential "
+        "&& rm -rf /var/lib/apt/lists/*\nFROM x\nCOPY --from=build /out /out\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(UNIT))
+def test_rule_unit(rule: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trap, fixed = UNIT[rule]
+    assert rule in rules(image_findings(capsys, make_tree(tmp_path / "t", {"Dockerfile": trap})))
+    assert rule not in rules(image_findings(capsys, make_tree(tmp_path / "f", {"Dockerfile": fixed})))
+
+
+def test_shell_parsing_not_text_matching(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "Dockerfile": (
+                'FROM x\nRUN echo "pip install later" && sh -c "apk add --no-cache curl" '
+                "&& pip install --no-cache-dir y\nRUN <<EOF bash\nset -e\napk add git\nEOF\n"
+            )
+        },
+    )
+    found = image_findings(capsys, tmp_path)
+    assert "CA502" not in rules(found)  # the pip words inside echo are not a command
+    assert [f["line"] for f in found if f["rule"] == "CA505"] == [3]  # the heredoc script is parsed
+
+
+def test_bind_mounted_cache_counts_as_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {"Dockerfile": "FROM x\nRUN --mount=type=cache,target=/root/.cache/pip pip install z\n"})
+    assert "CA502" not in rules(image_findings(capsys, tmp_path))
+
+
+def test_image_command_needs_a_dockerfile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["image", str(tmp_path)]) == 2
+    assert "no Dockerfile" in capsys.readouterr().err
