@@ -470,11 +470,10 @@ def suggest_command(
     target_file = suggest.target_file(ctx)
     label = display.path(ctx.ignore.display if ctx.ignore.path else ".dockerignore")
     if write or dry_run:
-        old = target_file.read_bytes() if target_file.exists() else b""
         if not p.candidates:
             typer.echo(f"nothing to add to {label}")
             return
-        new = ignorewrite.appended(old, suggest.render_block(p.candidates, datetime.date.today().isoformat()))
+        old, new = suggest.written(p, target_file, datetime.date.today().isoformat())
         if dry_run:
             sys.stdout.write(ignorewrite.unified_diff(target_file, old, new, label))
             return
@@ -546,14 +545,10 @@ def init_command(
     every line in Docker syntax, with '!' exceptions where a line would hide
     a COPY/ADD source of the Dockerfile. Refuses to overwrite without --force.
     """
-    import dataclasses
     import datetime
 
     from . import ignorewrite, starter, suggest
-    from .dockerfile.usage import DockerfileUsage
-    from .ignorefile import IgnoreFile
     from .report import load_dockerfile
-    from .walk import walk
 
     (ctx,) = _contexts(context, [file] if file else None, builder or Builder.BUILDKIT)
     target_file = suggest.target_file(ctx)
@@ -562,16 +557,7 @@ def init_command(
             f"{target_file} exists; use --force to overwrite it (or ctxaudit suggest --write to add to it)"
         )
     df = load_dockerfile(ctx, {}, None) if ctx.dockerfile else None
-    needs: list[suggest.Need] = []
-    if df is not None:
-        bare = dataclasses.replace(ctx, ignore=IgnoreFile(None, "(none)"))
-        usage = DockerfileUsage(df, ctx.builder, str(ctx.root))
-        for e in walk(bare, sizes=False):
-            usage.add(e)
-        needs = suggest.needed_sources(usage.finish())
-    stacks = starter.detect(ctx)
-    extra = {line: suggest.keep_sources(line, needs) for s in stacks for line in starter.STACKS[s][1]}
-    text = starter.render(stacks, extra, datetime.date.today().isoformat())
+    stacks, text = starter.starter_text(ctx, df, datetime.date.today().isoformat())
     if dry_run:
         sys.stdout.write(text)
         return

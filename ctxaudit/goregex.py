@@ -195,6 +195,11 @@ def _class_char(s: str, i: int, whole: str) -> tuple[int, int]:
     return ord(s[i]), i + 1
 
 
+# Single characters outside a class: the Python text and what they count as
+# for a following repetition. Go's "$" (no multi-line flag) is Python's \Z.
+_SIMPLE = {"|": ("|", "start"), "^": ("^", "anchor"), "$": (r"\Z", "anchor"), ".": (".", "atom")}
+
+
 def translate(go: str) -> str:
     """Return a Python regex equivalent to the Go regex ``go``."""
     out: list[str] = []
@@ -239,24 +244,9 @@ def translate(go: str) -> str:
             last = "atom"
             i += 1
             continue
-        if c == "|":
-            out.append("|")
-            last = "start"
-            i += 1
-            continue
-        if c == "^":
-            out.append("^")
-            last = "anchor"
-            i += 1
-            continue
-        if c == "$":
-            out.append(r"\Z")
-            last = "anchor"
-            i += 1
-            continue
-        if c == ".":
-            out.append(".")
-            last = "atom"
+        if c in _SIMPLE:
+            piece, last = _SIMPLE[c]
+            out.append(piece)
             i += 1
             continue
         if c == "[":

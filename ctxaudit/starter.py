@@ -7,9 +7,15 @@ exclude a COPY/ADD source of the Dockerfile gets a ``!`` exception.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
+from . import suggest
 from .context import Context
+from .dockerfile.model import Dockerfile
+from .dockerfile.usage import DockerfileUsage
+from .ignorefile import IgnoreFile
+from .walk import walk
 
 STACKS: dict[str, tuple[str, list[str]]] = {
     # name: (how it is detected, lines)
@@ -143,3 +149,21 @@ def render(stacks: list[str], extra: dict[str, list[str]], today: str) -> str:
             out.append(line)
             out.extend(extra.get(line, []))
     return "\n".join(out) + "\n"
+
+
+def starter_text(ctx: Context, df: Dockerfile | None, today: str) -> tuple[list[str], str]:
+    """(stacks found, file text) with '!' lines keeping the Dockerfile's sources.
+
+    What the Dockerfile needs is taken from the context as if it had no
+    ignore file: the starter replaces whatever is there.
+    """
+    needs: list[suggest.Need] = []
+    if df is not None:
+        bare = dataclasses.replace(ctx, ignore=IgnoreFile(None, "(none)"))
+        usage = DockerfileUsage(df, ctx.builder, str(ctx.root))
+        for e in walk(bare, sizes=False):
+            usage.add(e)
+        needs = suggest.needed_sources(usage.finish())
+    stacks = detect(ctx)
+    extra = {line: suggest.keep_sources(line, needs) for s in stacks for line in STACKS[s][1]}
+    return stacks, render(stacks, extra, today)

@@ -372,3 +372,11 @@ def existing_lines(ignore: IgnoreFile) -> set[str]:
 def target_file(ctx: Context) -> Path:
     """The file the builder reads: the per-Dockerfile one when BuildKit selected it."""
     return ctx.ignore.path if ctx.ignore.path is not None else ctx.root / ".dockerignore"
+
+
+def written(p: Plan, target: Path, today: str) -> tuple[bytes, bytes]:
+    """(current bytes, bytes with the block appended) of the ignore file."""
+    from . import ignorewrite
+
+    old = target.read_bytes() if target.exists() else b""
+    return old, ignorewrite.appended(old, render_block(p.candidates, today))

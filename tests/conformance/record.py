@@ -34,33 +34,17 @@ sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
 
-DEFAULT_ORACLE = REPO.parent / "shared" / "docker-oracle"
+sys.path.insert(0, str(REPO / "tests" / "oracle"))
+import engine  # noqa: E402
+
+DEFAULT_ORACLE = REPO.parent / "shared" / "docker-oracle"  # where modernwalk/build.sh lives
 MODERNWALK = Path(os.environ.get("MODERNWALK", "/tmp/modernwalk"))
 
 
 def ensure_oracles(oracle: Path) -> dict[str, str]:
-    env = dict(os.environ)
     if not MODERNWALK.exists():
         subprocess.run([str(oracle / "modernwalk" / "build.sh"), str(MODERNWALK)], check=True)
-    out = subprocess.run([str(oracle / "dockerd-up.sh")], check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        if line.startswith("export DOCKER_HOST="):
-            env["DOCKER_HOST"] = line.split("=", 1)[1]
-    return env
-
-
-def _files_under(root: Path) -> list[tuple[bytes, int]]:
-    rows: list[tuple[bytes, int]] = []
-    base = os.fsencode(root)
-    for dirpath, dirnames, filenames in os.walk(base):
-        for name in filenames + dirnames:
-            full = os.path.join(dirpath, name)
-            st = os.lstat(full)
-            import stat as s
-
-            if s.S_ISREG(st.st_mode) or s.S_ISLNK(st.st_mode):
-                rows.append((os.path.relpath(full, base), st.st_size))
-    return rows
+    return engine.engine_env()
 
 
 def _ok(rows: list[tuple[bytes, int]]) -> dict[str, Any]:
@@ -127,7 +111,7 @@ def run_engine(mode: str, ctx: Path, dockerfile: Path, env: dict[str, str]) -> d
                 subprocess.run(["tar", "-x", "-C", str(work / "out"), "-f", str(work / "img" / layer)], check=True)
             subprocess.run(["docker", "rmi", "-f", image], env=env, capture_output=True)
         root = work / "out" / "ctx"
-        return _ok(_files_under(root) if root.exists() else [])
+        return _ok(engine.files_under(root) if root.exists() else [])
 
 
 def record(name: str, env: dict[str, str]) -> dict[str, Any]:

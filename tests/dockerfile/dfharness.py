@@ -167,9 +167,8 @@ def apply_suggest(ctx: Path, case: dict[str, Any]) -> list[str]:
     lines = [ln for cand in plan.candidates for ln in cand.lines]
     if lines:
         target = suggest.target_file(c)
-        old = target.read_bytes() if target.exists() else b""
-        block = suggest.render_block(plan.candidates, datetime.date.today().isoformat())
-        ignorewrite.write_atomic(target, ignorewrite.appended(old, block))
+        _, new = suggest.written(plan, target, datetime.date.today().isoformat())
+        ignorewrite.write_atomic(target, new)
     return lines
 
 

@@ -30,30 +30,15 @@ sys.path.insert(0, str(HERE))
 
 import dfharness  # noqa: E402
 
-ORACLE = REPO.parent / "shared" / "docker-oracle"
+sys.path.insert(0, str(REPO / "tests" / "oracle"))
+import engine  # noqa: E402
+from engine import engine_env  # noqa: E402
+
 FAKE_SOCK = "/tmp/ctxaudit-fake-daemon.sock"
 
 
-def engine_env() -> dict[str, str]:
-    out = subprocess.run([str(ORACLE / "dockerd-up.sh")], check=True, capture_output=True, text=True).stdout
-    env = dict(os.environ)
-    for line in out.splitlines():
-        if line.startswith("export DOCKER_HOST="):
-            env["DOCKER_HOST"] = line.split("=", 1)[1]
-    return env
-
-
 def files_under(root: Path) -> list[list[Any]]:
-    rows = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in filenames + dirnames:
-            full = os.path.join(dirpath, name)
-            st = os.lstat(full)
-            import stat as s
-
-            if s.S_ISREG(st.st_mode) or s.S_ISLNK(st.st_mode):
-                rows.append(["/" + os.path.relpath(full, root), st.st_size])
-    return sorted(rows)
+    return [[os.fsdecode(p), size] for p, size in engine.files_under(root, absolute=True)]
 
 
 def build_args(case: dict[str, Any]) -> list[str]:

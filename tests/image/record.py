@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,17 +24,8 @@ sys.path.insert(0, str(HERE))
 
 import imgharness  # noqa: E402
 
-ORACLE = REPO.parent / "shared" / "docker-oracle"
-
-
-def engine_env() -> dict[str, str]:
-    out = subprocess.run([str(ORACLE / "dockerd-up.sh")], check=True, capture_output=True, text=True).stdout
-    env = dict(os.environ)
-    for line in out.splitlines():
-        if line.startswith("export DOCKER_HOST="):
-            env["DOCKER_HOST"] = line.split("=", 1)[1]
-    subprocess.run([str(ORACLE / "base-image.sh")], check=True, env=env, capture_output=True)
-    return env
+sys.path.insert(0, str(REPO / "tests" / "oracle"))
+from engine import engine_env  # noqa: E402
 
 
 def history(ctx: Path, tag: str, env: dict[str, str]) -> list[list[object]]:
@@ -61,7 +51,7 @@ def main() -> int:
     ap.add_argument("cases", nargs="*")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    env = engine_env()
+    env = engine_env(base_image=True)
     drift = 0
     for name, case in imgharness.cases().items():
         if args.cases and name not in args.cases:

@@ -1,0 +1,37 @@
+"""Shared by the record scripts: start the real engine, list what a build put on disk."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent.parent
+ORACLE = REPO.parent / "shared" / "docker-oracle"
+
+
+def engine_env(base_image: bool = False) -> dict[str, str]:
+    """The environment with DOCKER_HOST of a running dockerd (started if needed)."""
+    out = subprocess.run([str(ORACLE / "dockerd-up.sh")], check=True, capture_output=True, text=True).stdout
+    env = dict(os.environ)
+    for line in out.splitlines():
+        if line.startswith("export DOCKER_HOST="):
+            env["DOCKER_HOST"] = line.split("=", 1)[1]
+    if base_image:
+        subprocess.run([str(ORACLE / "base-image.sh")], check=True, env=env, capture_output=True)
+    return env
+
+
+def files_under(root: Path, absolute: bool = False) -> list[tuple[bytes, int]]:
+    """(path, size) of every regular file and symlink below root, paths as bytes."""
+    rows: list[tuple[bytes, int]] = []
+    base = os.fsencode(root)
+    for dirpath, dirnames, filenames in os.walk(base):
+        for name in filenames + dirnames:
+            full = os.path.join(dirpath, name)
+            st = os.lstat(full)
+            if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
+                rel = os.path.relpath(full, base)
+                rows.append((b"/" + rel if absolute else rel, st.st_size))
+    return sorted(rows)
