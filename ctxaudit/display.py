@@ -36,3 +36,16 @@ def size(n: int, raw: bool = False) -> str:
             return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def buildkit_size(n: int) -> str:
+    """A byte count as BuildKit's progress prints it: exact below 1 kB, then
+    decimal units with two decimals ("593B", "52.45MB")."""
+    if n < 1000:
+        return f"{n}B"
+    value = float(n)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 1000 or unit == "TB":
+            break
+    return f"{value:.2f}{unit}"

@@ -2,7 +2,10 @@
 
 Every line is written in Docker's syntax (``**/`` where a name may appear at
 any depth) and the result is checked like ``suggest``: a line that would
-exclude a COPY/ADD source of the Dockerfile gets a ``!`` exception.
+exclude a COPY/ADD source of the Dockerfile gets a ``!`` exception. The
+template itself has no wildcard exceptions: one would make BuildKit enter
+every excluded directory (node_modules...) and behave unlike the legacy
+builder.
 """
 
 from __future__ import annotations
@@ -34,11 +37,9 @@ STACKS: dict[str, tuple[str, list[str]]] = {
             "**/*.log",
             "**/.env",
             "**/.env.*",
-            "!**/.env.example",
             "**/*.pem",
             "**/*.key",
             "**/id_rsa*",
-            "!**/id_rsa*.pub",
             "**/.npmrc",
             "**/.pypirc",
             "**/.netrc",

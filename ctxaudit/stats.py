@@ -38,13 +38,16 @@ class DirSize:
     bytes: int
     path: str
     files: int
+    kind: str = "source"  # the directory's own kind, else the kind holding most of its bytes
 
 
 @dataclass
 class _Open:
     prefix: str
+    own_kind: str | None = None
     bytes: int = 0
     files: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,7 +77,7 @@ class ContextStats:
             self._close_until(e.path)
             if e.type is EntryType.DIR:
                 self.sent_dirs += 1
-                self._stack.append(_Open(e.path + "/"))
+                self._stack.append(_Open(e.path + "/", e.dir_kind))
                 return
             if not e.is_file:
                 return
@@ -83,8 +86,10 @@ class ContextStats:
             if e.hardlink_of is not None:
                 self.hardlinked_bytes += e.size
             if self._stack:
-                self._stack[-1].bytes += e.size
-                self._stack[-1].files += 1
+                top = self._stack[-1]
+                top.bytes += e.size
+                top.files += 1
+                top.kinds[e.kind] = top.kinds.get(e.kind, 0) + e.size
             _push(self._files, FileSize(e.size, e.path, e.kind), self.top)
         elif e.status in (Status.IGNORED, Status.PRUNED) and e.is_file:
             self.ignored.add(e.size)
@@ -97,9 +102,13 @@ class ContextStats:
     def _close(self) -> None:
         d = self._stack.pop()
         if self._stack:
-            self._stack[-1].bytes += d.bytes
-            self._stack[-1].files += d.files
-        _push(self._dirs, DirSize(d.bytes, d.prefix[:-1], d.files), self.top)
+            parent = self._stack[-1]
+            parent.bytes += d.bytes
+            parent.files += d.files
+            for k, b in d.kinds.items():
+                parent.kinds[k] = parent.kinds.get(k, 0) + b
+        kind = d.own_kind or max(d.kinds.items(), key=lambda kb: (kb[1], kb[0]), default=("source", 0))[0]
+        _push(self._dirs, DirSize(d.bytes, d.prefix[:-1], d.files, kind), self.top)
 
     def finish(self) -> ContextStats:
         while self._stack:

@@ -254,3 +254,10 @@ def test_bad_dockerfile_and_build_arg_exit_2(capsys: pytest.CaptureFixture[str],
     make_tree(tmp_path, {"Dockerfile": "FROM x\n"})
     code, _, err = run(capsys, str(tmp_path), "--build-arg", "novalue")
     assert code == 2 and "NAME=VALUE" in err
+
+
+def test_buildkit_transfer_is_printed_as_buildkit_prints_it() -> None:
+    from ctxaudit.display import buildkit_size
+
+    # figures printed by the engine for the tests/dockerfile goldens
+    assert [buildkit_size(n) for n in (122, 8777, 70457)] == ["122B", "8.78kB", "70.46kB"]

@@ -179,3 +179,15 @@ def test_walk_streams_without_holding_the_tree(tmp_path: Path) -> None:
     assert next(it).path == "d0/f0"
     rest = sum(1 for e in it if e.status is Status.SENT and e.is_file)
     assert rest == 899
+
+
+def test_largest_directories_carry_a_kind(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"web/node_modules/a/i.js": 500, "web/src/app.js": 10, "data/raw/x.csv": 300, "data/n.txt": 1})
+    ctx = open_context(tmp_path)
+    stats = ContextStats(top=10)
+    for e in walk(ctx):
+        stats.add(e)
+    kinds = {d.path: d.kind for d in stats.finish().largest_dirs}
+    assert kinds["web/node_modules"] == "dependencies"  # its own kind
+    assert kinds["web"] == "dependencies"  # most of its bytes
+    assert kinds["data"] == "data" and kinds["web/src"] == "source"

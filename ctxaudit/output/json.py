@@ -23,7 +23,9 @@ def document(report: Report) -> dict[str, Any]:
         "sent": s.sent.to_json(),
         "ignored": s.ignored.to_json() if report.full else None,
         "largest_files": [{"path": display.path(f.path), "bytes": f.bytes, "kind": f.kind} for f in s.largest_files],
-        "largest_dirs": [{"path": display.path(d.path), "bytes": d.bytes, "files": d.files} for d in s.largest_dirs],
+        "largest_dirs": [
+            {"path": display.path(d.path), "bytes": d.bytes, "files": d.files, "kind": d.kind} for d in s.largest_dirs
+        ],
         "by_kind": {k: c.to_json() for k, c in sorted(s.by_kind.items(), key=lambda kv: -kv[1].bytes)},
         "transfer": None,
         "image": None,

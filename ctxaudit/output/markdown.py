@@ -58,10 +58,10 @@ def render(report: Report, options: Options) -> str:
         out.append(
             _table(
                 [
-                    [_code(display.path(d.path) + "/"), size(d.bytes), f"{d.files:,}", share(d.bytes, total)]
+                    [_code(display.path(d.path) + "/"), size(d.bytes), f"{d.files:,}", d.kind, share(d.bytes, total)]
                     for d in s.largest_dirs
                 ],
-                ["directory", "size", "files", "share"],
+                ["directory", "size", "files", "kind", "share"],
             )
         )
         out.append("")

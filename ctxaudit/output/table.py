@@ -78,7 +78,10 @@ def dockerfile_section(d: DockerfileReport, st: _Style) -> str:
     lines.append(_table(rows, ["", "files", "size"], right=(1, 2)))
     if d.ctx.builder is not Builder.LEGACY:
         lines.append(
-            st.dim(f"(BuildKit prints {st.size(u.wire_bytes)} with metadata; a warm cache sends only what changed)")
+            st.dim(
+                f"(BuildKit prints 'transferring context: {display.buildkit_size(u.wire_bytes)}', file metadata "
+                "included; with a warm cache it sends only what changed)"
+            )
         )
     if u.copies:
         copy_rows = []
@@ -125,10 +128,10 @@ def render(report: Report, options: Options) -> str:
     if s.largest_dirs:
         out += ["", st.head("Largest directories sent (cumulative)")]
         rows = [
-            [display.path(d.path) + "/", st.size(d.bytes), f"{d.files:,}", share(d.bytes, total)]
+            [display.path(d.path) + "/", st.size(d.bytes), f"{d.files:,}", d.kind, share(d.bytes, total)]
             for d in s.largest_dirs
         ]
-        out.append(_table(rows, ["directory", "size", "files", "share"], right=(1, 2, 3)))
+        out.append(_table(rows, ["directory", "size", "files", "kind", "share"], right=(1, 2, 4)))
     if s.by_kind:
         out += ["", st.head("By kind")]
         kinds = sorted(s.by_kind.items(), key=lambda kv: (-kv[1].bytes, kv[0]))

@@ -59,9 +59,6 @@ def materialize(case: dict[str, Any], where: Path) -> Path:
     return ctx
 
 
-_UNITS = {"B": 1, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
-
-
 def parse_transfer(log: str) -> str | None:
     """The 'transferring context' figure of the 'load build context' step."""
     step = None
@@ -80,15 +77,10 @@ def parse_transfer(log: str) -> str | None:
 
 
 def transfer_matches(printed: str, actual: int) -> bool:
-    """Does ``actual`` print as ``printed``? BuildKit's progress prints bytes
-    exactly below 1 kB, then decimal units with two decimals ("%.2f")."""
-    m = re.fullmatch(r"([0-9.]+)(B|kB|MB|GB)", printed)
-    if not m:
-        return False
-    value, unit = m.group(1), m.group(2)
-    if unit == "B":
-        return actual == int(value)
-    return f"{actual / _UNITS[unit]:.2f}" == f"{float(value):.2f}"
+    """Does ctxaudit print ``actual`` exactly as BuildKit printed its transfer?"""
+    from ctxaudit.display import buildkit_size
+
+    return buildkit_size(actual) == printed
 
 
 def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, Any]:
