@@ -583,13 +583,22 @@ def ls_command(
     from .walk import Status, walk
 
     ctx = open_context(context, file, builder or Builder.BUILDKIT)
-    out = sys.stdout
     want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)
-    for entry in walk(ctx, full=ignored, sizes=sizes):
-        if entry.status in want and entry.is_file:
-            name = display.path(entry.path)
-            out.write(f"{name}\t{entry.size}\n" if sizes else f"{name}\n")
-    out.flush()
+    shown = display.path
+    lines = (
+        (f"{shown(e.path)}\t{e.size}\n" if sizes else f"{shown(e.path)}\n")
+        for e in walk(ctx, full=ignored, sizes=sizes)
+        if e.status in want and e.is_file
+    )
+    write = sys.stdout.write
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 4096:  # fewer, larger writes
+            write("".join(batch))
+            batch.clear()
+    write("".join(batch))
+    sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:

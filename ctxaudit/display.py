@@ -13,7 +13,7 @@ def path(p: str) -> str:
     Names that are not UTF-8 reach Python as surrogate escapes; printing them
     raw would crash or corrupt a line-based listing.
     """
-    if not _UNSAFE.search(p):
+    if (p.isascii() and p.isprintable()) or not _UNSAFE.search(p):
         return p
     return _UNSAFE.sub(lambda m: f"\\x{_byte(m.group())}", p)
 
