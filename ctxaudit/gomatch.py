@@ -167,8 +167,3 @@ def match(pattern: str, name: str) -> bool:
 def validate(pattern: str) -> None:
     """Raise BadPattern when Go's filepath.Match would reject the pattern."""
     match(pattern, ".")
-
-
-def has_meta(pattern: str) -> bool:
-    """Whether the pattern holds glob metacharacters (filepath's hasMeta)."""
-    return any(c in pattern for c in "*?[\\")

@@ -40,9 +40,3 @@ def clean(path: str) -> str:
     if rooted:
         return "/" + body
     return body or "."
-
-
-def dir_name(path: str) -> str:
-    """filepath.Dir: everything but the last element, cleaned."""
-    i = path.rfind("/")
-    return clean(path[: i + 1]) if i >= 0 else "."

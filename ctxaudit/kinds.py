@@ -172,23 +172,6 @@ FILE_SUFFIXES: dict[str, str] = {
     **dict.fromkeys((".swp", ".swo", ".orig", ".rej", "~"), "litter"),
 }
 
-# Every kind, in the order reports list them.
-ALL_KINDS = (
-    "data",
-    "archive",
-    "venv",
-    "cache",
-    "vcs",
-    "dependencies",
-    "build",
-    "log",
-    "media",
-    "model",
-    "litter",
-    "secret",
-    SOURCE,
-)
-
 
 def dir_kind(name: str, children: Collection[str] = ()) -> str | None:
     """The kind a directory gives its subtree, or None."""
@@ -221,13 +204,3 @@ def file_kind(name: str) -> str:
             return kind
         dot = lower.find(".", dot + 1)
     return SOURCE
-
-
-def path_kind(path: str) -> str:
-    """Kind of a file from its path (no pyvenv.cfg detection: that needs the walk)."""
-    parts = path.split("/")
-    for part in parts[:-1]:
-        kind = dir_kind(part)
-        if kind is not None:
-            return kind
-    return file_kind(parts[-1])

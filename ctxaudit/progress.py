@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
 
 from tqdm import tqdm
 
 from .walk import Entry
 
-T = TypeVar("T")
 _EVERY = 2048  # entries between bar refreshes: keeps the hot loop cheap
 
 

@@ -62,11 +62,9 @@ class ContextStats:
     ignored_by_kind: dict[str, Count] = field(default_factory=dict)
     problems: list[Entry] = field(default_factory=list)
     forced: list[Entry] = field(default_factory=list)
-    hardlinked_bytes: int = 0  # sent as links: counted in sent.bytes, transferred once
     _files: list[FileSize] = field(default_factory=list)
     _dirs: list[DirSize] = field(default_factory=list)
     _stack: list[_Open] = field(default_factory=list)
-    _finished: bool = False
 
     def add(self, e: Entry) -> None:
         if e.problem is not None:
@@ -83,8 +81,6 @@ class ContextStats:
                 return
             self.sent.add(e.size)
             self.by_kind.setdefault(e.kind, Count()).add(e.size)
-            if e.hardlink_of is not None:
-                self.hardlinked_bytes += e.size
             if self._stack:
                 top = self._stack[-1]
                 top.bytes += e.size
@@ -113,7 +109,6 @@ class ContextStats:
     def finish(self) -> ContextStats:
         while self._stack:
             self._close()
-        self._finished = True
         return self
 
     @property
@@ -123,9 +118,6 @@ class ContextStats:
     @property
     def largest_dirs(self) -> list[DirSize]:
         return sorted(self._dirs, key=lambda d: (-d.bytes, d.path))
-
-    def kind_count(self, kind: str) -> Count | None:
-        return self.by_kind.get(kind)
 
 
 def _push(heap: list, item: object, limit: int) -> None:  # type: ignore[type-arg]

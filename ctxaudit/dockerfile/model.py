@@ -160,9 +160,6 @@ class Dockerfile:
                 todo.extend(m.from_stage for m in r.mounts if m.from_stage is not None)
         return [seen[i] for i in sorted(seen)]
 
-    def context_copies(self, all_before_target: bool = False) -> list[Copy]:
-        return [c for s in self.needed_stages(all_before_target) for c in s.copies if c.takes_context]
-
     def context_mounts(self, all_before_target: bool = False) -> list[tuple[Run, Mount]]:
         return [
             (r, m)

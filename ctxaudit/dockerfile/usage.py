@@ -49,6 +49,7 @@ class CopyUsage:
     heredoc_bytes: int = 0
     secrets: list[str] = field(default_factory=list)  # secret-looking files it copies (first 50)
     traced_files: int = 0  # COPY --from: context files it carries over from the other stage
+    traced_bytes: int = 0
     _exclude: Matcher | None = None
 
     @property
@@ -172,7 +173,6 @@ class DockerfileUsage:
         self.wire_bytes = wire.TRAILER
         self._next_id = 0
         self._open_dirs: list[tuple[str, Entry, bool]] = []  # (prefix, entry, already sent)
-        self._traced_bytes: dict[int, int] = {}
         self._trace: list[tuple[CopyUsage, Copy, str]] = self._plan_traces()
 
     def _unresolved(self, c: Copy, src: Source) -> Problem:
@@ -256,7 +256,7 @@ class DockerfileUsage:
                         self.image_files[ipath] = e.size
                     for tu, earlier, want in self._trace:
                         if earlier is u.copy and (ipath == want or ipath.startswith(want.rstrip("/") + "/")):
-                            self._traced_bytes[id(tu)] = self._traced_bytes.get(id(tu), 0) + e.size
+                            tu.traced_bytes += e.size
                             tu.traced_files += 1
                             tu.by_kind.setdefault(kind, Count()).add(e.size)
                             if kind == "secret" and len(tu.secrets) < 50:
@@ -352,12 +352,9 @@ class DockerfileUsage:
 
     # -- results -------------------------------------------------------------
 
-    def traced_bytes(self, u: CopyUsage) -> int:
-        return self._traced_bytes.get(id(u), 0)
-
     def image_bytes(self, u: CopyUsage) -> int:
         """Bytes this instruction writes into its layer (context, heredoc, traced)."""
-        return u.bytes + u.heredoc_bytes + self.traced_bytes(u)
+        return u.bytes + u.heredoc_bytes + u.traced_bytes
 
     def image_copies(self) -> list[CopyUsage]:
         """COPY/ADD instructions whose layers end up in the final image."""

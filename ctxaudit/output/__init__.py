@@ -43,6 +43,3 @@ def renderer(name: str) -> Renderer:
         "sarif": sarif.render,
     }
     return formats[name]
-
-
-FORMATS = ("table", "json", "markdown", "sarif")
