@@ -585,18 +585,17 @@ def ls_command(
     ctx = open_context(context, file, builder or Builder.BUILDKIT)
     want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)
     shown = display.path
-    lines = (
-        (f"{shown(e.path)}\t{e.size}\n" if sizes else f"{shown(e.path)}\n")
-        for e in walk(ctx, full=ignored, sizes=sizes)
-        if e.status in want and e.is_file
-    )
     write = sys.stdout.write
     batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= 4096:  # fewer, larger writes
-            write("".join(batch))
-            batch.clear()
+    for e in walk(ctx, full=ignored, sizes=sizes):
+        if e.problem is not None:
+            # The builder would fail here; say so without spoiling the listing.
+            typer.echo(f"ctxaudit: warning: {shown(e.path)}: {e.problem}", err=True)
+        if e.status in want and e.is_file:
+            batch.append(f"{shown(e.path)}\t{e.size}\n" if sizes else f"{shown(e.path)}\n")
+            if len(batch) >= 4096:  # fewer, larger writes
+                write("".join(batch))
+                batch.clear()
     write("".join(batch))
     sys.stdout.flush()
 

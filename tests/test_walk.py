@@ -191,3 +191,17 @@ def test_largest_directories_carry_a_kind(tmp_path: Path) -> None:
     assert kinds["web/node_modules"] == "dependencies"  # its own kind
     assert kinds["web"] == "dependencies"  # most of its bytes
     assert kinds["data"] == "data" and kinds["web/src"] == "source"
+
+
+def test_ls_warns_about_unreadable_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ctxaudit.cli import main
+
+    make_tree(tmp_path, {"ok": "1", "secret.key": "2"})
+    os.chmod(tmp_path / "secret.key", 0o000)
+    _as_unprivileged_user(monkeypatch)
+    assert main(["ls", str(tmp_path), "--sizes"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["ok\t1", "secret.key\t1"]
+    assert "secret.key: cannot read secret.key: permission denied" in err
