@@ -8,6 +8,7 @@ reported in one line on stderr without a traceback.
 from __future__ import annotations
 
 import enum
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -587,17 +588,22 @@ def ls_command(
     shown = display.path
     write = sys.stdout.write
     batch: list[str] = []
-    for e in walk(ctx, full=ignored, sizes=sizes):
-        if e.problem is not None:
-            # The builder would fail here; say so without spoiling the listing.
-            typer.echo(f"ctxaudit: warning: {shown(e.path)}: {e.problem}", err=True)
-        if e.status in want and e.is_file:
-            batch.append(f"{shown(e.path)}\t{e.size}\n" if sizes else f"{shown(e.path)}\n")
-            if len(batch) >= 4096:  # fewer, larger writes
-                write("".join(batch))
-                batch.clear()
-    write("".join(batch))
-    sys.stdout.flush()
+    try:
+        for e in walk(ctx, full=ignored, sizes=sizes):
+            if e.problem is not None:
+                # The builder would fail here; say so without spoiling the listing.
+                typer.echo(f"ctxaudit: warning: {shown(e.path)}: {e.problem}", err=True)
+            if e.status in want and e.is_file:
+                batch.append(f"{shown(e.path)}\t{e.size}\n" if sizes else f"{shown(e.path)}\n")
+                if len(batch) >= 4096:  # fewer, larger writes
+                    write("".join(batch))
+                    batch.clear()
+        write("".join(batch))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `ctxaudit ls | head`: the reader has what it wanted; not a failure.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
 
 
 def main(argv: list[str] | None = None) -> int:

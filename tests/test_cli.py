@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -261,3 +262,25 @@ def test_buildkit_transfer_is_printed_as_buildkit_prints_it() -> None:
 
     # figures printed by the engine for the tests/dockerfile goldens
     assert [buildkit_size(n) for n in (122, 8777, 70457)] == ["122B", "8.78kB", "70.46kB"]
+
+
+def test_ls_into_a_closed_pipe_exits_0(tmp_path: Path) -> None:
+    make_tree(tmp_path, {f"d{i}/f{j}.txt": "x" for i in range(60) for j in range(100)})
+    proc = subprocess.run(
+        f"{shlex.quote(sys.executable)} -m ctxaudit ls {shlex.quote(str(tmp_path))} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        executable="/bin/bash",
+    )
+    assert proc.stdout == "d0/f0.txt\n"
+    assert proc.stderr == ""
+    status = subprocess.run(
+        f"{shlex.quote(sys.executable)} -m ctxaudit ls {shlex.quote(str(tmp_path))} | head -1 >/dev/null; "
+        "echo ${PIPESTATUS[0]}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        executable="/bin/bash",
+    )
+    assert status.stdout.strip() == "0"
