@@ -28,7 +28,7 @@ def track(entries: Iterable[Entry], show: bool) -> Iterator[Entry]:
         leave=False,
         dynamic_ncols=True,
         mininterval=0.2,
-        bar_format="{desc}: {n_fmt}{unit} [{elapsed}, {rate_fmt}] {postfix}",
+        bar_format="{desc}: {n_fmt}{unit} [{elapsed}, {rate_fmt}{postfix}]",
     )
     files = size = pending = 0
     try:

@@ -41,29 +41,35 @@ NOT_SECRET_SUFFIXES = (".example", ".sample", ".template", ".dist", ".pub")
 
 
 def name_reason(name: str) -> str | None:
-    """Why a file name marks a secret, or None."""
-    if name.endswith(NOT_SECRET_SUFFIXES):
+    """Why a file name marks a secret, or None (called for every file: cheap first)."""
+    why = SECRET_NAMES.get(name)
+    if why is None:
+        if name.startswith(".env."):
+            why = "dotenv file"
+        elif name.startswith(("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")):
+            why = "SSH private key"
+        else:
+            lower = name.lower()
+            dot = lower.find(".", 1)
+            while dot > 0 and why is None:  # suffixes from the longest: "x.tfstate.backup"
+                why = SECRET_SUFFIXES.get(lower[dot:])
+                dot = lower.find(".", dot + 1)
+    if why is not None and name.endswith(NOT_SECRET_SUFFIXES):
         return None
-    reason = SECRET_NAMES.get(name)
-    if reason:
-        return reason
-    if name.startswith(".env."):
-        return "dotenv file"
-    if name.startswith(("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")):
-        return "SSH private key"
-    lower = name.lower()
-    for suffix, why in SECRET_SUFFIXES.items():
-        if lower.endswith(suffix) and len(lower) > len(suffix):
-            return why
-    return None
+    return why
+
+
+_PATH_NAMES = {tail.rpartition("/")[2] for tail in SECRET_PATHS}
 
 
 def reason(path: str) -> str | None:
     """Why a context path is a secret, or None (``.git`` contents excluded: see git_root)."""
-    for tail, why in SECRET_PATHS.items():
-        if path == tail or path.endswith("/" + tail):
-            return why
-    return name_reason(path.rpartition("/")[2])
+    name = path.rpartition("/")[2]
+    if name in _PATH_NAMES:
+        for tail, why in SECRET_PATHS.items():
+            if path == tail or path.endswith("/" + tail):
+                return why
+    return name_reason(name)
 
 
 def git_root(path: str) -> str | None:

@@ -26,6 +26,14 @@ class Count:
         return {"files": self.files, "bytes": self.bytes}
 
 
+def tally(table: dict[str, Count], key: str, size: int) -> None:
+    """table[key].add(size), without building a Count per call."""
+    c = table.get(key)
+    if c is None:
+        c = table[key] = Count()
+    c.add(size)
+
+
 @dataclass(frozen=True, order=True)
 class FileSize:
     bytes: int
@@ -80,16 +88,18 @@ class ContextStats:
             if not e.is_file:
                 return
             self.sent.add(e.size)
-            self.by_kind.setdefault(e.kind, Count()).add(e.size)
+            tally(self.by_kind, e.kind, e.size)
             if self._stack:
                 top = self._stack[-1]
                 top.bytes += e.size
                 top.files += 1
                 top.kinds[e.kind] = top.kinds.get(e.kind, 0) + e.size
-            _push(self._files, FileSize(e.size, e.path, e.kind), self.top)
+            files = self._files
+            if self.top and (len(files) < self.top or e.size > files[0].bytes):  # most are not the largest
+                _push(files, FileSize(e.size, e.path, e.kind), self.top)
         elif e.status in (Status.IGNORED, Status.PRUNED) and e.is_file:
             self.ignored.add(e.size)
-            self.ignored_by_kind.setdefault(e.kind, Count()).add(e.size)
+            tally(self.ignored_by_kind, e.kind, e.size)
 
     def _close_until(self, path: str) -> None:
         while self._stack and not path.startswith(self._stack[-1].prefix):

@@ -65,7 +65,7 @@ class Entry:
     size: int
     status: Status
     rule: DockerIgnorePattern | None
-    dir_kind: str | None = None  # kind of the kinded directory it sits in (or its own, for a dir)
+    dir_kind: str | None = None  # the kinded directory it sits in (or its own); then its kind, once known
     forced: bool = False  # legacy: sent only because the CLI keeps build files
     removed: bool = False  # legacy: the daemon drops it before COPY sees it
     problem: str | None = None  # why a real build fails on this entry
@@ -80,12 +80,12 @@ class Entry:
 
     @property
     def kind(self) -> str:
-        """Decided lazily: ``ls`` never pays for classification."""
-        if self.dir_kind is not None:
-            return self.dir_kind
-        if self.type is EntryType.DIR:
-            return kinds.SOURCE
-        return kinds.file_kind(self.path.rpartition("/")[2])
+        """Decided lazily (``ls`` never pays for classification), once."""
+        if self.dir_kind is None:
+            self.dir_kind = (
+                kinds.SOURCE if self.type is EntryType.DIR else kinds.file_kind(self.path.rpartition("/")[2])
+            )
+        return self.dir_kind
 
     @property
     def is_file(self) -> bool:

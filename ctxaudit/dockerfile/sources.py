@@ -82,12 +82,11 @@ class Selector:
 
 def image_path(copy: Copy, root: str, path: str) -> str:
     """Where a context file taken through ``root`` lands in the image."""
-    if copy.parents:
-        return posixpath.join(copy.dest, path)
-    if root == "":
-        return posixpath.join(copy.dest, path)
+    dest = copy.dest if copy.dest.endswith("/") else copy.dest + "/"
+    if copy.parents or root == "":
+        return dest + path
     if path != root:
-        return posixpath.join(copy.dest, path[len(root) + 1 :])
+        return dest + path[len(root) + 1 :]
     if copy.dest_is_dir:
         return posixpath.join(copy.dest, posixpath.basename(path))
     return copy.dest

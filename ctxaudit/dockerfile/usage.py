@@ -23,7 +23,7 @@ from ..builder import Builder
 from ..gostrings import clean
 from ..matcher import Matcher
 from ..pattern import DockerIgnorePattern, PatternError
-from ..stats import Count
+from ..stats import Count, tally
 from ..walk import Entry, EntryType, Status
 from . import tarsize, wire
 from .model import Copy, Dockerfile, Source
@@ -166,6 +166,10 @@ class DockerfileUsage:
         self.transfer_selectors = (
             [] if self.whole_context else [Selector.of(Source(p, p), p) for p in follow_links(root, transfer_paths)]
         )
+        self._by_path: dict[str, list[SourceState]] = {}  # literal source path -> its states
+        for st in self.sources:
+            if st.selector.rest is None:
+                self._by_path.setdefault(st.selector.path, []).append(st)
         self.queries: list[ImageQuery] = []
         self.eligible = Count()
         self.transfer = Count()
@@ -221,9 +225,8 @@ class DockerfileUsage:
             self.tar_bytes += tarsize.entry_bytes(e)
         if e.removed:  # in the tar, dropped by the daemon before COPY
             return
-        for st in self.sources:
-            if st.selector.rest is None and e.path == st.selector.path:
-                st.found = True
+        for st in self._by_path.get(e.path, ()):
+            st.found = True
         while self._open_dirs and not e.path.startswith(self._open_dirs[-1][0]):
             self._open_dirs.pop()
         if e.type is EntryType.DIR:
@@ -247,7 +250,7 @@ class DockerfileUsage:
                     u.files += 1
                     u.bytes += e.size
                     kind = e.kind
-                    u.by_kind.setdefault(kind, Count()).add(e.size)
+                    tally(u.by_kind, kind, e.size)
                     if kind == "secret" and len(u.secrets) < 50:
                         u.secrets.append(e.path)
                     ipath = image_path(u.copy, root, e.path)
@@ -258,7 +261,7 @@ class DockerfileUsage:
                         if earlier is u.copy and (ipath == want or ipath.startswith(want.rstrip("/") + "/")):
                             tu.traced_bytes += e.size
                             tu.traced_files += 1
-                            tu.by_kind.setdefault(kind, Count()).add(e.size)
+                            tally(tu.by_kind, kind, e.size)
                             if kind == "secret" and len(tu.secrets) < 50:
                                 tu.secrets.append(e.path)
                             if self.record_image and tu.copy.stage.index in self.image_chain:

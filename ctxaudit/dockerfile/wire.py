@@ -30,11 +30,7 @@ _MODE_STICKY = 1 << 20
 def varint_len(n: int) -> int:
     if n < 0:
         return 10  # negative int64: always ten bytes
-    size = 1
-    while n >= 0x80:
-        n >>= 7
-        size += 1
-    return size
+    return (n.bit_length() + 6) // 7 or 1
 
 
 def _field_varint(n: int) -> int:
@@ -48,6 +44,8 @@ def _field_bytes(length: int) -> int:
 def go_mode(mode: int) -> int:
     """The os.FileMode Go derives from a Unix st_mode (sockets cleared, as fsutil does)."""
     out = mode & 0o777
+    if st.S_ISREG(mode) and not mode & 0o7000:
+        return out  # the common case
     fmt = st.S_IFMT(mode)
     if fmt == st.S_IFDIR:
         out |= _MODE_DIR
@@ -71,25 +69,31 @@ def go_mode(mode: int) -> int:
 def stat_packet(
     path: str, s: os.stat_result, linkname: str = "", hardlink: bool = False, hardlink_size: bool = False
 ) -> int:
-    """Size of a Packet{STAT} for one entry.
+    """Size of a Packet{STAT} for one entry (called for every entry sent: kept lean).
 
     Current fsutil sends a hard link with size 0; older versions (the 20.10
     engine used for the goldens) kept the file's size: ``hardlink_size``.
     """
-    is_dir = st.S_ISDIR(s.st_mode)
+    mode = s.st_mode
+    is_dir = st.S_ISDIR(mode)
     size = 0 if is_dir or (hardlink and not hardlink_size) else s.st_size
-    body = (
-        _field_bytes(len(path.encode("utf-8", "surrogateescape")))
-        + _field_varint(go_mode(s.st_mode))
-        + _field_varint(s.st_uid)
-        + _field_varint(s.st_gid)
-        + _field_varint(size)
-        + _field_varint(s.st_mtime_ns)
-        + _field_bytes(len(linkname.encode("utf-8", "surrogateescape")))
-    )
-    if st.S_ISCHR(s.st_mode) or st.S_ISBLK(s.st_mode):
+    plen = len(path.encode("utf-8", "surrogateescape"))
+    body = 1 + varint_len(plen) + plen  # path: tag, length, bytes
+    body += 1 + varint_len(go_mode(mode))
+    if s.st_uid:
+        body += 1 + varint_len(s.st_uid)
+    if s.st_gid:
+        body += 1 + varint_len(s.st_gid)
+    if size:
+        body += 1 + varint_len(size)
+    if s.st_mtime_ns:
+        body += 1 + varint_len(s.st_mtime_ns)
+    if linkname:
+        llen = len(linkname.encode("utf-8", "surrogateescape"))
+        body += 1 + varint_len(llen) + llen
+    if st.S_ISCHR(mode) or st.S_ISBLK(mode):
         body += _field_varint(os.major(s.st_rdev)) + _field_varint(os.minor(s.st_rdev))
-    return _field_bytes(body) if body else 0
+    return 1 + varint_len(body) + body
 
 
 def data_packets(size: int, file_id: int) -> int:
