@@ -27,6 +27,7 @@ from .rules import walk as walk_rules
 from .rules.lint import LintCollector
 from .rules.secrets import SecretsCollector
 from .stats import ContextStats
+from .suggest import Planner
 from .walk import walk
 
 SCHEMA_VERSION = 1
@@ -118,6 +119,8 @@ def scan(
     stats = ContextStats(top=top)
     lint = LintCollector(primary, deep=full)
     found_secrets = SecretsCollector()
+    primary_df = reports[0].model if reports and reports[0].ctx is primary else None
+    planner = Planner(primary, primary_df) if suggestions else None
     groups: dict[Path | None, list[DockerfileReport]] = {}
     for r in reports:
         groups.setdefault(r.ctx.ignore.path, []).append(r)
@@ -127,6 +130,8 @@ def scan(
         stats.add(e)
         lint.add(e)
         found_secrets.add(e)
+        if planner is not None:
+            planner.add(e)
         for r in groups.get(primary_key, ()):
             r.usage.add(e)
     stats.finish()
@@ -152,13 +157,10 @@ def scan(
     ignored = set(ignore_rules)
     findings = [f for f in findings if f.rule.id not in ignored]
     report = Report(primary, stats, full, reports, sort_findings(_dedupe(findings)))
-    if suggestions:
-        from .suggest import plan
-
-        df = reports[0].model if reports and reports[0].ctx is primary else None
+    if planner is not None:
         report.suggestions = [
             Suggestion(c.line, c.marginal_files, c.marginal_bytes, c.reason, c.note, c.exceptions)
-            for c in plan(primary, df).candidates
+            for c in planner.finish().candidates
         ]
     return report
 

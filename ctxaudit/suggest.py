@@ -248,62 +248,102 @@ def with_lines(ignore: IgnoreFile, lines: Iterable[str]) -> IgnoreFile:
     return dataclasses.replace(ignore, patterns=[*ignore.patterns, *extra])
 
 
-def _analyse(ctx: Context, df: Dockerfile | None) -> tuple[set[tuple[str, int, str]], int, int]:
-    """Errors of the Dockerfile analysis under both builders, and what ``ctx`` sends."""
+def _errors(usage: DockerfileUsage) -> set[tuple[str, int, str]]:
+    usage.finish()
+    return {
+        (usage.builder.value, p.line, p.source.raw)
+        for p in usage.problems
+        if p.kind in ("ignored", "missing", "invalid")
+    }
+
+
+def _analyse(
+    ctx: Context, df: Dockerfile | None, primary_done: DockerfileUsage | None = None
+) -> tuple[set[tuple[str, int, str]], int, int]:
+    """Errors of the Dockerfile analysis under both builders, and what ``ctx`` sends.
+
+    ``primary_done``: a checks-only usage already fed with ``ctx``'s walk
+    (then that walk is not repeated, and files/bytes are not counted).
+    """
     errors: set[tuple[str, int, str]] = set()
     files = size = 0
     for builder in (ctx.builder, *(b for b in Builder if b is not ctx.builder)):
+        primary = builder is ctx.builder
+        if primary and primary_done is not None:
+            errors |= _errors(primary_done)
+            continue
+        if not primary and df is None:
+            continue
         c = dataclasses.replace(ctx, builder=builder)
-        usage = DockerfileUsage(df, builder, str(ctx.root)) if df is not None else None
-        for e in walk(c):
+        usage = DockerfileUsage(df, builder, str(ctx.root), checks_only=True) if df is not None else None
+        for e in walk(c, sizes=primary):
             if usage is not None:
                 usage.add(e)
-            if builder is ctx.builder and e.status is Status.SENT and e.is_file:
+            if primary and e.status is Status.SENT and e.is_file:
                 files += 1
                 size += e.size
         if usage is not None:
-            usage.finish()
-            errors |= {
-                (builder.value, p.line, p.source.raw)
-                for p in usage.problems
-                if p.kind in ("ignored", "missing", "invalid")
-            }
+            errors |= _errors(usage)
     return errors, files, size
 
 
-def plan(ctx: Context, df: Dockerfile | None, *, min_bytes: int = 1, unused_min: int = 1024 * 1024) -> Plan:
-    """Candidates worth proposing for ``ctx``, checked against the Dockerfile.
+class Planner:
+    """Suggestions for ``ctx``, checked against the Dockerfile.
 
-    Safety covers both builders: the legacy builder builds every stage up to
-    the target, so what those stages copy is kept too; and the proposal is
+    Feed it the entries of ``ctx``'s walk (scan shares its own walk), then
+    :meth:`finish` measures the candidates and checks the proposal. Safety
+    covers both builders: the legacy builder builds every stage up to the
+    target, so what those stages copy is kept too, and the proposal is
     analysed again under both.
     """
-    usage = DockerfileUsage(df, Builder.LEGACY, str(ctx.root)) if df is not None else None
-    disc = Discovery(ctx, usage, min_bytes, unused_min)
-    for e in walk(ctx):
-        disc.add(e)
-        if usage is not None:
-            usage.add(e)
-    if usage is not None:
-        usage.finish()
-    sources = needed_sources(usage)
-    present = existing_lines(ctx.ignore)
-    candidates = [c for c in disc.candidates() if c.line not in present]
-    files_before, before = measure(ctx, candidates)
-    chosen = [c for c in candidates if c.pattern is not None and c.marginal_bytes >= min_bytes and c.marginal_files]
-    baseline, _, _ = _analyse(ctx, df)
-    for c in chosen:
-        _keep_sources(c, sources)
-    while True:
-        trial = dataclasses.replace(ctx, ignore=with_lines(ctx.ignore, [ln for c in chosen for ln in c.lines]))
-        errors, files_after, after = _analyse(trial, df)
-        if not errors - baseline:
-            chosen.sort(key=lambda c: (-c.marginal_bytes, c.line))  # largest saving first
-            return Plan(chosen, before, after, files_before, files_after, ctx.ignore)
-        kept = [c for c in chosen if not _breaks(c, sources)]
-        if len(kept) == len(chosen):  # cannot tell which line breaks it: propose nothing
+
+    def __init__(self, ctx: Context, df: Dockerfile | None, min_bytes: int = 1, unused_min: int = 1024 * 1024) -> None:
+        self.ctx = ctx
+        self.df = df
+        self.min_bytes = min_bytes
+        root = str(ctx.root)
+        self.usage = DockerfileUsage(df, Builder.LEGACY, root, wire_and_tar=False) if df is not None else None
+        self.check = DockerfileUsage(df, ctx.builder, root, checks_only=True) if df is not None else None
+        self.discovery = Discovery(ctx, self.usage, min_bytes, unused_min)
+
+    def add(self, e: Entry) -> None:
+        self.discovery.add(e)
+        if self.usage is not None and self.check is not None:
+            self.usage.add(e)
+            self.check.add(e)
+
+    def finish(self) -> Plan:
+        ctx, df, min_bytes = self.ctx, self.df, self.min_bytes
+        if self.usage is not None:
+            self.usage.finish()
+        sources = needed_sources(self.usage)
+        present = existing_lines(ctx.ignore)
+        candidates = [c for c in self.discovery.candidates() if c.line not in present]
+        files_before, before = measure(ctx, candidates)
+        chosen = [c for c in candidates if c.pattern is not None and c.marginal_bytes >= min_bytes and c.marginal_files]
+        if not chosen:
             return Plan([], before, before, files_before, files_before, ctx.ignore)
-        chosen = kept
+        baseline, _, _ = _analyse(ctx, df, self.check)
+        for c in chosen:
+            _keep_sources(c, sources)
+        while True:
+            trial = dataclasses.replace(ctx, ignore=with_lines(ctx.ignore, [ln for c in chosen for ln in c.lines]))
+            errors, files_after, after = _analyse(trial, df)
+            if not errors - baseline:
+                chosen.sort(key=lambda c: (-c.marginal_bytes, c.line))  # largest saving first
+                return Plan(chosen, before, after, files_before, files_after, ctx.ignore)
+            kept = [c for c in chosen if not _breaks(c, sources)]
+            if len(kept) == len(chosen):  # cannot tell which line breaks it: propose nothing
+                return Plan([], before, before, files_before, files_before, ctx.ignore)
+            chosen = kept
+
+
+def plan(ctx: Context, df: Dockerfile | None, *, min_bytes: int = 1, unused_min: int = 1024 * 1024) -> Plan:
+    """Suggestions for ``ctx`` from a walk of their own (see Planner)."""
+    planner = Planner(ctx, df, min_bytes, unused_min)
+    for e in walk(ctx):
+        planner.add(e)
+    return planner.finish()
 
 
 # A source the Dockerfile needs: the '!' line that keeps it, and paths to probe.

@@ -110,9 +110,20 @@ class Problem:
 
 class DockerfileUsage:
     def __init__(
-        self, df: Dockerfile, builder: Builder, root: str, record_image: bool = False, old_fsutil: bool = False
+        self,
+        df: Dockerfile,
+        builder: Builder,
+        root: str,
+        record_image: bool = False,
+        old_fsutil: bool = False,
+        checks_only: bool = False,
+        wire_and_tar: bool = True,
     ) -> None:
         self.df = df
+        # wire_and_tar=False: no BuildKit wire model and no legacy tar size (suggest's discovery)
+        self.wire_and_tar = wire_and_tar
+        # checks_only: only which sources resolve (suggest's safety check re-runs it often)
+        self.checks_only = checks_only
         self.old_fsutil = old_fsutil  # wire model of the 20.10 engine (for its goldens)
         self.record_image = record_image
         self.image_files: dict[str, int] = {}  # image path -> size (with record_image)
@@ -170,6 +181,7 @@ class DockerfileUsage:
         for st in self.sources:
             if st.selector.rest is None:
                 self._by_path.setdefault(st.selector.path, []).append(st)
+        self._wildcards = [st for st in self.sources if st.selector.rest is not None]
         self.queries: list[ImageQuery] = []
         self.eligible = Count()
         self.transfer = Count()
@@ -221,7 +233,10 @@ class DockerfileUsage:
     def add(self, e: Entry) -> None:
         if e.status is not Status.SENT:
             return
-        if self.builder is Builder.LEGACY:
+        if self.checks_only:
+            self._check(e)
+            return
+        if self.builder is Builder.LEGACY and self.wire_and_tar:
             self.tar_bytes += tarsize.entry_bytes(e)
         if e.removed:  # in the tar, dropped by the daemon before COPY
             return
@@ -276,17 +291,31 @@ class DockerfileUsage:
                             st.roots.add(root)
                 break
 
+    def _check(self, e: Entry) -> None:
+        if e.removed:
+            return
+        for st in self._by_path.get(e.path, ()):
+            st.found = True
+        if e.is_file:
+            for st in self._wildcards:
+                if not st.found and st.selector.root_of(e.path) is not None:
+                    st.found = True
+
     def _transferred(self, path: str) -> bool:
         return self.whole_context or any(s.root_of(path) is not None for s in self.transfer_selectors)
 
     def _send_parents(self) -> None:
         """fsutil sends a directory's STAT before the first entry sent below it."""
+        if not self.wire_and_tar:
+            return
         for i, (prefix, d, sent) in enumerate(self._open_dirs):
             if not sent:
                 self._wire(d)
                 self._open_dirs[i] = (prefix, d, True)
 
     def _wire(self, e: Entry) -> None:
+        if not self.wire_and_tar:
+            return
         s = e.stat
         if s is None:
             try:
