@@ -46,21 +46,6 @@ class Finding:
     def level(self) -> Severity:
         return self.severity or self.rule.severity
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "rule": self.rule.id,
-            "name": self.rule.name,
-            "severity": self.level.value,
-            "message": self.message,
-            "path": self.path,
-            "line": self.line,
-        }
-        if self.bytes is not None:
-            out["bytes"] = self.bytes
-        if self.fix is not None:
-            out["fix"] = self.fix
-        return out
-
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.level.rank, f.path or "", f.line or 0, f.rule.id, f.message))

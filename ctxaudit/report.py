@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import progress
 from .context import Context
@@ -43,14 +42,6 @@ class Suggestion:
     reason: str = ""
     note: str = ""
     exceptions: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"pattern": self.pattern, "files": self.files, "bytes": self.bytes, "reason": self.reason}
-        if self.exceptions:
-            out["exceptions"] = self.exceptions
-        if self.note:
-            out["note"] = self.note
-        return out
 
 
 @dataclass

@@ -22,9 +22,6 @@ class Count:
         self.files += 1
         self.bytes += size
 
-    def to_json(self) -> dict[str, int]:
-        return {"files": self.files, "bytes": self.bytes}
-
 
 def tally(table: dict[str, Count], key: str, size: int) -> None:
     """table[key].add(size), without building a Count per call."""

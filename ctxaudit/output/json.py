@@ -7,8 +7,39 @@ from typing import Any
 
 from .. import display
 from ..builder import Builder
-from ..report import SCHEMA_VERSION, DockerfileReport, Report
+from ..findings import Finding
+from ..report import SCHEMA_VERSION, DockerfileReport, Report, Suggestion
+from ..stats import Count
 from . import Options
+
+
+def count(c: Count) -> dict[str, int]:
+    return {"files": c.files, "bytes": c.bytes}
+
+
+def finding(f: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rule": f.rule.id,
+        "name": f.rule.name,
+        "severity": f.level.value,
+        "message": f.message,
+        "path": f.path,
+        "line": f.line,
+    }
+    if f.bytes is not None:
+        out["bytes"] = f.bytes
+    if f.fix is not None:
+        out["fix"] = f.fix
+    return out
+
+
+def suggestion(sg: Suggestion) -> dict[str, Any]:
+    out: dict[str, Any] = {"pattern": sg.pattern, "files": sg.files, "bytes": sg.bytes, "reason": sg.reason}
+    if sg.exceptions:
+        out["exceptions"] = sg.exceptions
+    if sg.note:
+        out["note"] = sg.note
+    return out
 
 
 def document(report: Report) -> dict[str, Any]:
@@ -20,18 +51,18 @@ def document(report: Report) -> dict[str, Any]:
         "builder": ctx.builder.value,
         "dockerfile": str(ctx.dockerfile) if ctx.dockerfile else None,
         "ignore_file": str(ctx.ignore.path) if ctx.ignore.path else None,
-        "sent": s.sent.to_json(),
-        "ignored": s.ignored.to_json() if report.full else None,
+        "sent": count(s.sent),
+        "ignored": count(s.ignored) if report.full else None,
         "largest_files": [{"path": display.path(f.path), "bytes": f.bytes, "kind": f.kind} for f in s.largest_files],
         "largest_dirs": [
             {"path": display.path(d.path), "bytes": d.bytes, "files": d.files, "kind": d.kind} for d in s.largest_dirs
         ],
-        "by_kind": {k: c.to_json() for k, c in sorted(s.by_kind.items(), key=lambda kv: -kv[1].bytes)},
+        "by_kind": {k: count(c) for k, c in sorted(s.by_kind.items(), key=lambda kv: -kv[1].bytes)},
         "transfer": None,
         "image": None,
         "dockerfiles": [dockerfile_doc(d) for d in report.dockerfiles],
-        "findings": [f.to_json() for f in report.findings],
-        "suggestions": [sg.to_json() for sg in report.suggestions],
+        "findings": [finding(f) for f in report.findings],
+        "suggestions": [suggestion(sg) for sg in report.suggestions],
     }
     if report.primary is not None:
         doc["transfer"] = doc["dockerfiles"][0]["transfer"]
@@ -41,7 +72,7 @@ def document(report: Report) -> dict[str, Any]:
 
 def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
     u = d.usage
-    transfer: dict[str, Any] = u.transfer.to_json()
+    transfer: dict[str, Any] = count(u.transfer)
     if d.ctx.builder is Builder.LEGACY:
         transfer["tar_bytes"] = u.tar_bytes
     else:
@@ -52,9 +83,9 @@ def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
         "ignore_file": str(d.ctx.ignore.path) if d.ctx.ignore.path else None,
         "target": d.model.target.label,
         "stages": [s.label for s in u.stages],
-        "eligible": u.eligible.to_json(),
+        "eligible": count(u.eligible),
         "transfer": transfer,
-        "image": u.image.to_json(),
+        "image": count(u.image),
         "instructions": [
             {
                 "line": c.line,
@@ -63,7 +94,7 @@ def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
                 "in_image": c.copy.stage.index in u.image_chain,
                 "files": c.files + c.traced_files,
                 "bytes": u.image_bytes(c),
-                "by_kind": {k: v.to_json() for k, v in sorted(c.by_kind.items(), key=lambda kv: -kv[1].bytes)},
+                "by_kind": {k: count(v) for k, v in sorted(c.by_kind.items(), key=lambda kv: -kv[1].bytes)},
             }
             for c in u.copies
         ],
