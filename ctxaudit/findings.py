@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 
 class Severity(enum.StrEnum):
@@ -39,12 +38,10 @@ class Finding:
     line: int | None = None
     bytes: int | None = None  # bytes at stake, where they can be known
     fix: str | None = None
-    severity: Severity | None = None  # overrides the rule's default
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def level(self) -> Severity:
-        return self.severity or self.rule.severity
+        return self.rule.severity
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
