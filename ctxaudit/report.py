@@ -101,7 +101,7 @@ def scan(
     """
     primary = contexts[0]
     reports = [
-        DockerfileReport(c, m, DockerfileUsage(m, c.builder, str(c.root)))
+        DockerfileReport(c, m, DockerfileUsage(m, c.builder, str(c.root), outside_dockerfile=_outside(c)))
         for c in contexts
         if c.dockerfile is not None
         for m in [load_dockerfile(c, build_args or {}, target)]
@@ -154,6 +154,16 @@ def scan(
             for c in planner.finish().candidates
         ]
     return report
+
+
+def _outside(ctx: Context) -> int | None:
+    """Size of a Dockerfile outside the context (the legacy CLI adds it to the tar)."""
+    if ctx.dockerfile is None or ctx.dockerfile_rel is not None:
+        return None
+    try:
+        return ctx.dockerfile.stat().st_size
+    except OSError:
+        return None
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

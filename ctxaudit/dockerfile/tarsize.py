@@ -75,3 +75,28 @@ def entry_bytes(e: Entry) -> int:
             return header_bytes(name, e.hardlink_of.encode("utf-8", "surrogateescape"))
         return header_bytes(name, size=e.size) + _pad(e.size)
     return header_bytes(name)
+
+
+# The CLI names the copy ".dockerfile." + 20 hex digits.
+_DOCKERFILE_NAME = 32
+
+
+def with_outside_dockerfile(tar_bytes: int, ignore_size: int | None, dockerfile_size: int) -> int:
+    """The tar once the legacy CLI adds a Dockerfile that lives outside the context.
+
+    docker/cli's AddDockerfileToBuildContext appends the Dockerfile as
+    ``.dockerfile.<random>`` and its name to ``.dockerignore`` (creating it
+    with ``.dockerignore`` as first line when missing), through go-archive's
+    ReplaceFileTarWrapper, which closes its pipe before the tar writer: the
+    stream ends right after the last entry's data, without its padding and
+    without the end-of-archive blocks (measured with the fake daemon). When
+    both entries are appended their order follows Go's map order; this
+    assumes the Dockerfile comes last.
+    """
+    size = tar_bytes - END_OF_ARCHIVE
+    extra = 1 + _DOCKERFILE_NAME + 1  # "\n" + name + "\n"
+    if ignore_size is None:
+        size += BLOCK + _pad(len(".dockerignore") + extra)
+    else:
+        size += _pad(ignore_size + extra) - _pad(ignore_size)
+    return size + BLOCK + dockerfile_size

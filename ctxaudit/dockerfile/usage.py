@@ -118,8 +118,12 @@ class DockerfileUsage:
         old_fsutil: bool = False,
         checks_only: bool = False,
         wire_and_tar: bool = True,
+        outside_dockerfile: int | None = None,
     ) -> None:
         self.df = df
+        # legacy: size of a Dockerfile outside the context, which the CLI adds to the tar
+        self.outside_dockerfile = outside_dockerfile
+        self._ignore_size: int | None = None
         # wire_and_tar=False: no BuildKit wire model and no legacy tar size (suggest's discovery)
         self.wire_and_tar = wire_and_tar
         # checks_only: only which sources resolve (suggest's safety check re-runs it often)
@@ -238,6 +242,8 @@ class DockerfileUsage:
             return
         if self.builder is Builder.LEGACY and self.wire_and_tar:
             self.tar_bytes += tarsize.entry_bytes(e)
+            if e.path == ".dockerignore" and e.type is EntryType.FILE:
+                self._ignore_size = e.size
         if e.removed:  # in the tar, dropped by the daemon before COPY
             return
         for st in self._by_path.get(e.path, ()):
@@ -379,6 +385,10 @@ class DockerfileUsage:
                     )
                 )
         if self.builder is Builder.LEGACY:
+            if self.outside_dockerfile is not None:
+                self.tar_bytes = tarsize.with_outside_dockerfile(
+                    self.tar_bytes, self._ignore_size, self.outside_dockerfile
+                )
             self.transfer = Count(self.eligible.files, self.tar_bytes)
         return self
 

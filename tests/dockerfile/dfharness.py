@@ -55,8 +55,13 @@ def materialize(case: dict[str, Any], where: Path) -> Path:
         (where / "Dockerfile").unlink(missing_ok=True)
     if "dockerignore" in case and case.get("sample"):
         (ctx / ".dockerignore").write_text(case["dockerignore"])
-    (ctx / "Dockerfile").write_text(case["dockerfile"], encoding="utf-8")
+    dockerfile_path(ctx, case).write_text(case["dockerfile"], encoding="utf-8")
     return ctx
+
+
+def dockerfile_path(ctx: Path, case: dict[str, Any]) -> Path:
+    """CTX/Dockerfile, or a file next to the context for ``dockerfile_outside``."""
+    return ctx.parent / "outside.Dockerfile" if case.get("dockerfile_outside") else ctx / "Dockerfile"
 
 
 def parse_transfer(log: str) -> str | None:
@@ -91,11 +96,15 @@ def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, An
     from ctxaudit.dockerfile.usage import DockerfileUsage
     from ctxaudit.walk import walk
 
-    c = open_context(ctx, ctx / "Dockerfile", Builder(builder))
+    dockerfile = dockerfile_path(ctx, case)
+    c = open_context(ctx, dockerfile, Builder(builder))
     df = build_model(case["dockerfile"], case.get("build_args"), case.get("target"))
+    outside = dockerfile.stat().st_size if case.get("dockerfile_outside") else None
     # old_fsutil: the goldens come from the 20.10 engine, whose fsutil sends a
     # hard link's size (current fsutil sends 0).
-    usage = DockerfileUsage(df, Builder(builder), str(c.root), record_image=True, old_fsutil=True)
+    usage = DockerfileUsage(
+        df, Builder(builder), str(c.root), record_image=True, old_fsutil=True, outside_dockerfile=outside
+    )
     for e in walk(c):
         usage.add(e)
     usage.finish()
@@ -153,7 +162,7 @@ def apply_suggest(ctx: Path, case: dict[str, Any]) -> list[str]:
     from ctxaudit.context import open_context
     from ctxaudit.dockerfile.model import build_model
 
-    c = open_context(ctx, ctx / "Dockerfile", Builder.BUILDKIT)
+    c = open_context(ctx, dockerfile_path(ctx, case), Builder.BUILDKIT)
     df = build_model(case["dockerfile"], case.get("build_args"), case.get("target"))
     plan = suggest.plan(c, df)
     lines = [ln for cand in plan.candidates for ln in cand.lines]

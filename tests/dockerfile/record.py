@@ -41,8 +41,8 @@ def files_under(root: Path) -> list[list[Any]]:
     return [[os.fsdecode(p), size] for p, size in engine.files_under(root, absolute=True)]
 
 
-def build_args(case: dict[str, Any]) -> list[str]:
-    args: list[str] = []
+def build_args(case: dict[str, Any], ctx: Path) -> list[str]:
+    args: list[str] = ["-f", str(dfharness.dockerfile_path(ctx, case))]
     for k, v in (case.get("build_args") or {}).items():
         args += ["--build-arg", f"{k}={v}"]
     if case.get("target"):
@@ -57,7 +57,7 @@ def record_buildkit(ctx: Path, case: dict[str, Any], env: dict[str, str]) -> dic
                 "/usr/bin/docker",
                 "build",
                 "--progress=plain",
-                *build_args(case),
+                *build_args(case, ctx),
                 "-o",
                 f"type=local,dest={out}",
                 str(ctx),
@@ -74,7 +74,7 @@ def record_buildkit(ctx: Path, case: dict[str, Any], env: dict[str, str]) -> dic
 
 def record_legacy(ctx: Path, case: dict[str, Any], env: dict[str, str], capture_dir: Path) -> dict[str, Any]:
     proc = subprocess.run(
-        ["docker", "build", "-q", *build_args(case), str(ctx)],
+        ["docker", "build", "-q", *build_args(case, ctx), str(ctx)],
         env={**env, "DOCKER_BUILDKIT": "0"},
         capture_output=True,
         text=True,
@@ -97,7 +97,7 @@ def record_legacy(ctx: Path, case: dict[str, Any], env: dict[str, str], capture_
             result = {"ok": True, "image": files_under(w / "out")}
     before = set(capture_dir.glob("*.tar"))
     subprocess.run(
-        ["docker", "build", "-q", *build_args(case), str(ctx)],
+        ["docker", "build", "-q", *build_args(case, ctx), str(ctx)],
         env={**env, "DOCKER_BUILDKIT": "0", "DOCKER_HOST": f"unix://{FAKE_SOCK}"},
         capture_output=True,
     )
