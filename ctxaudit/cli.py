@@ -444,6 +444,9 @@ def suggest_command(
     min_bytes: Annotated[
         str, typer.Option("--min-bytes", help="Propose only lines that save at least this much (e.g. 1MB).")
     ] = "1",
+    unused_min: Annotated[
+        str, typer.Option("--unused-min", help="Propose paths no COPY/ADD uses only from this size (default 1MiB).")
+    ] = "1MiB",
     write: Annotated[bool, typer.Option("--write", help="Append the lines to the active ignore file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff --write would apply.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
@@ -467,7 +470,7 @@ def suggest_command(
 
     (ctx,) = _contexts(context, [file] if file else None, builder or Builder.BUILDKIT)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
-    p = suggest.plan(ctx, df, min_bytes=max(parse_size(min_bytes), 1))
+    p = suggest.plan(ctx, df, min_bytes=max(parse_size(min_bytes), 1), unused_min=parse_size(unused_min))
     target_file = suggest.target_file(ctx)
     label = display.path(ctx.ignore.display if ctx.ignore.path else ".dockerignore")
     if write or dry_run:

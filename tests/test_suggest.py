@@ -196,3 +196,12 @@ def test_init_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["init", str(tmp_path), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "# go (found go.mod)" in out and not (tmp_path / ".dockerignore").exists()
+
+
+def test_unused_paths_from_a_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {"Dockerfile": "FROM scratch\nCOPY app.py /\n", "app.py": "x", "assets/logo.svg": 4000})
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["suggestions"] == []  # 4 kB is below the 1 MiB default
+    assert main(["suggest", str(tmp_path), "-o", "json", "--unused-min", "1k"]) == 0
+    (s,) = json.loads(capsys.readouterr().out)["suggestions"]
+    assert s["pattern"] == "assets" and s["bytes"] == 4000
