@@ -32,14 +32,18 @@ def case_names() -> list[str]:
     return sorted(p.stem for p in CASES.glob("*.json"))
 
 
-def load_case(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))
+def read_json(path: Path) -> dict[str, Any]:
+    """A case or golden file (the three golden suites share this)."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def load_case(name: str) -> dict[str, Any]:
+    return read_json(CASES / f"{name}.json")
 
 
 def load_golden(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    return data
+    return read_json(GOLDEN / f"{name}.json")
 
 
 def _content(spec: Any, path: bytes) -> bytes:

@@ -18,7 +18,6 @@ exceptions (and, as recorded, for special files).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -102,14 +101,7 @@ def run_engine(mode: str, ctx: Path, dockerfile: Path, env: dict[str, str]) -> d
             if proc.returncode != 0:
                 return _fail(proc)
             image = proc.stdout.decode().strip().splitlines()[-1]
-            (work / "img").mkdir()
-            (work / "out").mkdir()
-            save = subprocess.run(["docker", "save", image], env=env, capture_output=True, check=True)
-            subprocess.run(["tar", "-x", "-C", str(work / "img")], input=save.stdout, check=True)
-            manifest = json.loads((work / "img" / "manifest.json").read_text())
-            for layer in manifest[0]["Layers"]:
-                subprocess.run(["tar", "-x", "-C", str(work / "out"), "-f", str(work / "img" / layer)], check=True)
-            subprocess.run(["docker", "rmi", "-f", image], env=env, capture_output=True)
+            engine.extract_image(image, env, work)
         root = work / "out" / "ctx"
         return _ok(engine.files_under(root) if root.exists() else [])
 
@@ -141,17 +133,7 @@ def main() -> int:
         golden = record(name, env)
         mw, eb = golden["modernwalk"], golden["engine_buildkit"]
         note = "" if mw == eb else "  (modernwalk and engine BuildKit differ)"
-        path = harness.GOLDEN / f"{name}.json"
-        if args.check:
-            old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-            if old != golden:
-                drift += 1
-                print(f"DRIFT {name}{note}")
-            else:
-                print(f"same  {name}{note}")
-        else:
-            path.write_text(json.dumps(golden, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-            print(f"wrote {name}{note}")
+        drift += engine.store(harness.GOLDEN / f"{name}.json", golden, args.check, name + note)
         for builder in ("buildkit", "legacy"):
             for problem in harness.compare(harness.load_case(name), golden, builder):
                 print(f"  ctxaudit {builder}: {problem}")

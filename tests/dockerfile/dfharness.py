@@ -16,7 +16,6 @@ the context tar the legacy CLI sent (captured with tests/oracle/fake_daemon.py).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -36,13 +35,11 @@ def names() -> list[str]:
 
 
 def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))
-    return data
+    return harness.read_json(CASES / f"{name}.json")
 
 
 def golden(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    return data
+    return harness.read_json(GOLDEN / f"{name}.json")
 
 
 def materialize(case: dict[str, Any], where: Path) -> Path:

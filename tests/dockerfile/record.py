@@ -13,7 +13,6 @@ tar the legacy CLI sends, captured by tests/oracle/fake_daemon.py.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -85,16 +84,7 @@ def record_legacy(ctx: Path, case: dict[str, Any], env: dict[str, str], capture_
     else:
         image = proc.stdout.strip().splitlines()[-1]
         with tempfile.TemporaryDirectory() as work:
-            w = Path(work)
-            (w / "img").mkdir()
-            (w / "out").mkdir()
-            save = subprocess.run(["docker", "save", image], env=env, capture_output=True, check=True)
-            subprocess.run(["tar", "-x", "-C", str(w / "img")], input=save.stdout, check=True)
-            manifest = json.loads((w / "img" / "manifest.json").read_text())
-            for layer in manifest[0]["Layers"]:
-                subprocess.run(["tar", "-x", "-C", str(w / "out"), "-f", str(w / "img" / layer)], check=True)
-            subprocess.run(["docker", "rmi", "-f", image], env=env, capture_output=True)
-            result = {"ok": True, "image": files_under(w / "out")}
+            result = {"ok": True, "image": files_under(engine.extract_image(image, env, Path(work)))}
     before = set(capture_dir.glob("*.tar"))
     subprocess.run(
         ["docker", "build", "-q", *build_args(case, ctx), str(ctx)],
@@ -140,15 +130,7 @@ def main() -> int:
                         "buildkit": record_buildkit(ctx, case, env),
                         "legacy": {"ok": legacy_after["ok"], "tar_bytes": legacy_after["tar_bytes"]},
                     }
-            path = dfharness.GOLDEN / f"{name}.json"
-            if args.check:
-                old = json.loads(path.read_text()) if path.exists() else None
-                same = old == g
-                drift += not same
-                print(f"{'same ' if same else 'DRIFT'} {name}")
-            else:
-                path.write_text(json.dumps(g, indent=1, ensure_ascii=False) + "\n")
-                print(f"wrote {name}: buildkit ok={g['buildkit']['ok']} legacy ok={g['legacy']['ok']}")
+            drift += engine.store(dfharness.GOLDEN / f"{name}.json", g, args.check, name)
             for builder in ("buildkit", "legacy"):
                 for p in dfharness.compare(name, builder):
                     print(f"  ctxaudit {builder}: {p}")

@@ -11,7 +11,6 @@ pulled or downloaded here).
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ sys.path.insert(0, str(HERE))
 import imgharness  # noqa: E402
 
 sys.path.insert(0, str(REPO / "tests" / "oracle"))
+import engine  # noqa: E402
 from engine import engine_env  # noqa: E402
 
 
@@ -61,17 +61,11 @@ def main() -> int:
             for variant in ("trap", "fixed"):
                 ctx = imgharness.materialize(case, variant, Path(tmp))
                 g[variant] = history(ctx, f"ctxaudit-img-{name}-{variant}", env)
-        path = imgharness.GOLDEN / f"{name}.json"
-        if args.check:
-            old = json.loads(path.read_text()) if path.exists() else None
-            same = old == g
-            drift += not same
-            print(f"{'same ' if same else 'DRIFT'} {name}")
-        else:
-            path.write_text(json.dumps(g, indent=1) + "\n")
+        drift += engine.store(imgharness.GOLDEN / f"{name}.json", g, args.check, name)
+        if not args.check:
             trap = imgharness.layer(g["trap"], case["layer"])  # type: ignore[arg-type]
             fixed = imgharness.layer(g["fixed"], case["layer"])  # type: ignore[arg-type]
-            print(f"wrote {name}: layer '{case['layer']}' trap {trap:,} B, fixed {fixed:,} B")
+            print(f"      layer '{case['layer']}': trap {trap:,} B, fixed {fixed:,} B")
     return 1 if drift else 0
 
 

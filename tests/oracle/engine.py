@@ -35,3 +35,32 @@ def files_under(root: Path, absolute: bool = False) -> list[tuple[bytes, int]]:
                 rel = os.path.relpath(full, base)
                 rows.append((b"/" + rel if absolute else rel, st.st_size))
     return sorted(rows)
+
+
+def extract_image(image: str, env: dict[str, str], work: Path) -> Path:
+    """Unpack a built image's layers into ``work/out`` (then remove the image)."""
+    import json
+
+    (work / "img").mkdir()
+    (work / "out").mkdir()
+    save = subprocess.run(["docker", "save", image], env=env, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(work / "img")], input=save.stdout, check=True)
+    manifest = json.loads((work / "img" / "manifest.json").read_text())
+    for layer in manifest[0]["Layers"]:
+        subprocess.run(["tar", "-x", "-C", str(work / "out"), "-f", str(work / "img" / layer)], check=True)
+    subprocess.run(["docker", "rmi", "-f", image], env=env, capture_output=True)
+    return work / "out"
+
+
+def store(path: Path, golden: object, check: bool, name: str) -> bool:
+    """Write a golden, or with ``check`` compare it with the committed one; True on drift."""
+    import json
+
+    if check:
+        old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        drift = old != golden
+        print(f"{'DRIFT' if drift else 'same '} {name}")
+        return drift
+    path.write_text(json.dumps(golden, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {name}")
+    return False
