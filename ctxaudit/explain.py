@@ -47,17 +47,10 @@ def explain(ctx: Context, path: str) -> Explanation:
     walker = Walker(ctx)
     m = walker.matcher
     exists = os.path.lexists(os.path.join(ctx.root, path))
-    parts = path.split("/")
-    bits = 0
-    for k in range(1, len(parts)):
-        ancestor = "/".join(parts[:k])
-        d = m.using_parent_results(ancestor, bits)
-        if d.matched and walker.prunes(ancestor):
-            rule = m.patterns[d.rule] if d.rule is not None else None
-            return Explanation(path, False, exists, rule, skipped_dir=ancestor)
-        bits = d.bits
-    d = m.using_parent_results(path, bits)
-    rule = m.patterns[d.rule] if d.rule is not None else None
+    for ancestor, d in m.along(path):
+        if ancestor != path and d.matched and walker.prunes(ancestor):
+            return Explanation(path, False, exists, m.pattern(d), skipped_dir=ancestor)
+    rule = m.pattern(d)
     forced = d.rule is not None and d.rule >= walker.user_count
     note = ""
     if forced:

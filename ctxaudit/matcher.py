@@ -21,7 +21,7 @@ keeps one small int per open directory.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from .pattern import DockerIgnorePattern
@@ -101,6 +101,23 @@ class Matcher:
                 matched = not p.exclusion
                 rule = i
         return Decision(matched, bits, rule)
+
+    def along(self, path: str) -> Iterator[tuple[str, Decision]]:
+        """The walk's decisions for each ancestor of ``path``, top first, then
+        for ``path``: each decided with its parent's results, as the builders
+        do (a caller that prunes stops early)."""
+        bits = 0
+        end = path.find("/")
+        while end != -1:
+            d = self.using_parent_results(path[:end], bits)
+            yield path[:end], d
+            bits = d.bits
+            end = path.find("/", end + 1)
+        yield path, self.using_parent_results(path, bits)
+
+    def pattern(self, d: Decision) -> DockerIgnorePattern | None:
+        """The line that decided, if any."""
+        return None if d.rule is None else self.patterns[d.rule]
 
     def or_parent_matches(self, path: str) -> Decision:
         """MatchesOrParentMatches: every ancestor directory is tried."""

@@ -58,12 +58,8 @@ def ours(lines: list[str], paths: list[str]) -> dict[str, Any]:
             d["or_parent"] = m.or_parent_matches(path).matched
         except PatternError:
             d["or_parent"] = None
-        parts = path.split("/")
-        bits: int | None = None
         try:
-            for i in range(len(parts)):
-                dec = m.using_parent_results("/".join(parts[: i + 1]), bits)
-                bits = dec.bits
+            *_, (_, dec) = m.along(path)  # the walks' path-by-path decisions
             d["parent_results"] = dec.matched
         except PatternError:
             d["parent_results"] = None

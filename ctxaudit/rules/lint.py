@@ -182,7 +182,8 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
         except PatternError:
             continue
         if d.matched:
-            line = user.patterns[d.rule].line if d.rule is not None else None
+            deciding = user.pattern(d)
+            line = deciding.line if deciding is not None else None
             out.append(Finding(BUILD_FILE_EXCLUDED, f"'{name}' is excluded by the ignore file", path=file, line=line))
     if ign.shadowed_root is not None:
         out.append(
@@ -285,17 +286,12 @@ def builder_dependent(ctx: Context, buildkit_sent: set[str], legacy_sent: set[st
     by_rule: dict[int, list[str]] = {}
     for path in only_bk:
         # The deciding line along BuildKit's walk is the exception that re-includes it.
-        bits = 0
-        rule_index: int | None = None
-        parts = path.split("/")
         try:
-            for k in range(1, len(parts) + 1):
-                d = user.using_parent_results("/".join(parts[:k]), bits)
-                bits, rule_index = d.bits, d.rule
+            *_, (_, d) = user.along(path)
         except PatternError:
             continue
-        if rule_index is not None:
-            by_rule.setdefault(rule_index, []).append(path)
+        if d.rule is not None:
+            by_rule.setdefault(d.rule, []).append(path)
     out = []
     for i, paths in sorted(by_rule.items()):
         p = user.patterns[i]
