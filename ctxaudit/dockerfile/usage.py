@@ -42,7 +42,7 @@ class SourceState:
 @dataclass
 class CopyUsage:
     copy: Copy
-    selectors: list[Selector]
+    sources: list[SourceState]  # its context sources, in order
     files: int = 0
     bytes: int = 0
     by_kind: dict[str, Count] = field(default_factory=dict)
@@ -55,6 +55,11 @@ class CopyUsage:
     @property
     def line(self) -> int:
         return self.copy.line
+
+    def note_kind(self, path: str, kind: str, size: int) -> None:
+        tally(self.by_kind, kind, size)
+        if kind == "secret" and len(self.secrets) < 50:
+            self.secrets.append(path)
 
     def excluded(self, root: str, path: str) -> bool:
         """COPY --exclude: patterns relative to the source root."""
@@ -163,9 +168,9 @@ class DockerfileUsage:
                         self.problems.append(self._unresolved(c, src))
                     # The transfer follows links itself (follow_links below).
                     transfer_paths.append(path)
-                    sel = Selector.of(src, resolve_links(root, path), copy=c)
-                    u.selectors.append(sel)
-                    self.sources.append(SourceState(sel))
+                    st = SourceState(Selector.of(src, resolve_links(root, path), copy=c))
+                    u.sources.append(st)
+                    self.sources.append(st)
             for r in stage.runs:
                 for m in r.mounts:
                     if m.type != "bind" or m.from_ is not None:
@@ -186,7 +191,7 @@ class DockerfileUsage:
             if st.selector.rest is None:
                 self._by_path.setdefault(st.selector.path, []).append(st)
         self._wildcards = [st for st in self.sources if st.selector.rest is not None]
-        self.queries: list[ImageQuery] = []
+        self.queries: list[tuple[ImageQuery, set[int]]] = []  # with the stages its chain holds
         self.eligible = Count()
         self.transfer = Count()
         self.tar_bytes = tarsize.END_OF_ARCHIVE
@@ -229,7 +234,7 @@ class DockerfileUsage:
         return out
 
     def add_query(self, q: ImageQuery) -> ImageQuery:
-        self.queries.append(q)
+        self.queries.append((q, {s.index for s in self.df.stages[q.stage_index].chain()}))
         return q
 
     # -- the stream --------------------------------------------------------
@@ -263,17 +268,15 @@ class DockerfileUsage:
             self.transfer.add(0 if e.hardlink_of is not None else e.size)
             self._wire(e)
         for u in self.copies:
-            for sel in u.selectors:
-                root = sel.root_of(e.path)
+            for st in u.sources:
+                root = st.selector.root_of(e.path)
                 if root is None:
                     continue
                 if not u.excluded(root, e.path):
                     u.files += 1
                     u.bytes += e.size
                     kind = e.kind
-                    tally(u.by_kind, kind, e.size)
-                    if kind == "secret" and len(u.secrets) < 50:
-                        u.secrets.append(e.path)
+                    u.note_kind(e.path, kind, e.size)
                     ipath = image_path(u.copy, root, e.path)
                     self._answer(u.copy, ipath, e.size)
                     if self.record_image and u.copy.stage.index in self.image_chain:
@@ -282,19 +285,15 @@ class DockerfileUsage:
                         if earlier is u.copy and (ipath == want or ipath.startswith(want.rstrip("/") + "/")):
                             tu.traced_bytes += e.size
                             tu.traced_files += 1
-                            tally(tu.by_kind, kind, e.size)
-                            if kind == "secret" and len(tu.secrets) < 50:
-                                tu.secrets.append(e.path)
+                            tu.note_kind(e.path, kind, e.size)
                             if self.record_image and tu.copy.stage.index in self.image_chain:
                                 self.image_files[_traced_path(tu.copy, want, ipath)] = e.size
-                for st in self.sources:
-                    if st.selector is sel:
-                        st.found = True
-                        st.files += 1
-                        if len(st.examples) < 50:
-                            st.examples.append(e.path)
-                        if len(st.roots) < 50:
-                            st.roots.add(root)
+                st.found = True
+                st.files += 1
+                if len(st.examples) < 50:
+                    st.examples.append(e.path)
+                if len(st.roots) < 50:
+                    st.roots.add(root)
                 break
 
     def _check(self, e: Entry) -> None:
@@ -336,10 +335,9 @@ class DockerfileUsage:
         self._next_id += 1
 
     def _answer(self, c: Copy, ipath: str, size: int) -> None:
-        for q in self.queries:
+        for q, chain in self.queries:
             if q.before_line <= c.line:
                 continue
-            chain = {s.index for s in self.df.stages[q.stage_index].chain()}
             if c.stage.index in chain and q.covers(ipath):
                 q.bytes += size
                 q.files += 1
