@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..display import size as human
@@ -121,7 +121,10 @@ class ImagePlan:
     df: Dockerfile
     label: str
     checks: list[_Check]
-    scripts: dict[int, Script]
+    scripts: dict[int, Script]  # the RUNs of the image stages, read once in prepare()
+
+    def script(self, run: Run) -> Script:
+        return self.scripts.get(run.line) or run_script(run)
 
 
 def _image_stages(df: Dockerfile) -> list[Stage]:
@@ -149,11 +152,10 @@ def _paths(c: Command, run: Run) -> tuple[list[str], bool]:
     positional = positional[skip:]
     if c.name == "mv" and len(positional) > 1:
         positional = positional[:-1]  # the destination
-    env = {k: v for k, v in run.env.items()}
     out = []
     for p in positional:
         try:
-            r = process_word(p, env)
+            r = process_word(p, run.env)
         except WordError:
             continue
         if r.unknown or not r.value:
@@ -240,11 +242,10 @@ def check(plan: ImagePlan, usage: DockerfileUsage) -> list[Finding]:
             )
     for stage in _image_stages(plan.df):
         for run in stage.runs:
-            script = plan.scripts.get(run.line) or run_script(run)
-            out += _package_caches(run, script, run.env, label)
-        out += _split_runs(stage, plan.scripts, label)
+            out += _package_caches(run, plan.script(run), label)
+        out += _split_runs(stage, plan)
     if len(plan.df.stages) == 1:
-        out += _build_tools(plan.df.stages[0], plan.scripts, label)
+        out += _build_tools(plan.df.stages[0], plan)
     return out
 
 
@@ -264,7 +265,7 @@ class _CacheRule:
 
     rule: Rule
     triggers: Callable[[Command], bool]
-    cleaned: Callable[[Command, Script, Run, Mapping[str, str | None]], bool]
+    cleaned: Callable[[Command, Script, Run], bool]
     what: str
     fix: Callable[[Command], str]
 
@@ -273,10 +274,10 @@ _CACHE_RULES = [
     _CacheRule(
         PIP_CACHE,
         _is_pip_install,
-        lambda c, script, run, env: (
+        lambda c, script, run: (
             c.has("--no-cache-dir")
             or "PIP_NO_CACHE_DIR" in c.env
-            or env.get("PIP_NO_CACHE_DIR") not in (None, "", "0", "false")
+            or run.env.get("PIP_NO_CACHE_DIR") not in (None, "", "0", "false")
             or _cache_mount(run, ".cache")
             or _same_run_has(script, "rm", ".cache/pip")
         ),
@@ -286,23 +287,21 @@ _CACHE_RULES = [
     _CacheRule(
         APT_LISTS,
         lambda c: c.name in ("apt-get", "apt") and "install" in c.words,
-        lambda c, script, run, env: (
-            _same_run_has(script, "rm", "/var/lib/apt/lists") or _cache_mount(run, "/var/lib/apt")
-        ),
+        lambda c, script, run: _same_run_has(script, "rm", "/var/lib/apt/lists") or _cache_mount(run, "/var/lib/apt"),
         "leaves the package lists in the layer",
         lambda c: "&& rm -rf /var/lib/apt/lists/*",
     ),
     _CacheRule(
         APT_RECOMMENDS,
         lambda c: c.name in ("apt-get", "apt") and "install" in c.words,
-        lambda c, script, run, env: c.has("--no-install-recommends") or any("Install-Recommends" in w for w in c.words),
+        lambda c, script, run: c.has("--no-install-recommends") or any("Install-Recommends" in w for w in c.words),
         "installs recommended packages too",
         lambda c: "apt-get install --no-install-recommends ...",
     ),
     _CacheRule(
         APK_CACHE,
         lambda c: c.name == "apk" and "add" in c.words,
-        lambda c, script, run, env: (
+        lambda c, script, run: (
             c.has("--no-cache") or _same_run_has(script, "rm", "/var/cache/apk") or _cache_mount(run, "/var/cache/apk")
         ),
         "keeps apk's index cache",
@@ -311,21 +310,21 @@ _CACHE_RULES = [
     _CacheRule(
         NPM_CACHE,
         lambda c: c.name == "npm" and _sub(c, "install", "ci", "i"),
-        lambda c, script, run, env: _same_run_has(script, "npm", "cache", "clean") or _cache_mount(run, ".npm"),
+        lambda c, script, run: _same_run_has(script, "npm", "cache", "clean") or _cache_mount(run, ".npm"),
         "keeps npm's cache in the layer",
         lambda c: "&& npm cache clean --force",
     ),
     _CacheRule(
         NPM_CACHE,
         lambda c: c.name == "yarn" and (len(c.words) == 1 or _sub(c, "install")),
-        lambda c, script, run, env: _same_run_has(script, "yarn", "cache", "clean") or _cache_mount(run, "yarn"),
+        lambda c, script, run: _same_run_has(script, "yarn", "cache", "clean") or _cache_mount(run, "yarn"),
         "keeps yarn's cache in the layer",
         lambda c: "&& yarn cache clean",
     ),
     _CacheRule(
         CONDA_CACHE,
         lambda c: c.name in ("conda", "mamba", "micromamba") and _sub(c, "install", "create"),
-        lambda c, script, run, env: any(
+        lambda c, script, run: any(
             x.name in ("conda", "mamba", "micromamba") and "clean" in x.words for x in script.commands
         ),
         "keeps conda's package cache",
@@ -334,12 +333,12 @@ _CACHE_RULES = [
 ]
 
 
-def _package_caches(run: Run, script: Script, env: Mapping[str, str | None], label: str) -> list[Finding]:
+def _package_caches(run: Run, script: Script, label: str) -> list[Finding]:
     return [
         Finding(r.rule, f"`{_text(c)}` {r.what}", path=label, line=run.line, fix=r.fix(c))
         for c in script.commands
         for r in _CACHE_RULES
-        if r.triggers(c) and not r.cleaned(c, script, run, env)
+        if r.triggers(c) and not r.cleaned(c, script, run)
     ]
 
 
@@ -383,11 +382,11 @@ def _created(c: Command, workdir: str) -> list[str]:
     return [clean(posixpath.join(workdir, p)) for p in found if p and "$" not in p and not p.startswith("/dev/")]
 
 
-def _split_runs(stage: Stage, scripts: dict[int, Script], label: str) -> list[Finding]:
+def _split_runs(stage: Stage, plan: ImagePlan) -> list[Finding]:
     out: list[Finding] = []
     made: list[tuple[Run, str]] = []
     for run in stage.runs:
-        script = scripts.get(run.line) or run_script(run)
+        script = plan.script(run)
         for c in script.commands:
             if c.name != "rm":
                 continue
@@ -400,7 +399,7 @@ def _split_runs(stage: Stage, scripts: dict[int, Script], label: str) -> list[Fi
                                 SPLIT_RUNS,
                                 f"RUN at line {run.line} removes {target}, created by the RUN at line {earlier.line}: "
                                 "it stays in that earlier layer",
-                                path=label,
+                                path=plan.label,
                                 line=earlier.line,
                                 fix=merged if earlier.shell_form and run.shell_form else "chain the two RUNs with &&",
                             )
@@ -411,12 +410,11 @@ def _split_runs(stage: Stage, scripts: dict[int, Script], label: str) -> list[Fi
     return out
 
 
-def _build_tools(stage: Stage, scripts: dict[int, Script], label: str) -> list[Finding]:
+def _build_tools(stage: Stage, plan: ImagePlan) -> list[Finding]:
     installed: dict[str, int] = {}
     removed: set[str] = set()
     for run in stage.runs:
-        script = scripts.get(run.line) or run_script(run)
-        for c in script.commands:
+        for c in plan.script(run).commands:
             words = c.words
             installing = (c.name in ("apt-get", "apt", "yum", "dnf", "microdnf") and "install" in words) or (
                 c.name == "apk" and "add" in words
@@ -444,7 +442,7 @@ def _build_tools(stage: Stage, scripts: dict[int, Script], label: str) -> list[F
         Finding(
             BUILD_TOOLS,
             f"build tools stay in the final image: {', '.join(sorted(left))}",
-            path=label,
+            path=plan.label,
             line=first,
             fix="FROM <base> AS build (install and build there), "
             "then FROM <slim base> and COPY --from=build the results",
