@@ -24,6 +24,7 @@ from .errors import EXIT_GATE, EXIT_INPUT, CtxauditError, InputError
 if TYPE_CHECKING:
     from .config import Settings
     from .context import Context
+    from .output import Options
     from .report import Report
 
 app = typer.Typer(
@@ -116,11 +117,30 @@ def _build_args(values: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _settings(context: Path, **flags: object) -> Settings:
+def _settings(
+    context: Path, builder: Builder | None, fail_on: FailOn | None, ignore_rule: list[str] | None, **flags: object
+) -> Settings:
+    """.ctxaudit.toml / [tool.ctxaudit], overridden by the flags given."""
     from .config import load
 
     base = load(context, Path.cwd()) if context.is_dir() else load(Path.cwd())
-    return base.merged(**flags)
+    return base.merged(
+        builder=builder.value if builder else None,
+        fail_on=fail_on.value if fail_on else None,
+        ignore_rules=ignore_rule or [],
+        **flags,
+    )
+
+
+def _enforce(report: Report, s: Settings) -> None:
+    """Exit 1 with one line per breached gate."""
+    from . import gates
+
+    breaches = gates.check(report, s)
+    for b in breaches:
+        typer.echo(f"ctxaudit: gate failed: {b.message}", err=True)
+    if breaches:
+        raise typer.Exit(EXIT_GATE)
 
 
 def _contexts(context: Path, files: list[Path] | None, builder: Builder) -> list[Context]:
@@ -190,18 +210,17 @@ def scan_command(
     --max-files, --max-transfer, --fail-on, or the same keys in
     .ctxaudit.toml / [tool.ctxaudit]) exit 1 with one line per breach.
     """
-    from . import gates
     from .config import parse_size
     from .report import scan
 
     s = _settings(
         context,
+        builder,
+        fail_on,
+        ignore_rule,
         max_size=parse_size(max_size) if max_size else None,
         max_files=max_files,
         max_transfer=parse_size(max_transfer) if max_transfer else None,
-        fail_on=fail_on.value if fail_on else None,
-        builder=builder.value if builder else None,
-        ignore_rules=ignore_rule or [],
     )
     contexts = _contexts(context, file, Builder(s.builder or "buildkit"))
     report = scan(
@@ -215,11 +234,7 @@ def scan_command(
         suggestions=not no_suggest,
     )
     _publish(report, fmt, raw_bytes, output)
-    breaches = gates.check(report, s)
-    for b in breaches:
-        typer.echo(f"ctxaudit: gate failed: {b.message}", err=True)
-    if breaches:
-        raise typer.Exit(EXIT_GATE)
+    _enforce(report, s)
 
 
 @app.command("lint")
@@ -241,66 +256,27 @@ def lint_command(
     (default: error).
     """
     from .context import open_context
-    from .findings import sort_findings
+    from .findings import at_or_above
     from .ignorefile import IgnoreFileError
-    from .report import Report
-    from .rules import lint
-    from .stats import ContextStats
-    from .walk import walk
+    from .output import table
+    from .report import lint
 
-    s = _settings(
-        context,
-        fail_on=fail_on.value if fail_on else None,
-        builder=builder.value if builder else None,
-        ignore_rules=ignore_rule or [],
-    )
+    s = _settings(context, builder, fail_on, ignore_rule)
     errors: list[IgnoreFileError] = []
-    b = Builder(s.builder or "buildkit")
-    ctx = open_context(context, file, b, errors)
-    collector = lint.LintCollector(ctx, deep=True)
-    stats = ContextStats(top=0)
-    bk_sent: set[str] = set()
-    for e in walk(ctx, full=True):
-        collector.add(e)
-        stats.add(e)
-        if e.sent and e.is_file and not e.forced:
-            bk_sent.add(e.path)
-    # The other builder's walk, to find exceptions whose effect depends on it.
-    other = open_context(context, file, Builder.LEGACY if b is Builder.BUILDKIT else Builder.BUILDKIT, [])
-    other_sent = {e.path for e in walk(other, sizes=False) if e.sent and e.is_file and not e.forced}
-    if b is Builder.BUILDKIT:
-        legacy_sent = other_sent
-    else:
-        legacy_sent = {p for p in bk_sent if p not in (".dockerignore", ctx.dockerfile_rel)}
-        bk_sent = other_sent
-    findings = (
-        lint.static_checks(ctx, errors) + collector.findings() + lint.builder_dependent(ctx, bk_sent, legacy_sent)
-    )
-    findings = [f for f in findings if f.rule.id not in set(s.ignore_rules)]
-    report = Report(ctx, stats.finish(), True, [], sort_findings(findings))
+    ctx = open_context(context, file, Builder(s.builder or "buildkit"), errors)
+    report = lint(ctx, errors, s.ignore_rules)
     if fmt is Format.table and output is None:
-        _emit(_lint_table(report), None)
+        _emit(table.lint_text(report, _terminal()), None)
     else:
         _publish(report, fmt, False, output)
-    floor = s.fail_on or "error"
-    from .findings import Severity
-
-    if floor != "none" and any(f.level.rank >= Severity(floor).rank for f in report.findings):
+    if at_or_above(report.findings, s.fail_on or "error"):
         raise typer.Exit(EXIT_GATE)
 
 
-def _lint_table(report: Report) -> str:
-    from . import output
-    from .output.table import _Style, findings_table
+def _terminal() -> Options:
+    from .output import Options, color_wanted
 
-    ign = report.ctx.ignore
-    if ign.path is None:
-        return "no ignore file: everything in the context is sent (ctxaudit init writes a starter)\n"
-    head = f"{ign.display}: {len(ign.lines)} line(s)"
-    if not report.findings:
-        return head + ", nothing to report\n"
-    style = _Style(output.Options(color=output.color_wanted()))
-    return head + "\n\n" + findings_table(report.findings, style) + "\n"
+    return Options(color=color_wanted())
 
 
 @app.command("explain")
@@ -381,15 +357,10 @@ def image_command(
     (the bytes stay), package-manager caches left in a layer, temporary files
     removed in a later RUN, build tools in a single-stage image.
     """
-    from . import gates
+    from .output import table
     from .report import scan
 
-    s = _settings(
-        context,
-        fail_on=fail_on.value if fail_on else None,
-        builder=builder.value if builder else None,
-        ignore_rules=ignore_rule or [],
-    )
+    s = _settings(context, builder, fail_on, ignore_rule)
     contexts = _contexts(context, file, Builder(s.builder or "buildkit"))
     if all(c.dockerfile is None for c in contexts):
         raise InputError(f"no Dockerfile in {context} (use -f)")
@@ -404,34 +375,11 @@ def image_command(
     )
     report.findings = [f for f in report.findings if f.rule.id.startswith("CA5")]
     if fmt is Format.table and output is None:
-        _emit(_image_table(report), None)
+        _emit(table.image_text(report, _terminal()), None)
     else:
         _publish(report, fmt, False, output)
-    s.max_size = s.max_files = s.max_transfer = None
-    breaches = gates.check(report, s)
-    for b in breaches:
-        typer.echo(f"ctxaudit: gate failed: {b.message}", err=True)
-    if breaches:
-        raise typer.Exit(EXIT_GATE)
-
-
-def _image_table(report: Report) -> str:
-    from . import output
-    from .output.table import _Style, findings_table
-
-    style = _Style(output.Options(color=output.color_wanted()))
-    lines = []
-    for d in report.dockerfiles:
-        stages = " <- ".join(s.label for s in reversed(d.model.target.chain()))
-        lines.append(
-            f"{d.label}: final image from stage(s) {stages}; {d.usage.image.files:,} context files, "
-            f"{style.size(d.usage.image.bytes)} copied in"
-        )
-    if not report.findings:
-        return "\n".join(lines) + "\nno layer traps found\n"
-    at_stake = sum(f.bytes or 0 for f in report.findings)
-    lines.append(f"{len(report.findings)} trap(s), {style.size(at_stake)} at stake where known\n")
-    return "\n".join(lines) + "\n" + findings_table(report.findings, style) + "\n"
+    s.max_size = s.max_files = s.max_transfer = None  # the context gates belong to scan
+    _enforce(report, s)
 
 
 @app.command("suggest")

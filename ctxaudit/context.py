@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +79,18 @@ def open_context(
     if not os.access(root, os.R_OK | os.X_OK):
         raise InputError(f"cannot read context directory: {path}")
     df = find_dockerfile(root, dockerfile)
+    return Context(root, _select_ignore(root, df, builder, errors), builder, df, label=str(path))
+
+
+def with_builder(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None = None) -> Context:
+    """The same build under another builder, with the ignore file that builder reads."""
+    return dataclasses.replace(ctx, builder=builder, ignore=_select_ignore(ctx.root, ctx.dockerfile, builder, errors))
+
+
+def _select_ignore(
+    root: Path, dockerfile: Path | None, builder: Builder, errors: list[IgnoreFileError] | None
+) -> IgnoreFile:
     try:
-        ignore = ignorefile.select(root, df, builder, errors)
+        return ignorefile.select(root, dockerfile, builder, errors)
     except IgnoreFileError as exc:
         raise InputError(str(exc)) from None
-    return Context(root, ignore, builder, df, label=str(path))

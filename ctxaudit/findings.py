@@ -46,3 +46,11 @@ class Finding:
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.level.rank, f.path or "", f.line or 0, f.rule.id, f.message))
+
+
+def at_or_above(findings: list[Finding], floor: str) -> list[Finding]:
+    """Findings of severity ``floor`` or worse (``--fail-on``); none for "none"."""
+    if floor == "none":
+        return []
+    rank = Severity(floor).rank
+    return [f for f in findings if f.level.rank >= rank]

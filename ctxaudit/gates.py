@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .builder import Builder
 from .config import Settings
 from .display import size as human
-from .findings import Severity
+from .findings import at_or_above
 from .report import Report
 
 
@@ -41,9 +41,8 @@ def check(report: Report, s: Settings) -> list[Breach]:
                 )
         if not report.dockerfiles:
             out.append(Breach("max-transfer", "--max-transfer needs a Dockerfile, none was found"))
-    if s.fail_on and s.fail_on != "none":
-        floor = Severity(s.fail_on).rank
-        hits = [f for f in report.findings if f.level.rank >= floor]
+    if s.fail_on:
+        hits = at_or_above(report.findings, s.fail_on)
         if hits:
             worst = max(hits, key=lambda f: f.level.rank).level.value
             out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {s.fail_on} (worst: {worst})"))

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import progress
-from .context import Context
+from .builder import Builder
+from .context import Context, with_builder
 from .dockerfile.model import Dockerfile, DockerfileModelError, build_model
 from .dockerfile.parser import DockerfileError
 from .dockerfile.usage import DockerfileUsage
 from .errors import InputError
 from .findings import Finding, sort_findings
+from .ignorefile import IgnoreFileError
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
 from .rules import lint as lint_rules
@@ -145,15 +147,45 @@ def scan(
             findings += lint_rules.static_checks(r.ctx)
         elif r.ctx is not primary and r.ctx.ignore.shadowed_root is not None:
             findings += [f for f in lint_rules.static_checks(r.ctx) if f.rule is lint_rules.SHADOWED_ROOT]
-    ignored = set(ignore_rules)
-    findings = [f for f in findings if f.rule.id not in ignored]
-    report = Report(primary, stats, full, reports, sort_findings(_dedupe(findings)))
+    report = Report(primary, stats, full, reports, sort_findings(_dedupe(_kept(findings, ignore_rules))))
     if planner is not None:
         report.suggestions = [
             Suggestion(c.line, c.marginal_files, c.marginal_bytes, c.reason, c.note, c.exceptions)
             for c in planner.finish().candidates
         ]
     return report
+
+
+def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Sequence[str] = ()) -> Report:
+    """The ignore-file lint (CA2xx): a full walk of ``ctx`` for dead and shadowed
+    lines, and the other builder's walk for exceptions whose effect depends on
+    the builder. ``errors``: the unusable lines, collected while reading."""
+    collector = LintCollector(ctx, deep=True)
+    stats = ContextStats(top=0)
+    sent: set[str] = set()
+    for e in walk(ctx, full=True):
+        collector.add(e)
+        stats.add(e)
+        if e.sent and e.is_file and not e.forced:
+            sent.add(e.path)
+    other = with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, [])
+    other_sent = {e.path for e in walk(other, sizes=False) if e.sent and e.is_file and not e.forced}
+    if ctx.builder is Builder.BUILDKIT:
+        bk_sent, legacy_sent = sent, other_sent
+    else:
+        bk_sent, legacy_sent = other_sent, {p for p in sent if p not in (".dockerignore", ctx.dockerfile_rel)}
+    findings = (
+        lint_rules.static_checks(ctx, list(errors))
+        + collector.findings()
+        + lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
+    )
+    return Report(ctx, stats.finish(), True, [], sort_findings(_kept(findings, ignore_rules)))
+
+
+def _kept(findings: list[Finding], ignore_rules: Sequence[str]) -> list[Finding]:
+    """Without the findings of rules the user turned off (--ignore-rule)."""
+    off = set(ignore_rules)
+    return [f for f in findings if f.rule.id not in off]
 
 
 def _outside(ctx: Context) -> int | None:

@@ -154,3 +154,31 @@ def render(report: Report, options: Options) -> str:
         ]
         out.append(_table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=70))
     return "\n".join(out) + "\n"
+
+
+def lint_text(report: Report, options: Options) -> str:
+    """``ctxaudit lint`` at a terminal: the ignore file and its findings."""
+    ign = report.ctx.ignore
+    if ign.path is None:
+        return "no ignore file: everything in the context is sent (ctxaudit init writes a starter)\n"
+    head = f"{ign.display}: {len(ign.lines)} line(s)"
+    if not report.findings:
+        return head + ", nothing to report\n"
+    return head + "\n\n" + findings_table(report.findings, _Style(options)) + "\n"
+
+
+def image_text(report: Report, options: Options) -> str:
+    """``ctxaudit image`` at a terminal: what reaches the image, then the layer traps."""
+    style = _Style(options)
+    lines = []
+    for d in report.dockerfiles:
+        stages = " <- ".join(s.label for s in reversed(d.model.target.chain()))
+        lines.append(
+            f"{d.label}: final image from stage(s) {stages}; {d.usage.image.files:,} context files, "
+            f"{style.size(d.usage.image.bytes)} copied in"
+        )
+    if not report.findings:
+        return "\n".join(lines) + "\nno layer traps found\n"
+    at_stake = sum(f.bytes or 0 for f in report.findings)
+    lines.append(f"{len(report.findings)} trap(s), {style.size(at_stake)} at stake where known\n")
+    return "\n".join(lines) + "\n" + findings_table(report.findings, style) + "\n"
