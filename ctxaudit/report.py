@@ -170,10 +170,7 @@ def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Seq
             sent.add(e.path)
     other = with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, [])
     other_sent = {e.path for e in walk(other, sizes=False) if e.sent and e.is_file and not e.forced}
-    if ctx.builder is Builder.BUILDKIT:
-        bk_sent, legacy_sent = sent, other_sent
-    else:
-        bk_sent, legacy_sent = other_sent, {p for p in sent if p not in (".dockerignore", ctx.dockerfile_rel)}
+    bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
     findings = (
         lint_rules.static_checks(ctx, list(errors))
         + collector.findings()

@@ -86,3 +86,14 @@ def test_lint_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["lint", str(tmp_path)]) == 0
     out, _ = capsys.readouterr()
     assert "nothing to report" in out
+
+
+def test_ca207_not_raised_for_build_files_both_builders_send(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Both builders send .dockerignore through the exception (the legacy
+    # daemon removes only build files the ignore file excludes), so the
+    # exception does not depend on the builder, whichever one is audited.
+    root = make_tree(tmp_path, {".dockerignore": "*\n!.dockerignore\n!app.py\n", "app.py": "x"})
+    for builder in ("buildkit", "legacy"):
+        assert "CA207" not in lint_ids(capsys, root, "--builder", builder)
