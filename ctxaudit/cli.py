@@ -294,15 +294,14 @@ def explain_command(
     no line matched; a path under a directory the builder skips is never
     visited.
     """
-    import json
-
     from .context import open_context
-    from .display import path as shown
     from .explain import explain, relative
+    from .output import json as json_out
+    from .output import table
 
     b = builder or Builder.BUILDKIT
     ctx = open_context(context, file, b)
-    ignore = ctx.ignore.display if ctx.ignore.path else ".dockerignore"
+    ignore = ctx.ignore.label
     results = []
     for raw in paths:
         rel = relative(ctx, raw)
@@ -310,33 +309,9 @@ def explain_command(
             raise InputError(f"{raw}: not inside the context {ctx.name}")
         results.append(explain(ctx, rel))
     if fmt is Format.json:
-        doc = [
-            {
-                "path": shown(x.path),
-                "sent": x.sent,
-                "exists": x.exists,
-                "builder": b.value,
-                "rule": None if x.rule is None else {"file": ignore, "line": x.rule.line, "pattern": str(x.rule)},
-                "skipped_dir": x.skipped_dir,
-                "note": x.note or None,
-            }
-            for x in results
-        ]
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        return
-    for x in results:
-        state = ("sent" if x.sent else "not sent") if x.exists else ("would be sent" if x.sent else "would not be sent")
-        if x.skipped_dir is not None:
-            line = (
-                f"{shown(x.path)}: {state}, never visited: {b.value} skips {shown(x.skipped_dir)}/ ({x.where(ignore)})"
-            )
-        else:
-            line = f"{shown(x.path)}: {state} ({x.where(ignore)})"
-        if x.note:
-            line += f"; {x.note}"
-        if not x.exists:
-            line += "; no such path in the context"
-        typer.echo(line)
+        sys.stdout.write(json_out.dumps(json_out.explain_document(results, b, ignore)))
+    else:
+        sys.stdout.write(table.explain_text(results, b, ignore))
 
 
 @app.command("image")
@@ -410,17 +385,18 @@ def suggest_command(
     the active ignore file atomically and keeps every existing byte.
     """
     import datetime
-    import json
 
     from . import display, ignorewrite, suggest
     from .config import parse_size
+    from .output import Options, table
+    from .output import json as json_out
     from .report import load_dockerfile
 
     (ctx,) = _contexts(context, [file] if file else None, builder or Builder.BUILDKIT)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
     p = suggest.plan(ctx, df, min_bytes=max(parse_size(min_bytes), 1), unused_min=parse_size(unused_min))
     target_file = suggest.target_file(ctx)
-    label = display.path(ctx.ignore.display if ctx.ignore.path else ".dockerignore")
+    label = display.path(ctx.ignore.label)
     if write or dry_run:
         if not p.candidates:
             typer.echo(f"nothing to add to {label}")
@@ -437,50 +413,9 @@ def suggest_command(
         )
         return
     if fmt is Format.json:
-        doc = {
-            "ignore_file": str(target_file),
-            "sent_before": {"files": p.files_before, "bytes": p.before},
-            "sent_after": {"files": p.files_after, "bytes": p.after},
-            "suggestions": [
-                {
-                    "pattern": c.line,
-                    "exceptions": c.exceptions,
-                    "files": c.marginal_files,
-                    "bytes": c.marginal_bytes,
-                    "reason": c.reason,
-                    "note": c.note or None,
-                }
-                for c in p.candidates
-            ],
-        }
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_out.dumps(json_out.plan_document(p, target_file)))
         return
-    if not p.candidates:
-        typer.echo(f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely")
-        return
-    from tabulate import tabulate
-
-    rows = []
-    for c in p.candidates:
-        line = "\n".join(c.lines)
-        why = c.reason + (f" ({c.note})" if c.note else "")
-        rows.append([line, f"{c.marginal_files:,}", display.size(c.marginal_bytes, raw_bytes), why])
-    typer.echo(
-        tabulate(
-            rows,
-            headers=["line", "files", "saves", "why"],
-            tablefmt="simple",
-            colalign=("left", "right", "right", "left"),
-            disable_numparse=True,
-            maxcolwidths=[None, None, None, 70],
-        )
-    )
-    saved = p.before - p.after
-    typer.echo(
-        f"\nwith all of them: {p.files_after:,} files, {display.size(p.after, raw_bytes)} sent instead of "
-        f"{p.files_before:,}, {display.size(p.before, raw_bytes)} ({display.size(saved, raw_bytes)} less); "
-        f"the Dockerfile's sources still resolve. Add them: ctxaudit suggest --write"
-    )
+    sys.stdout.write(table.plan_text(p, label, Options(raw_bytes=raw_bytes)))
 
 
 @app.command("init")

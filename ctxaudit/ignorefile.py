@@ -47,6 +47,12 @@ class IgnoreFile:
     shadowed_root: Path | None = None
 
     @property
+    def label(self) -> str:
+        """The file findings and new lines refer to: this one, or the root
+        .dockerignore a starter would create when there is none."""
+        return self.display if self.path is not None else ROOT_IGNORE
+
+    @property
     def lines(self) -> list[DockerIgnorePattern]:
         """Patterns that are real lines (comments and blanks dropped)."""
         return [p for p in self.patterns if p.include is not None]

@@ -28,22 +28,10 @@ from .rules import walk as walk_rules
 from .rules.lint import LintCollector
 from .rules.secrets import SecretsCollector
 from .stats import ContextStats
-from .suggest import Planner
+from .suggest import Planner, Suggestion
 from .walk import walk
 
 SCHEMA_VERSION = 1
-
-
-@dataclass
-class Suggestion:
-    """An ignore line with what it would save (and the exceptions that keep COPY sources)."""
-
-    pattern: str
-    files: int
-    bytes: int
-    reason: str = ""
-    note: str = ""
-    exceptions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -136,7 +124,7 @@ def scan(
                 r.usage.add(e)
     findings: list[Finding] = walk_rules.check(stats.problems)
     findings += lint_rules.static_checks(primary) + lint.findings()
-    findings += found_secrets.findings(primary.ignore.display if primary.ignore.path else ".dockerignore")
+    findings += found_secrets.findings(primary.ignore.label)
     seen_ignore = {primary_key}
     for r, image_plan in zip(reports, plans, strict=True):
         r.usage.finish()
@@ -149,10 +137,7 @@ def scan(
             findings += [f for f in lint_rules.static_checks(r.ctx) if f.rule is lint_rules.SHADOWED_ROOT]
     report = Report(primary, stats, full, reports, sort_findings(_dedupe(_kept(findings, ignore_rules))))
     if planner is not None:
-        report.suggestions = [
-            Suggestion(c.line, c.marginal_files, c.marginal_bytes, c.reason, c.note, c.exceptions)
-            for c in planner.finish().candidates
-        ]
+        report.suggestions = planner.finish().suggestions()
     return report
 
 

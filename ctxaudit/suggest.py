@@ -63,6 +63,18 @@ class Candidate:
 
 
 @dataclass
+class Suggestion:
+    """An ignore line with what it would save (and the exceptions that keep COPY sources)."""
+
+    pattern: str
+    files: int
+    bytes: int
+    reason: str = ""
+    note: str = ""
+    exceptions: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Plan:
     candidates: list[Candidate]
     before: int  # bytes sent now
@@ -70,6 +82,13 @@ class Plan:
     files_before: int
     files_after: int
     ignore: IgnoreFile
+
+    def suggestions(self) -> list[Suggestion]:
+        """The proposal as reports show it: each line with its marginal saving."""
+        return [
+            Suggestion(c.line, c.marginal_files, c.marginal_bytes, c.reason, c.note, c.exceptions)
+            for c in self.candidates
+        ]
 
 
 def _kinded_dir(path: str) -> tuple[str, bool] | None:

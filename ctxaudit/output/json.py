@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .. import display
 from ..builder import Builder
+from ..explain import Explanation
 from ..findings import Finding
-from ..report import SCHEMA_VERSION, DockerfileReport, Report, Suggestion
+from ..report import SCHEMA_VERSION, DockerfileReport, Report
 from ..stats import Count
+from ..suggest import Plan, Suggestion
 from . import Options
 
 
@@ -101,5 +105,45 @@ def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
     }
 
 
+def plan_document(plan: Plan, ignore_file: Path) -> dict[str, Any]:
+    """``ctxaudit suggest -o json``: every key always present (README documents it)."""
+    return {
+        "ignore_file": str(ignore_file),
+        "sent_before": {"files": plan.files_before, "bytes": plan.before},
+        "sent_after": {"files": plan.files_after, "bytes": plan.after},
+        "suggestions": [
+            {
+                "pattern": sg.pattern,
+                "exceptions": sg.exceptions,
+                "files": sg.files,
+                "bytes": sg.bytes,
+                "reason": sg.reason,
+                "note": sg.note or None,
+            }
+            for sg in plan.suggestions()
+        ],
+    }
+
+
+def explain_document(results: Sequence[Explanation], builder: Builder, ignore: str) -> list[dict[str, Any]]:
+    """``ctxaudit explain -o json``: one object per path asked about."""
+    return [
+        {
+            "path": display.path(x.path),
+            "sent": x.sent,
+            "exists": x.exists,
+            "builder": builder.value,
+            "rule": None if x.rule is None else {"file": ignore, "line": x.rule.line, "pattern": str(x.rule)},
+            "skipped_dir": x.skipped_dir,
+            "note": x.note or None,
+        }
+        for x in results
+    ]
+
+
+def dumps(doc: object) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
 def render(report: Report, options: Options) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps(document(report))

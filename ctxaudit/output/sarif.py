@@ -9,7 +9,6 @@ context.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from ..findings import Finding, Rule, Severity
 from ..report import Report
 from ..rules import all_rules
 from . import Options
+from .json import dumps
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -89,4 +89,4 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, options: Options) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps(document(report))

@@ -9,8 +9,10 @@ from tabulate import tabulate
 
 from .. import display
 from ..builder import Builder
+from ..explain import Explanation
 from ..findings import Finding, Severity
 from ..report import DockerfileReport, Report
+from ..suggest import Plan, Suggestion
 from . import Options
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
@@ -143,17 +145,34 @@ def render(report: Report, options: Options) -> str:
         out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
     if report.suggestions:
         out += ["", st.head("Suggested ignore lines (ctxaudit suggest --write adds them)")]
-        rows = [
-            [
-                "\n".join([sg.pattern, *sg.exceptions]),
-                f"{sg.files:,}",
-                st.size(sg.bytes),
-                sg.reason + (f" ({sg.note})" if sg.note else ""),
-            ]
-            for sg in report.suggestions
-        ]
-        out.append(_table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=70))
+        out.append(suggestions_table(report.suggestions, st))
     return "\n".join(out) + "\n"
+
+
+def suggestions_table(suggestions: Sequence[Suggestion], st: _Style) -> str:
+    rows = [
+        [
+            "\n".join([sg.pattern, *sg.exceptions]),
+            f"{sg.files:,}",
+            st.size(sg.bytes),
+            sg.reason + (f" ({sg.note})" if sg.note else ""),
+        ]
+        for sg in suggestions
+    ]
+    return _table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=70)
+
+
+def plan_text(plan: Plan, label: str, options: Options) -> str:
+    """``ctxaudit suggest`` at a terminal: the lines, then the context with all of them."""
+    if not plan.candidates:
+        return f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely\n"
+    st = _Style(options)
+    return (
+        suggestions_table(plan.suggestions(), st)
+        + f"\n\nwith all of them: {plan.files_after:,} files, {st.size(plan.after)} sent instead of "
+        f"{plan.files_before:,}, {st.size(plan.before)} ({st.size(plan.before - plan.after)} less); "
+        "the Dockerfile's sources still resolve. Add them: ctxaudit suggest --write\n"
+    )
 
 
 def lint_text(report: Report, options: Options) -> str:
@@ -182,3 +201,22 @@ def image_text(report: Report, options: Options) -> str:
     at_stake = sum(f.bytes or 0 for f in report.findings)
     lines.append(f"{len(report.findings)} trap(s), {style.size(at_stake)} at stake where known\n")
     return "\n".join(lines) + "\n" + findings_table(report.findings, style) + "\n"
+
+
+def explain_text(results: Sequence[Explanation], builder: Builder, ignore: str) -> str:
+    """``ctxaudit explain``: one line per path, with the line of ``ignore`` that decided."""
+    shown = display.path
+    out = []
+    for x in results:
+        state = ("sent" if x.sent else "not sent") if x.exists else ("would be sent" if x.sent else "would not be sent")
+        if x.skipped_dir is not None:
+            line = f"{shown(x.path)}: {state}, never visited: {builder.value} skips {shown(x.skipped_dir)}/"
+            line += f" ({x.where(ignore)})"
+        else:
+            line = f"{shown(x.path)}: {state} ({x.where(ignore)})"
+        if x.note:
+            line += f"; {x.note}"
+        if not x.exists:
+            line += "; no such path in the context"
+        out.append(line + "\n")
+    return "".join(out)
