@@ -261,12 +261,9 @@ class Walker:
                     is_dir = False
                 if frame.pruned:  # only reached with --full
                     if is_dir:
-                        sub = self._open(de.path)
-                        kind = frame.kind or kinds.dir_kind(de.name, _names(sub))
-                        yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, frame.pruned_by, kind)
-                        stack.append(
-                            _Frame(rel + "/", 0, kind, iter(sub or ()), pruned_by=frame.pruned_by, pruned=True)
-                        )
+                        entry, child = self._enter_pruned(de, rel, frame.kind, frame.pruned_by)
+                        yield entry
+                        stack.append(child)
                         descended = True
                         break
                     etype, size, _, _ = self._inspect(de)
@@ -281,16 +278,13 @@ class Walker:
                             if problem is not None:
                                 yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, None, frame.kind, problem=problem)
                         if full:
-                            rule = self._rule(decision.rule)
-                            sub = self._open(de.path)
-                            kind = frame.kind or kinds.dir_kind(de.name, _names(sub))
-                            yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, rule, kind)
-                            stack.append(_Frame(rel + "/", 0, kind, iter(sub or ()), pruned_by=rule, pruned=True))
+                            entry, child = self._enter_pruned(de, rel, frame.kind, self._rule(decision.rule))
+                            yield entry
+                            stack.append(child)
                             descended = True
                             break
                         continue
-                    sub = self._open(de.path)
-                    kind = frame.kind or kinds.dir_kind(de.name, _names(sub))
+                    sub, kind = self._open_dir(de, frame.kind)
                     entry = Entry(rel, EntryType.DIR, 0, Status.SENT, self._rule(decision.rule), kind)
                     if sub is None:
                         entry.problem = self._dir_problem(rel, decision.matched)
@@ -372,11 +366,24 @@ class Walker:
                 yield f.pending
                 f.pending = None
 
-    def _open(self, path: str) -> list[os.DirEntry[str]] | None:
+    def _open_dir(
+        self, de: os.DirEntry[str], parent_kind: str | None
+    ) -> tuple[list[os.DirEntry[str]] | None, str | None]:
+        """A directory's sorted children (None when unreadable) and its kind:
+        the kinded directory it sits in, else its own from its name and children."""
         try:
-            return list_dir(path)
+            children: list[os.DirEntry[str]] | None = list_dir(de.path)
         except OSError:
-            return None
+            children = None
+        return children, parent_kind or kinds.dir_kind(de.name, _names(children))
+
+    def _enter_pruned(
+        self, de: os.DirEntry[str], rel: str, parent_kind: str | None, rule: DockerIgnorePattern | None
+    ) -> tuple[Entry, _Frame]:
+        """--full: the entry of a directory the builder skips, and the frame that lists what it holds."""
+        children, kind = self._open_dir(de, parent_kind)
+        entry = Entry(rel, EntryType.DIR, 0, Status.PRUNED, rule, kind)
+        return entry, _Frame(rel + "/", 0, kind, iter(children or ()), pruned_by=rule, pruned=True)
 
     def _pruned_dir_problem(self, de: os.DirEntry[str], rel: str) -> str | None:
         """The legacy CLI reads a directory before asking whether it is excluded."""
