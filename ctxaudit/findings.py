@@ -43,6 +43,16 @@ class Finding:
     def level(self) -> Severity:
         return self.rule.severity
 
+    @property
+    def location(self) -> str:
+        """``path:line``, ``path``, or empty."""
+        return (self.path or "") + (f":{self.line}" if self.line else "")
+
+    @property
+    def text(self) -> str:
+        """The message with its fix, on one line (markdown, SARIF, annotations)."""
+        return self.message + (f" Fix: {self.fix}" if self.fix else "")
+
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.level.rank, f.path or "", f.line or 0, f.rule.id, f.message))

@@ -108,8 +108,8 @@ class _Kinded:
 
 
 def _file_line(name: str, kind: str) -> tuple[str, str]:
-    if kind == "secret" and secrets.name_reason(name):
-        return f"**/{escape(name)}", f"secret: {secrets.name_reason(name)}"
+    if kind == "secret" and (why := secrets.name_reason(name)):
+        return f"**/{escape(name)}", f"secret: {why}"
     if kinds.FILE_NAMES.get(name) == kind:
         return f"**/{escape(name)}", f"{kind}: {name}"
     lower = name.lower()
@@ -340,8 +340,9 @@ class Planner:
         candidates = [c for c in self.discovery.candidates() if c.line not in present]
         files_before, before = measure(ctx, candidates)
         chosen = [c for c in candidates if c.pattern is not None and c.marginal_bytes >= min_bytes and c.marginal_files]
+        nothing = Plan([], before, before, files_before, files_before, ctx.ignore)
         if not chosen:
-            return Plan([], before, before, files_before, files_before, ctx.ignore)
+            return nothing
         baseline, _, _ = _analyse(ctx, df, self.check)
         for c in chosen:
             _keep_sources(c, sources)
@@ -353,7 +354,7 @@ class Planner:
                 return Plan(chosen, before, after, files_before, files_after, ctx.ignore)
             kept = [c for c in chosen if not _breaks(c, sources)]
             if len(kept) == len(chosen):  # cannot tell which line breaks it: propose nothing
-                return Plan([], before, before, files_before, files_before, ctx.ignore)
+                return nothing
             chosen = kept
 
 

@@ -37,6 +37,5 @@ def workflow_commands(report: Report) -> str:
             props.insert(0, f"file={_prop(artifact_uri(report, f.path))}")
             if f.line:
                 props.insert(1, f"line={f.line}")
-        text = f.message + (f" Fix: {f.fix}" if f.fix else "")
-        lines.append(f"::{_COMMAND[f.level]} {','.join(props)}::{_data(text)}")
+        lines.append(f"::{_COMMAND[f.level]} {','.join(props)}::{_data(f.text)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -104,15 +104,8 @@ def render(report: Report, options: Options) -> str:
         out += [f"### Findings ({len(report.findings)})", ""]
         rows = []
         for f in report.findings:
-            where = (f.path or "") + (f":{f.line}" if f.line else "")
-            rows.append(
-                [
-                    f.level.value,
-                    f.rule.id,
-                    _code(display.path(where)) if where else "",
-                    f.message + (f" Fix: {f.fix}" if f.fix else ""),
-                ]
-            )
+            where = f.location
+            rows.append([f.level.value, f.rule.id, _code(display.path(where)) if where else "", f.text])
         out += [_table(rows, ["severity", "rule", "where", "message"]), ""]
     if report.suggestions:
         out += ["### Suggested ignore lines", ""]

@@ -48,12 +48,11 @@ def artifact_uri(report: Report, path: str) -> str:
 
 
 def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]:
-    text = f.message + (f" Fix: {f.fix}" if f.fix else "")
     res: dict[str, Any] = {
         "ruleId": f.rule.id,
         "ruleIndex": index[f.rule.id],
         "level": _LEVEL[f.level],
-        "message": {"text": text},
+        "message": {"text": f.text},
     }
     if f.path:
         loc: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(report, f.path)}}

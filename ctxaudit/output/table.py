@@ -55,11 +55,8 @@ def _table(
 def findings_table(findings: list[Finding], st: _Style) -> str:
     rows = []
     for f in findings:
-        where = f.path or ""
-        if f.line:
-            where += f":{f.line}"
         msg = f.message + (f"\n  fix: {f.fix}" if f.fix else "")
-        rows.append([st.severity(f.level), f.rule.id, display.path(where), msg])
+        rows.append([st.severity(f.level), f.rule.id, display.path(f.location), msg])
     return _table(rows, ["severity", "rule", "where", "message"], wrap=80)
 
 
