@@ -38,13 +38,17 @@ def test_excluded_directory_is_sent_only_as_parent(tmp_path: Path) -> None:
     assert "build" not in entries(tmp_path)
 
 
+def _stats(root: Path) -> ContextStats:
+    """The statistics of the default walk of ``root`` (top 10)."""
+    stats = ContextStats(top=10)
+    for e in walk(open_context(root)):
+        stats.add(e)
+    return stats.finish()
+
+
 def test_empty_directories_are_entries_not_files(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    ctx = open_context(tmp_path)
-    stats = ContextStats()
-    for e in walk(ctx):
-        stats.add(e)
-    stats.finish()
+    stats = _stats(tmp_path)
     assert stats.sent.files == 0 and stats.sent_dirs == 1
 
 
@@ -108,11 +112,7 @@ def test_kinds_inherit_from_the_outermost_directory(tmp_path: Path) -> None:
 
 def test_stats_cumulative_directories(tmp_path: Path) -> None:
     make_tree(tmp_path, {"a/b/c": 100, "a/d": 10, "a-b": 1, "z/y": 5})
-    ctx = open_context(tmp_path)
-    stats = ContextStats(top=10)
-    for e in walk(ctx):
-        stats.add(e)
-    stats.finish()
+    stats = _stats(tmp_path)
     dirs = {d.path: (d.bytes, d.files) for d in stats.largest_dirs}
     assert dirs == {"a": (110, 2), "a/b": (100, 1), "z": (5, 1)}
     assert [f.path for f in stats.largest_files][:2] == ["a/b/c", "a/d"]
@@ -183,11 +183,7 @@ def test_walk_streams_without_holding_the_tree(tmp_path: Path) -> None:
 
 def test_largest_directories_carry_a_kind(tmp_path: Path) -> None:
     make_tree(tmp_path, {"web/node_modules/a/i.js": 500, "web/src/app.js": 10, "data/raw/x.csv": 300, "data/n.txt": 1})
-    ctx = open_context(tmp_path)
-    stats = ContextStats(top=10)
-    for e in walk(ctx):
-        stats.add(e)
-    kinds = {d.path: d.kind for d in stats.finish().largest_dirs}
+    kinds = {d.path: d.kind for d in _stats(tmp_path).largest_dirs}
     assert kinds["web/node_modules"] == "dependencies"  # its own kind
     assert kinds["web"] == "dependencies"  # most of its bytes
     assert kinds["data"] == "data" and kinds["web/src"] == "source"
