@@ -16,7 +16,6 @@ import os
 from . import suggest
 from .context import Context
 from .dockerfile.model import Dockerfile
-from .dockerfile.usage import DockerfileUsage
 from .ignorefile import IgnoreFile
 from .walk import walk
 
@@ -161,7 +160,7 @@ def starter_text(ctx: Context, df: Dockerfile | None, today: str) -> tuple[list[
     needs: list[suggest.Need] = []
     if df is not None:
         bare = dataclasses.replace(ctx, ignore=IgnoreFile(None, "(none)"))
-        usage = DockerfileUsage(df, ctx.builder, str(ctx.root))
+        usage = suggest.sources_usage(df, str(ctx.root))
         for e in walk(bare, sizes=False):
             usage.add(e)
         needs = suggest.needed_sources(usage.finish())

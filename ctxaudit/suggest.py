@@ -321,7 +321,7 @@ class Planner:
         self.df = df
         self.min_bytes = min_bytes
         root = str(ctx.root)
-        self.usage = DockerfileUsage(df, Builder.LEGACY, root, wire_and_tar=False) if df is not None else None
+        self.usage = sources_usage(df, root) if df is not None else None
         self.check = DockerfileUsage(df, ctx.builder, root, checks_only=True) if df is not None else None
         self.discovery = Discovery(ctx, self.usage, min_bytes, unused_min)
 
@@ -364,6 +364,13 @@ def plan(ctx: Context, df: Dockerfile | None, *, min_bytes: int = 1, unused_min:
     for e in walk(ctx):
         planner.add(e)
     return planner.finish()
+
+
+def sources_usage(df: Dockerfile, root: str) -> DockerfileUsage:
+    """The usage whose sources every proposed line must keep: the legacy
+    builder's, which builds every stage up to the target (BuildKit only the
+    ones the target needs), so it covers both."""
+    return DockerfileUsage(df, Builder.LEGACY, root, wire_and_tar=False)
 
 
 # A source the Dockerfile needs: the '!' line that keeps it, and paths to probe.

@@ -191,6 +191,26 @@ def test_init_writes_a_starter_that_keeps_copy_sources(tmp_path: Path, capsys: p
     assert main(["init", str(tmp_path), "--force"]) == 0
 
 
+def test_init_keeps_sources_of_stages_only_the_legacy_builder_builds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # BuildKit skips the "prep" stage, but DOCKER_BUILDKIT=0 builds every stage
+    # up to the target: its COPY must still find data/x.csv.
+    make_tree(
+        tmp_path,
+        {
+            "Dockerfile": "FROM scratch AS prep\nCOPY data/x.csv /x.csv\n\nFROM scratch\nCOPY app.py /\n",
+            "data/x.csv": "a,b",
+            "app.py": "print()",
+        },
+    )
+    assert main(["init", str(tmp_path)]) == 0
+    assert "**/*.csv\n!data/x.csv\n" in (tmp_path / ".dockerignore").read_text()
+    capsys.readouterr()
+    assert main([str(tmp_path), "--builder", "legacy", "-o", "json", "--no-progress"]) == 0
+    assert not {"CA300", "CA301"} & {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]}
+
+
 def test_init_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_tree(tmp_path, {"go.mod": "module x\n"})
     assert main(["init", str(tmp_path), "--dry-run"]) == 0
