@@ -231,15 +231,30 @@ def _excludes(p: DockerIgnorePattern, path: str, cache: dict[str, bool]) -> bool
     return False
 
 
+def _kept_by(c: Candidate) -> Matcher | None:
+    """The candidate's lines together, when '!' lines keep Dockerfile sources."""
+    return Matcher([DockerIgnorePattern(line) for line in c.lines]) if c.exceptions else None
+
+
+def _still_excluded(m: Matcher, path: str) -> bool:
+    try:
+        return m.or_parent_matches(path).matched
+    except PatternError:
+        return False
+
+
 def measure(ctx: Context, candidates: list[Candidate]) -> tuple[int, int]:
-    """Pass 2: savings of each candidate, alone and after the ones before it."""
+    """Pass 2: savings of each candidate (with its exceptions, once it has
+    them), alone and after the ones before it."""
     for c in candidates:
+        c.files = c.bytes = c.marginal_files = c.marginal_bytes = 0
         try:
             c.pattern = DockerIgnorePattern(c.line)
         except (PatternError, ValueError):
             c.pattern = None
     live = [c for c in candidates if c.pattern is not None]
     caches: list[dict[str, bool]] = [{} for _ in live]
+    kept_by = [_kept_by(c) for c in live]
     total_files = total_bytes = 0
     for e in walk(ctx):
         if e.status is not Status.SENT or not e.is_file:
@@ -247,9 +262,9 @@ def measure(ctx: Context, candidates: list[Candidate]) -> tuple[int, int]:
         total_files += 1
         total_bytes += e.size
         first = True
-        for c, cache in zip(live, caches, strict=True):
+        for c, cache, keep in zip(live, caches, kept_by, strict=True):
             assert c.pattern is not None
-            if _excludes(c.pattern, e.path, cache):
+            if _excludes(c.pattern, e.path, cache) and (keep is None or _still_excluded(keep, e.path)):
                 c.files += 1
                 c.bytes += e.size
                 if first:
@@ -346,6 +361,12 @@ class Planner:
         baseline, _, _ = _analyse(ctx, df, self.check)
         for c in chosen:
             _keep_sources(c, sources)
+        if any(c.exceptions for c in chosen):
+            # What each line saves once its exceptions keep the sources: maybe nothing.
+            measure(ctx, chosen)
+            chosen = [c for c in chosen if c.marginal_bytes >= min_bytes and c.marginal_files]
+            if not chosen:
+                return nothing
         while True:
             trial = dataclasses.replace(ctx, ignore=with_lines(ctx.ignore, [ln for c in chosen for ln in c.lines]))
             errors, files_after, after = _analyse(trial, df)

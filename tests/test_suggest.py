@@ -211,6 +211,20 @@ def test_init_keeps_sources_of_stages_only_the_legacy_builder_builds(
     assert not {"CA300", "CA301"} & {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]}
 
 
+def test_savings_count_what_the_exceptions_keep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = {"Dockerfile": "FROM scratch\nCOPY data/x.csv /x.csv\n", "data/x.csv": "a,b"}
+    make_tree(tmp_path, tree)
+    # '**/*.csv' + '!data/x.csv' would drop nothing: not proposed.
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["suggestions"] == []
+    make_tree(tmp_path, {"other.csv": "12345"})
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (s,) = doc["suggestions"]
+    assert (s["pattern"], s["exceptions"], s["files"], s["bytes"]) == ("**/*.csv", ["!data/x.csv"], 1, 5)
+    assert doc["sent_before"]["bytes"] - doc["sent_after"]["bytes"] == 5
+
+
 def test_init_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_tree(tmp_path, {"go.mod": "module x\n"})
     assert main(["init", str(tmp_path), "--dry-run"]) == 0
