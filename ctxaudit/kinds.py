@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Collection
 
-from . import secrets
+from . import secrets, suffixes
 
 SOURCE = "source"
 
@@ -193,14 +193,7 @@ def file_kind(name: str) -> str:
         return kind
     if secrets.name_reason(name) is not None:  # one table: ctxaudit.secrets
         return "secret"
-    lower = name.lower()
-    if lower.endswith("~") and len(lower) > 1:
+    if name.endswith("~") and len(name) > 1:
         return FILE_SUFFIXES["~"]
-    # Suffixes from the longest: "x.tar.gz" tries ".tar.gz", then ".gz".
-    dot = lower.find(".", 1)
-    while dot > 0:
-        kind = FILE_SUFFIXES.get(lower[dot:])
-        if kind is not None:
-            return kind
-        dot = lower.find(".", dot + 1)
-    return SOURCE
+    found = suffixes.longest(name, FILE_SUFFIXES)
+    return SOURCE if found is None else found[1]

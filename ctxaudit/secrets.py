@@ -8,6 +8,8 @@ once, with its size, because its history holds every secret ever committed.
 
 from __future__ import annotations
 
+from . import suffixes
+
 SECRET_NAMES = {
     ".env": "dotenv file",
     ".npmrc": "npm credentials",
@@ -49,11 +51,8 @@ def name_reason(name: str) -> str | None:
         elif name.startswith(("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")):
             why = "SSH private key"
         else:
-            lower = name.lower()
-            dot = lower.find(".", 1)
-            while dot > 0 and why is None:  # suffixes from the longest: "x.tfstate.backup"
-                why = SECRET_SUFFIXES.get(lower[dot:])
-                dot = lower.find(".", dot + 1)
+            found = suffixes.longest(name, SECRET_SUFFIXES)  # "x.tfstate.backup"
+            why = None if found is None else found[1]
     if why is not None and name.endswith(NOT_SECRET_SUFFIXES):
         return None
     return why

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import kinds, secrets
+from . import kinds, secrets, suffixes
 from .builder import Builder
 from .context import Context
 from .dockerfile.model import Dockerfile
@@ -112,13 +112,11 @@ def _file_line(name: str, kind: str) -> tuple[str, str]:
         return f"**/{escape(name)}", f"secret: {why}"
     if kinds.FILE_NAMES.get(name) == kind:
         return f"**/{escape(name)}", f"{kind}: {name}"
-    lower = name.lower()
-    dot = lower.find(".", 1)
-    while dot > 0:
-        if kinds.FILE_SUFFIXES.get(lower[dot:]) == kind:
-            return f"**/*{escape(name[dot:])}", f"{kind}: *{name[dot:]} files"
-        dot = lower.find(".", dot + 1)
-    if lower.endswith("~"):
+    found = suffixes.longest(name, kinds.FILE_SUFFIXES)
+    if found is not None and found[1] == kind:
+        dot = found[0]
+        return f"**/*{escape(name[dot:])}", f"{kind}: *{name[dot:]} files"
+    if name.endswith("~"):
         return "**/*~", "litter: editor backups"
     return f"**/{escape(name)}", f"{kind}: {name}"
 
