@@ -104,3 +104,11 @@ def test_workdir_and_dest() -> None:
     c1, c2 = df.stages[0].copies
     assert (c1.dest, c1.dest_is_dir) == ("/app/sub/b", True)
     assert (c2.dest, c2.dest_is_dir) == ("/app/sub/d", False)
+
+
+def test_env_pairs_split_with_the_escape_directive() -> None:
+    # Checked on the engine (legacy builder, 20.10): A is x"y and B is data.
+    df = build_model('# escape=`\nFROM scratch\nENV A="x`"y" B=data\nCOPY $B /\n')
+    stage = df.stages[0]
+    assert (stage.env["A"], stage.env["B"]) == ('x"y', "data")
+    assert stage.copies[0].sources[0].value == "data"

@@ -250,7 +250,7 @@ def build_model(text: str, build_args: Mapping[str, str] | None = None, target: 
             continue  # only ARG may precede FROM; BuildKit rejects the rest
         env = stage.env
         if ins.cmd == "env":
-            for key, value in _env_pairs(ins):
+            for key, value in _env_pairs(ins, esc):
                 env[key], _ = _expand(value, env, esc)
             stage.commands.append(ins)
         elif ins.cmd == "workdir":
@@ -280,30 +280,37 @@ def build_model(text: str, build_args: Mapping[str, str] | None = None, target: 
     return Dockerfile(parsed, stages, tgt, notes)
 
 
-def _env_pairs(ins: Instruction) -> list[tuple[str, str]]:
+def _env_pairs(ins: Instruction, escape: str) -> list[tuple[str, str]]:
     words = ins.args
     if words and "=" not in words[0]:
         parts = ins.rest.split(None, 1)
         return [(parts[0], parts[1] if len(parts) > 1 else "")]
     out = []
-    for w in _split_keep_quotes(ins.rest):
+    for w in _parse_words(ins.rest, escape):
         key, _, value = w.partition("=")
         out.append((key, value))
     return out
 
 
-def _split_keep_quotes(text: str) -> list[str]:
-    words, cur, quote = [], [], ""
+def _parse_words(text: str, escape: str) -> list[str]:
+    """BuildKit's parseWords (the name=value list of ENV): split on unquoted
+    whitespace, keeping quotes and escapes; the escape directive applies."""
+    words: list[str] = []
+    cur: list[str] = []
+    quote = ""
     i = 0
     while i < len(text):
         ch = text[i]
         if quote:
-            cur.append(ch)
-            if ch == "\\" and quote == '"' and i + 1 < len(text):
-                cur.append(text[i + 1])
-                i += 1
-            elif ch == quote:
+            if ch == quote:
                 quote = ""
+            elif ch == escape and quote == '"':
+                if i + 1 == len(text):
+                    break  # a trailing escape is dropped
+                cur.append(ch)
+                i += 1
+                ch = text[i]
+            cur.append(ch)
         elif ch.isspace():
             if cur:
                 words.append("".join(cur))
@@ -311,7 +318,9 @@ def _split_keep_quotes(text: str) -> list[str]:
         else:
             if ch in "'\"":
                 quote = ch
-            elif ch == "\\" and i + 1 < len(text):
+            elif ch == escape:
+                if i + 1 == len(text):
+                    break  # a trailing escape is dropped
                 cur.append(ch)
                 i += 1
                 ch = text[i]
