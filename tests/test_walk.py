@@ -201,3 +201,12 @@ def test_ls_warns_about_unreadable_files(
     out, err = capsys.readouterr()
     assert out.splitlines() == ["ok\t1", "secret.key\t1"]
     assert "secret.key: cannot read secret.key: permission denied" in err
+
+
+def test_unreadable_path_fix_is_a_docker_line() -> None:
+    from ctxaudit.rules import walk as walk_rules
+    from ctxaudit.walk import Entry
+
+    e = Entry("logs/a[1].txt", EntryType.FILE, 0, Status.SENT, None, problem="cannot read a[1].txt: permission denied")
+    (f,) = walk_rules.check([e])
+    assert (f.rule.id, f.fix) == ("CA100", "add 'logs/a\\[1\\].txt' to the ignore file")

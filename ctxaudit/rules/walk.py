@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Finding, Severity
+from ..pattern import escape
 from ..walk import Entry
 from . import rule
 
@@ -22,6 +23,6 @@ UNREADABLE = rule(
 
 def check(problems: Iterable[Entry]) -> list[Finding]:
     return [
-        Finding(UNREADABLE, e.problem or "cannot read", path=e.path, fix=f"add '{e.path}' to the ignore file")
+        Finding(UNREADABLE, e.problem or "cannot read", path=e.path, fix=f"add '{escape(e.path)}' to the ignore file")
         for e in problems
     ]
