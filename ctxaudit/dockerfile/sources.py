@@ -92,6 +92,30 @@ def image_path(copy: Copy, root: str, path: str) -> str:
     return copy.dest
 
 
+def _through_first_link(root: str, path: str) -> str | None:
+    """``path`` with its first symlinked component (before any wildcard)
+    replaced by the link's target, resolved inside the context; None when no
+    component is a link."""
+    parts = path.split("/") if path else []
+    current = ""
+    for i, part in enumerate(parts):
+        if contains_wildcards(part):
+            return None
+        current = f"{current}/{part}" if current else part
+        full = os.path.join(root, current)
+        if not os.path.islink(full):
+            continue
+        try:
+            target = os.readlink(full)
+        except OSError:
+            return None
+        base = "" if target.startswith("/") else posixpath.dirname(current)
+        resolved = clean("/" + posixpath.join(base, target)).lstrip("/")
+        rest = "/".join(parts[i + 1 :])
+        return posixpath.join(resolved, rest) if rest else resolved
+    return None
+
+
 def follow_links(root: str, paths: list[str], limit: int = 40) -> list[str]:
     """fsutil.FollowLinks: add the targets of symlinks along each include path.
 
@@ -107,28 +131,9 @@ def follow_links(root: str, paths: list[str], limit: int = 40) -> list[str]:
         if p in out:
             continue
         out.add(p)
-        parts = p.split("/") if p else []
-        current = ""
-        for i, part in enumerate(parts):
-            current = f"{current}/{part}" if current else part
-            if contains_wildcards(part):
-                break
-            full = os.path.join(root, current)
-            try:
-                if not os.path.islink(full):
-                    continue
-                target = os.readlink(full)
-            except OSError:
-                break
-            if target.startswith("/"):
-                resolved = clean(target).lstrip("/")
-            else:
-                resolved = clean(posixpath.join(posixpath.dirname(current), target))
-            if resolved.startswith(".."):
-                resolved = clean("/" + resolved).lstrip("/")
-            rest = "/".join(parts[i + 1 :])
-            todo.append(posixpath.join(resolved, rest) if rest else resolved)
-            break
+        target = _through_first_link(root, p)
+        if target is not None:
+            todo.append(target)
     return sorted(out)
 
 
@@ -140,26 +145,8 @@ def resolve_links(root: str, path: str, limit: int = 40) -> str:
     Wildcard components are left alone.
     """
     for _ in range(limit):
-        parts = path.split("/") if path else []
-        current = ""
-        changed = False
-        for i, part in enumerate(parts):
-            if contains_wildcards(part):
-                return path
-            current = f"{current}/{part}" if current else part
-            full = os.path.join(root, current)
-            if not os.path.islink(full):
-                continue
-            try:
-                target = os.readlink(full)
-            except OSError:
-                return path
-            base = "" if target.startswith("/") else posixpath.dirname(current)
-            resolved = clean("/" + posixpath.join(base, target)).lstrip("/")
-            rest = "/".join(parts[i + 1 :])
-            path = posixpath.join(resolved, rest) if rest else resolved
-            changed = True
-            break
-        if not changed:
+        target = _through_first_link(root, path)
+        if target is None:
             return path
+        path = target
     return path
