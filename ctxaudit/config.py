@@ -93,6 +93,8 @@ def _from_table(table: dict[str, Any], source: str) -> Settings:
                 raise InputError(f"{source}: fail-on must be error, warning, info or none")
         if "builder" in table:
             s.builder = str(table["builder"])
+            if s.builder not in ("buildkit", "legacy"):
+                raise InputError(f"{source}: builder must be buildkit or legacy")
         if "ignore-rules" in table:
             s.ignore_rules = [str(r) for r in table["ignore-rules"]]
     except (TypeError, ValueError) as exc:

@@ -99,3 +99,6 @@ def test_bad_settings_exit_2(ctx: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 2 and "unknown setting(s) max-sise" in err
     (ctx / ".ctxaudit.toml").write_text('max-size = "big"\n')
     assert run(capsys, str(ctx))[0] == 2
+    (ctx / ".ctxaudit.toml").write_text('builder = "bildkit"\n')
+    code, err = run(capsys, str(ctx))
+    assert code == 2 and "builder must be buildkit or legacy" in err and "Traceback" not in err
