@@ -118,7 +118,11 @@ def _build_args(values: list[str] | None) -> dict[str, str]:
 
 
 def _settings(
-    context: Path, builder: Builder | None, fail_on: FailOn | None, ignore_rule: list[str] | None, **flags: object
+    context: Path,
+    builder: Builder | None,
+    fail_on: FailOn | None = None,
+    ignore_rule: list[str] | None = None,
+    **flags: object,
 ) -> Settings:
     """.ctxaudit.toml / [tool.ctxaudit], overridden by the flags given."""
     from .config import load
@@ -130,6 +134,11 @@ def _settings(
         ignore_rules=ignore_rule or [],
         **flags,
     )
+
+
+def _builder(s: Settings) -> Builder:
+    """--builder, else the settings' builder, else BuildKit (Docker's default)."""
+    return Builder(s.builder or "buildkit")
 
 
 def _enforce(report: Report, s: Settings) -> None:
@@ -222,7 +231,7 @@ def scan_command(
         max_files=max_files,
         max_transfer=parse_size(max_transfer) if max_transfer else None,
     )
-    contexts = _contexts(context, file, Builder(s.builder or "buildkit"))
+    contexts = _contexts(context, file, _builder(s))
     report = scan(
         contexts,
         top=top,
@@ -263,7 +272,7 @@ def lint_command(
 
     s = _settings(context, builder, fail_on, ignore_rule)
     errors: list[IgnoreFileError] = []
-    ctx = open_context(context, file, Builder(s.builder or "buildkit"), errors)
+    ctx = open_context(context, file, _builder(s), errors)
     report = lint(ctx, errors, s.ignore_rules)
     if fmt is Format.table and output is None:
         _emit(table.lint_text(report, _terminal()), None)
@@ -299,7 +308,7 @@ def explain_command(
     from .output import json as json_out
     from .output import table
 
-    b = builder or Builder.BUILDKIT
+    b = _builder(_settings(context, builder))
     ctx = open_context(context, file, b)
     ignore = ctx.ignore.label
     results = []
@@ -336,7 +345,7 @@ def image_command(
     from .report import scan
 
     s = _settings(context, builder, fail_on, ignore_rule)
-    contexts = _contexts(context, file, Builder(s.builder or "buildkit"))
+    contexts = _contexts(context, file, _builder(s))
     if all(c.dockerfile is None for c in contexts):
         raise InputError(f"no Dockerfile in {context} (use -f)")
     report = scan(
@@ -392,7 +401,7 @@ def suggest_command(
     from .output import json as json_out
     from .report import load_dockerfile
 
-    (ctx,) = _contexts(context, [file] if file else None, builder or Builder.BUILDKIT)
+    (ctx,) = _contexts(context, [file] if file else None, _builder(_settings(context, builder)))
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
     p = suggest.plan(ctx, df, min_bytes=max(parse_size(min_bytes), 1), unused_min=parse_size(unused_min))
     target_file = suggest.target_file(ctx)
@@ -437,7 +446,7 @@ def init_command(
     from . import ignorewrite, starter, suggest
     from .report import load_dockerfile
 
-    (ctx,) = _contexts(context, [file] if file else None, builder or Builder.BUILDKIT)
+    (ctx,) = _contexts(context, [file] if file else None, _builder(_settings(context, builder)))
     target_file = suggest.target_file(ctx)
     if target_file.exists() and not force and not dry_run:
         raise InputError(
@@ -469,7 +478,7 @@ def ls_command(
     from .context import open_context
     from .walk import Status, walk
 
-    ctx = open_context(context, file, builder or Builder.BUILDKIT)
+    ctx = open_context(context, file, _builder(_settings(context, builder)))
     want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)
     shown = display.path
     write = sys.stdout.write

@@ -102,3 +102,14 @@ def test_bad_settings_exit_2(ctx: Path, capsys: pytest.CaptureFixture[str]) -> N
     (ctx / ".ctxaudit.toml").write_text('builder = "bildkit"\n')
     code, err = run(capsys, str(ctx))
     assert code == 2 and "builder must be buildkit or legacy" in err and "Traceback" not in err
+
+
+def test_every_command_takes_the_builder_from_the_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {".dockerignore": "build\n!**/keep.txt\n", "build/keep.txt": "k", "a": "1"})
+    (tmp_path / ".ctxaudit.toml").write_text('builder = "legacy"\n')
+    assert main(["ls", str(tmp_path)]) == 0
+    assert "build/keep.txt" not in capsys.readouterr().out  # the legacy builder skips build/
+    assert main(["ls", str(tmp_path), "--builder", "buildkit"]) == 0
+    assert "build/keep.txt" in capsys.readouterr().out  # the flag wins
+    assert main(["explain", "-C", str(tmp_path), "build/keep.txt"]) == 0
+    assert "never visited: legacy skips build/" in capsys.readouterr().out
