@@ -457,7 +457,7 @@ def init_command(
     if dry_run:
         sys.stdout.write(text)
         return
-    ignorewrite.write_atomic(target_file, text.encode())
+    ignorewrite.write_atomic(target_file, text.encode("utf-8", "surrogateescape"))
     typer.echo(f"wrote {target_file} for: {', '.join(stacks)}")
 
 

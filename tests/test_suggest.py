@@ -239,3 +239,10 @@ def test_unused_paths_from_a_size(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["suggest", str(tmp_path), "-o", "json", "--unused-min", "1k"]) == 0
     (s,) = json.loads(capsys.readouterr().out)["suggestions"]
     assert s["pattern"] == "assets" and s["bytes"] == 4000
+
+
+def test_init_keeps_a_source_whose_name_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / os.fsdecode(b"caf\xe9.csv")).write_text("a")
+    (tmp_path / "Dockerfile").write_bytes(b"FROM scratch\nCOPY caf\xe9.csv /\n")
+    assert main(["init", str(tmp_path)]) == 0
+    assert b"**/*.csv\n!caf\xe9.csv\n" in (tmp_path / ".dockerignore").read_bytes()
