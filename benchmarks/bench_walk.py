@@ -103,7 +103,7 @@ def in_process_walk(root: Path, runs: int = 5) -> float:
     """Best time of the library walk alone (what ``ls`` does after start-up)."""
     code = (
         "import sys, time; from pathlib import Path;"
-        "from ctxaudit.context import open_context; from ctxaudit.walk import walk;"
+        "from ctxaudit.engine.context import open_context; from ctxaudit.engine.walk import walk;"
         "ctx = open_context(Path(sys.argv[1])); t = time.perf_counter();"
         "n = sum(1 for e in walk(ctx, sizes=False) if e.sent and e.is_file);"
         "print(time.perf_counter() - t)"

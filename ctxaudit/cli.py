@@ -18,14 +18,14 @@ import typer
 # Only what every command needs is imported here; each command imports its
 # own pipeline, so `ctxaudit ls` starts fast.
 from . import __version__
-from .builder import Builder
-from .errors import EXIT_GATE, EXIT_INPUT, CtxauditError, InputError
+from .common.errors import EXIT_GATE, EXIT_INPUT, CtxauditError, InputError
+from .engine.builder import Builder
 
 if TYPE_CHECKING:
     from .config import Settings
-    from .context import Context
+    from .engine.context import Context
     from .output import Options
-    from .report import Report
+    from .pipeline import Observer, Report
 
 app = typer.Typer(
     name="ctxaudit",
@@ -153,11 +153,20 @@ def _enforce(report: Report, s: Settings) -> None:
 
 
 def _contexts(context: Path, files: list[Path] | None, builder: Builder) -> list[Context]:
-    from .context import open_context
+    from .engine.context import open_context
 
     if not files:
         return [open_context(context, None, builder)]
     return [open_context(context, f, builder) for f in files]
+
+
+def _progress_bar(wanted: bool) -> Observer | None:
+    """The walk observer that draws a progress bar, when wanted and stderr is a terminal."""
+    from .output import progress
+
+    if not progress.enabled(wanted):
+        return None
+    return lambda entries: progress.track(entries, True)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -220,7 +229,7 @@ def scan_command(
     .ctxaudit.toml / [tool.ctxaudit]) exit 1 with one line per breach.
     """
     from .config import parse_size
-    from .report import scan
+    from .pipeline import scan
 
     s = _settings(
         context,
@@ -236,7 +245,7 @@ def scan_command(
         contexts,
         top=top,
         full=full,
-        show_progress=not no_progress,
+        observe=_progress_bar(not no_progress),
         build_args=_build_args(build_arg),
         target=target,
         ignore_rules=s.ignore_rules,
@@ -264,11 +273,11 @@ def lint_command(
     (CA200) instead of stopping. Exits 1 on findings at or above --fail-on
     (default: error).
     """
-    from .context import open_context
-    from .findings import at_or_above
-    from .ignorefile import IgnoreFileError
+    from .engine.context import open_context
+    from .engine.ignorefile import IgnoreFileError
     from .output import table
-    from .report import lint
+    from .pipeline import lint
+    from .rules.findings import at_or_above
 
     s = _settings(context, builder, fail_on, ignore_rule)
     errors: list[IgnoreFileError] = []
@@ -303,8 +312,8 @@ def explain_command(
     no line matched; a path under a directory the builder skips is never
     visited.
     """
-    from .context import open_context
-    from .explain import explain, relative
+    from .analysis.explain import explain, relative
+    from .engine.context import open_context
     from .output import json as json_out
     from .output import table
 
@@ -342,7 +351,7 @@ def image_command(
     removed in a later RUN, build tools in a single-stage image.
     """
     from .output import table
-    from .report import scan
+    from .pipeline import scan
 
     s = _settings(context, builder, fail_on, ignore_rule)
     contexts = _contexts(context, file, _builder(s))
@@ -351,7 +360,6 @@ def image_command(
     report = scan(
         contexts,
         top=0,
-        show_progress=False,
         build_args=_build_args(build_arg),
         target=target,
         ignore_rules=s.ignore_rules,
@@ -395,11 +403,12 @@ def suggest_command(
     """
     import datetime
 
-    from . import display, ignorewrite, suggest
+    from .analysis import ignorewrite, suggest
+    from .common import display
     from .config import parse_size
     from .output import Options, table
     from .output import json as json_out
-    from .report import load_dockerfile
+    from .pipeline import load_dockerfile
 
     (ctx,) = _contexts(context, [file] if file else None, _builder(_settings(context, builder)))
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
@@ -443,8 +452,8 @@ def init_command(
     """
     import datetime
 
-    from . import ignorewrite, starter, suggest
-    from .report import load_dockerfile
+    from .analysis import ignorewrite, starter, suggest
+    from .pipeline import load_dockerfile
 
     (ctx,) = _contexts(context, [file] if file else None, _builder(_settings(context, builder)))
     target_file = suggest.target_file(ctx)
@@ -474,9 +483,9 @@ def ls_command(
     One path per line, relative to the context, sorted bytewise. Undecodable
     bytes and control characters in names print as \\xNN.
     """
-    from . import display
-    from .context import open_context
-    from .walk import Status, walk
+    from .common import display
+    from .engine.context import open_context
+    from .engine.walk import Status, walk
 
     ctx = open_context(context, file, _builder(_settings(context, builder)))
     want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .builder import Builder
+from .common.display import size as human
 from .config import Settings
-from .display import size as human
-from .findings import at_or_above
-from .report import Report
+from .engine.builder import Builder
+from .pipeline import Report
+from .rules.findings import at_or_above
 
 
 @dataclass(frozen=True)

@@ -258,7 +258,7 @@ def test_bad_dockerfile_and_build_arg_exit_2(capsys: pytest.CaptureFixture[str],
 
 
 def test_buildkit_transfer_is_printed_as_buildkit_prints_it() -> None:
-    from ctxaudit.display import buildkit_size
+    from ctxaudit.common.display import buildkit_size
 
     # figures printed by the engine for the tests/dockerfile goldens
     assert [buildkit_size(n) for n in (122, 8777, 70457)] == ["122B", "8.78kB", "70.46kB"]

@@ -8,8 +8,8 @@ import pytest
 from helpers import make_tree
 
 from ctxaudit.cli import main
+from ctxaudit.common.errors import InputError
 from ctxaudit.config import parse_size
-from ctxaudit.errors import InputError
 
 
 @pytest.fixture

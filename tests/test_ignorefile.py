@@ -5,10 +5,10 @@ from pathlib import Path
 import pathspec
 import pytest
 
-from ctxaudit import ignorefile
-from ctxaudit.builder import Builder
-from ctxaudit.ignorefile import IgnoreFileError, parse, select
-from ctxaudit.pattern import DockerIgnorePattern, MatchType, PatternError, escape, go_regex, normalize_line
+from ctxaudit.engine import ignorefile
+from ctxaudit.engine.builder import Builder
+from ctxaudit.engine.ignorefile import IgnoreFileError, parse, select
+from ctxaudit.engine.pattern import DockerIgnorePattern, MatchType, PatternError, escape, go_regex, normalize_line
 
 
 def texts(data: bytes) -> list[str]:

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctxaudit.matcher import Matcher
-from ctxaudit.pattern import DockerIgnorePattern, PatternError
+from ctxaudit.engine.matcher import Matcher
+from ctxaudit.engine.pattern import DockerIgnorePattern, PatternError
 
 HELPER_SRC = Path(__file__).resolve().parent / "gohelper"
 

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from helpers import make_tree
 
-from ctxaudit import secrets
+from ctxaudit.classify import secrets
 from ctxaudit.cli import main
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "sarif-2.1.0.json").read_text())

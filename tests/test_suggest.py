@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import make_tree
 
+from ctxaudit.analysis.gitignore import translate_line
 from ctxaudit.cli import main
-from ctxaudit.gitignore import translate_line
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from helpers import make_tree
 
-from ctxaudit.builder import Builder
-from ctxaudit.context import open_context
-from ctxaudit.stats import ContextStats
-from ctxaudit.walk import EntryType, Status, walk
+from ctxaudit.analysis.stats import ContextStats
+from ctxaudit.classify import kinds
+from ctxaudit.engine.builder import Builder
+from ctxaudit.engine.context import open_context
+from ctxaudit.engine.walk import EntryType, Status, walk
 
 
 def entries(root: Path, builder: Builder = Builder.BUILDKIT, full: bool = False) -> dict[str, tuple[str, str]]:
@@ -41,7 +42,7 @@ def test_excluded_directory_is_sent_only_as_parent(tmp_path: Path) -> None:
 def _stats(root: Path) -> ContextStats:
     """The statistics of the default walk of ``root`` (top 10)."""
     stats = ContextStats(top=10)
-    for e in walk(open_context(root)):
+    for e in kinds.walk(open_context(root)):
         stats.add(e)
     return stats.finish()
 
@@ -95,8 +96,8 @@ def test_kinds_inherit_from_the_outermost_directory(tmp_path: Path) -> None:
         },
     )
     ctx = open_context(tmp_path)
-    kinds = {e.path: e.kind for e in walk(ctx) if e.is_file}
-    assert kinds == {
+    found = {e.path: kinds.of(e) for e in kinds.walk(ctx) if e.is_file}
+    assert found == {
         ".env.example": "source",
         ".venv/lib/x/__pycache__/m.pyc": "venv",
         "backup.tar.gz": "archive",
@@ -124,7 +125,7 @@ def _as_unprivileged_user(monkeypatch: pytest.MonkeyPatch) -> None:
     File readability comes from mode bits and the effective ids; a directory
     with no permission bits makes scandir fail with EACCES, as it would.
     """
-    import ctxaudit.walk as walk_mod
+    import ctxaudit.engine.walk as walk_mod
 
     monkeypatch.setattr(walk_mod, "_euid_readable", lambda: (65534, frozenset({65534})))
     real = walk_mod.list_dir
@@ -204,8 +205,8 @@ def test_ls_warns_about_unreadable_files(
 
 
 def test_unreadable_path_fix_is_a_docker_line() -> None:
+    from ctxaudit.engine.walk import Entry
     from ctxaudit.rules import walk as walk_rules
-    from ctxaudit.walk import Entry
 
     e = Entry("logs/a[1].txt", EntryType.FILE, 0, Status.SENT, None, problem="cannot read a[1].txt: permission denied")
     (f,) = walk_rules.check([e])

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ..gostrings import clean
+from ..engine.gostrings import clean
 from .parser import Heredoc, Instruction, Parsed, parse, parse_heredoc
 from .shellwords import WordError, process_word
 

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ..gostrings import trim_space
+from ..engine.gostrings import trim_space
 
 
 class DockerfileError(ValueError):

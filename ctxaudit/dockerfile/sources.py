@@ -14,8 +14,8 @@ import os
 import posixpath
 from dataclasses import dataclass
 
-from .. import gomatch
-from ..gostrings import clean
+from ..engine import gomatch
+from ..engine.gostrings import clean
 from .model import Copy, Mount, Source
 
 

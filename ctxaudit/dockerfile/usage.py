@@ -18,14 +18,14 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 
-from .. import gomatch
-from ..builder import Builder
-from ..gostrings import clean
-from ..matcher import Matcher
-from ..pattern import DockerIgnorePattern, PatternError
-from ..stats import Count, tally
-from ..walk import Entry, EntryType, Status
-from . import tarsize, wire
+from ..classify import kinds
+from ..common.counts import Count, tally
+from ..engine import gomatch, tarsize, wire
+from ..engine.builder import Builder
+from ..engine.gostrings import clean
+from ..engine.matcher import Matcher
+from ..engine.pattern import DockerIgnorePattern, PatternError
+from ..engine.walk import Entry, EntryType, Status
 from .model import Copy, Dockerfile, Source
 from .sources import Selector, contains_wildcards, follow_links, image_path, resolve_links
 
@@ -275,7 +275,7 @@ class DockerfileUsage:
                 if not u.excluded(root, e.path):
                     u.files += 1
                     u.bytes += e.size
-                    kind = e.kind
+                    kind = kinds.of(e)
                     u.note_kind(e.path, kind, e.size)
                     ipath = image_path(u.copy, root, e.path)
                     self._answer(u.copy, ipath, e.size)

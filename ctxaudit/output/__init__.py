@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..report import Report
+from ..pipeline import Report
 
 
 @dataclass(frozen=True)

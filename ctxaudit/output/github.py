@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from ..findings import Severity
-from ..report import Report
+from ..pipeline import Report
+from ..rules.findings import Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import display
-from ..builder import Builder
-from ..explain import Explanation
-from ..findings import Finding
-from ..report import SCHEMA_VERSION, DockerfileReport, Report
-from ..stats import Count
-from ..suggest import Plan, Suggestion
+from ..analysis.explain import Explanation
+from ..analysis.suggest import Plan, Suggestion
+from ..common import display
+from ..common.counts import Count
+from ..engine.builder import Builder
+from ..pipeline import SCHEMA_VERSION, DockerfileReport, Report
+from ..rules.findings import Finding
 from . import Options
 
 

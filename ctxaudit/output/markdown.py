@@ -7,9 +7,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from .. import display
-from ..builder import Builder
-from ..report import Report
+from ..common import display
+from ..engine.builder import Builder
+from ..pipeline import Report
 from . import Options
 from .table import share
 

@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..findings import Finding, Rule, Severity
-from ..report import Report
+from ..pipeline import Report
 from ..rules import all_rules
+from ..rules.findings import Finding, Rule, Severity
 from . import Options
 from .json import dumps
 

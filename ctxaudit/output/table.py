@@ -7,12 +7,12 @@ from typing import Any
 
 from tabulate import tabulate
 
-from .. import display
-from ..builder import Builder
-from ..explain import Explanation
-from ..findings import Finding, Severity
-from ..report import DockerfileReport, Report
-from ..suggest import Plan, Suggestion
+from ..analysis.explain import Explanation
+from ..analysis.suggest import Plan, Suggestion
+from ..common import display
+from ..engine.builder import Builder
+from ..pipeline import DockerfileReport, Report
+from ..rules.findings import Finding, Severity
 from . import Options
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"

@@ -8,7 +8,7 @@ for ``--help``, the README table and SARIF's rule metadata.
 
 from __future__ import annotations
 
-from ..findings import Rule, Severity
+from .findings import Rule, Severity
 
 REGISTRY: dict[str, Rule] = {}
 

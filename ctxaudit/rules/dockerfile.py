@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..display import size as human
+from ..common.display import size as human
 from ..dockerfile.usage import DockerfileUsage
-from ..findings import Finding, Severity
-from ..pattern import escape
+from ..engine.pattern import escape
 from . import rule
+from .findings import Finding, Severity
 
 IGNORED_SOURCE = rule(
     "CA300",

@@ -16,14 +16,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..display import size as human
+from ..common.display import size as human
 from ..dockerfile.model import Dockerfile, Run, Stage
 from ..dockerfile.shell import Command, Script, run_script
 from ..dockerfile.shellwords import WordError, process_word
 from ..dockerfile.usage import DockerfileUsage, ImageQuery
-from ..findings import Finding, Rule, Severity
-from ..gostrings import clean
+from ..engine.gostrings import clean
 from . import rule
+from .findings import Finding, Rule, Severity
 
 DUPLICATE = rule(
     "CA500",

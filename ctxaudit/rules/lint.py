@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..context import Context
-from ..display import size as human
-from ..findings import Finding, Severity
-from ..ignorefile import ROOT_IGNORE, IgnoreFileError
-from ..matcher import Matcher
-from ..pattern import DockerIgnorePattern, PatternError
-from ..walk import Entry, EntryType, Status
+from ..common.display import size as human
+from ..engine.context import Context
+from ..engine.ignorefile import ROOT_IGNORE, IgnoreFileError
+from ..engine.matcher import Matcher
+from ..engine.pattern import DockerIgnorePattern, PatternError
+from ..engine.walk import Entry, EntryType, Status
 from . import rule
+from .findings import Finding, Severity
 
 INVALID = rule(
     "CA200",
@@ -203,12 +203,19 @@ def _root_only(p: DockerIgnorePattern) -> bool:
 
 
 @dataclass
-class _Leak:
+class Leak:
+    """A root-only line (CA201) and the deeper files it lets through."""
+
     pattern: DockerIgnorePattern
     name_regex: re.Pattern[str]
     files: int = 0
     bytes: int = 0
     examples: list[str] = field(default_factory=list)
+
+    @property
+    def fix(self) -> str:
+        """The line that matches at any depth."""
+        return f"**/{self.pattern.text}"
 
 
 class LintCollector:
@@ -220,7 +227,7 @@ class LintCollector:
         self.lines = ctx.ignore.lines
         self.index = {id(p): i for i, p in enumerate(self.lines)}
         self.leaks = [
-            _Leak(p, re.compile(p.regex.pattern, p.regex.flags))
+            Leak(p, re.compile(p.regex.pattern, p.regex.flags))
             for p in self.lines
             if _root_only(p) and p.regex is not None and p.deferred_error is None
         ]
@@ -246,24 +253,30 @@ class LintCollector:
             if self.lines[i].matches(e.path):
                 self.unmatched.discard(i)
 
+    def finish(self) -> LintCollector:
+        return self
+
+    def root_only_leaks(self) -> list[Leak]:
+        """Root-only lines that let same-named deeper files through."""
+        return [leak for leak in self.leaks if leak.files]
+
     def findings(self) -> list[Finding]:
         file = self.ctx.ignore.display
         out: list[Finding] = []
-        for leak in self.leaks:
-            if leak.files:
-                p = leak.pattern
-                more = f" ({', '.join(leak.examples)}{', ...' if leak.files > len(leak.examples) else ''})"
-                out.append(
-                    Finding(
-                        ROOT_ONLY,
-                        f"'{p.text}' matches only at the root: {leak.files} deeper file(s), {human(leak.bytes)}, "
-                        f"are still sent{more}",
-                        path=file,
-                        line=p.line,
-                        bytes=leak.bytes,
-                        fix=f"**/{p.text}",
-                    )
+        for leak in self.root_only_leaks():
+            p = leak.pattern
+            more = f" ({', '.join(leak.examples)}{', ...' if leak.files > len(leak.examples) else ''})"
+            out.append(
+                Finding(
+                    ROOT_ONLY,
+                    f"'{p.text}' matches only at the root: {leak.files} deeper file(s), {human(leak.bytes)}, "
+                    f"are still sent{more}",
+                    path=file,
+                    line=p.line,
+                    bytes=leak.bytes,
+                    fix=leak.fix,
                 )
+            )
         if self.deep:
             for i, p in enumerate(self.lines):
                 if i in self.unmatched:

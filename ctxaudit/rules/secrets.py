@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import secrets
-from ..display import size as human
+from ..classify import secrets
+from ..common.display import size as human
 from ..dockerfile.usage import DockerfileUsage
-from ..findings import Finding, Severity
-from ..pattern import escape
-from ..walk import Entry, Status
+from ..engine.pattern import escape
+from ..engine.walk import Entry, Status
 from . import rule
+from .findings import Finding, Severity
 
 SECRET_SENT = rule(
     "CA400",
@@ -50,6 +50,9 @@ class SecretsCollector:
         why = secrets.reason(e.path)
         if why is not None:
             self.files.append((e.path, why, e.size))
+
+    def finish(self) -> SecretsCollector:
+        return self
 
     def findings(self, ignore_file: str) -> list[Finding]:
         out = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..findings import Finding, Severity
-from ..pattern import escape
-from ..walk import Entry
+from ..engine.pattern import escape
+from ..engine.walk import Entry
 from . import rule
+from .findings import Finding, Severity
 
 UNREADABLE = rule(
     "CA100",

@@ -113,7 +113,7 @@ def needs_root(case: dict[str, Any]) -> bool:
 
 def listing_from_bytes(rows: list[tuple[bytes, int]]) -> list[list[Any]]:
     """Oracle rows (raw path bytes, size) -> golden rows, in ctxaudit's display form."""
-    from ctxaudit import display
+    from ctxaudit.common import display
 
     return [[display.path(os.fsdecode(p)), size] for p, size in sorted(rows)]
 
@@ -133,12 +133,12 @@ def truth_key(case: dict[str, Any], builder: str) -> str:
 
 def ctxaudit_listing(ctx: Path, dockerfile: Path | None, builder: str) -> dict[str, Any]:
     """What ctxaudit says COPY . sees: sent files minus what the daemon drops."""
-    from ctxaudit import display
-    from ctxaudit.builder import Builder
-    from ctxaudit.context import open_context
-    from ctxaudit.errors import InputError
-    from ctxaudit.pattern import PatternError
-    from ctxaudit.walk import walk
+    from ctxaudit.common import display
+    from ctxaudit.common.errors import InputError
+    from ctxaudit.engine.builder import Builder
+    from ctxaudit.engine.context import open_context
+    from ctxaudit.engine.pattern import PatternError
+    from ctxaudit.engine.walk import walk
 
     try:
         c = open_context(ctx, dockerfile, Builder(builder))

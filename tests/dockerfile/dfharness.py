@@ -80,18 +80,18 @@ def parse_transfer(log: str) -> str | None:
 
 def transfer_matches(printed: str, actual: int) -> bool:
     """Does ctxaudit print ``actual`` exactly as BuildKit printed its transfer?"""
-    from ctxaudit.display import buildkit_size
+    from ctxaudit.common.display import buildkit_size
 
     return buildkit_size(actual) == printed
 
 
 def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, Any]:
     """What ctxaudit says of this build: failures, transfer, image files."""
-    from ctxaudit.builder import Builder
-    from ctxaudit.context import open_context
     from ctxaudit.dockerfile.model import build_model
     from ctxaudit.dockerfile.usage import DockerfileUsage
-    from ctxaudit.walk import walk
+    from ctxaudit.engine.builder import Builder
+    from ctxaudit.engine.context import open_context
+    from ctxaudit.engine.walk import walk
 
     dockerfile = dockerfile_path(ctx, case)
     c = open_context(ctx, dockerfile, Builder(builder))
@@ -154,10 +154,10 @@ def apply_suggest(ctx: Path, case: dict[str, Any]) -> list[str]:
     """Run ``ctxaudit suggest --write`` on a materialized case; the lines it added."""
     import datetime
 
-    from ctxaudit import ignorewrite, suggest
-    from ctxaudit.builder import Builder
-    from ctxaudit.context import open_context
+    from ctxaudit.analysis import ignorewrite, suggest
     from ctxaudit.dockerfile.model import build_model
+    from ctxaudit.engine.builder import Builder
+    from ctxaudit.engine.context import open_context
 
     c = open_context(ctx, dockerfile_path(ctx, case), Builder.BUILDKIT)
     df = build_model(case["dockerfile"], case.get("build_args"), case.get("target"))

@@ -13,7 +13,7 @@ re-included path are not in the tar.
 
 from __future__ import annotations
 
-from ..walk import Entry, EntryType
+from .walk import Entry, EntryType
 
 BLOCK = 512
 END_OF_ARCHIVE = 2 * BLOCK

@@ -23,17 +23,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import kinds, secrets, suffixes
-from .builder import Builder
-from .context import Context
-from .dockerfile.model import Dockerfile
-from .dockerfile.usage import DockerfileUsage
+from ..classify import kinds, secrets, suffixes
+from ..dockerfile.model import Dockerfile
+from ..dockerfile.usage import DockerfileUsage
+from ..engine.builder import Builder
+from ..engine.context import Context
+from ..engine.ignorefile import IgnoreFile
+from ..engine.matcher import Matcher
+from ..engine.pattern import DockerIgnorePattern, PatternError, escape
+from ..engine.walk import Entry, Status, walk
+from ..rules.lint import LintCollector
 from .gitignore import translate_file
-from .ignorefile import IgnoreFile
-from .matcher import Matcher
-from .pattern import DockerIgnorePattern, PatternError, escape
-from .rules.lint import LintCollector
-from .walk import Entry, Status, walk
 
 JUNK_KINDS = {"cache", "vcs", "venv", "dependencies", "archive", "log", "litter", "secret", "data", "build"}
 _NOTES = {
@@ -124,13 +124,15 @@ def _file_line(name: str, kind: str) -> tuple[str, str]:
 class Discovery:
     """Pass 1: what could go, from what is sent now."""
 
-    def __init__(self, ctx: Context, usage: DockerfileUsage | None, min_bytes: int, unused_min: int) -> None:
+    def __init__(
+        self, ctx: Context, usage: DockerfileUsage | None, min_bytes: int, unused_min: int, lint: LintCollector
+    ) -> None:
         self.ctx = ctx
         self.usage = usage
         self.min_bytes = min_bytes
         self.unused_min = unused_min
         self.found: dict[str, Candidate] = {}
-        self.lint = LintCollector(ctx, deep=False)
+        self.lint = lint  # fed with the same walk: its root-only leaks become corrections
         self.gitignores: list[str] = []
         self.unused: dict[str, list[int]] = {}  # top-level or second-level path -> [unused bytes, used bytes]
         self.kinded: dict[str, _Kinded] = {}  # kinded directory name -> what it holds
@@ -143,7 +145,6 @@ class Discovery:
         c.priority = min(c.priority, priority)
 
     def add(self, e: Entry) -> None:
-        self.lint.add(e)
         if e.status is not Status.SENT:
             return
         parent, _, name = e.path.rpartition("/")
@@ -154,7 +155,7 @@ class Discovery:
             self._add(escape(parent), "venv: a virtualenv (pyvenv.cfg)", 0)
         if name == ".gitignore":
             self.gitignores.append(e.path)
-        kind = e.kind
+        kind = kinds.of(e)
         if kind in JUNK_KINDS:
             git = secrets.git_root(e.path)
             kd = _kinded_dir(e.path)
@@ -182,12 +183,13 @@ class Discovery:
             # One line per directory name: the root form only if it never occurs deeper.
             line = escape(name) if k.root_only else f"**/{escape(name)}"
             self._add(line, f"{k.kind}: {name}/ directories", k.bytes, _NOTES.get(k.kind, ""))
-        for f in self.lint.findings():
-            if f.fix and f.line is not None:
-                src = next(p for p in self.lint.lines if p.line == f.line)
-                self._add(
-                    f.fix, f"correction: line {f.line} '{src.text}' matches only at the root", f.bytes or 0, priority=0
-                )
+        for leak in self.lint.root_only_leaks():
+            self._add(
+                leak.fix,
+                f"correction: line {leak.pattern.line} '{leak.pattern.text}' matches only at the root",
+                leak.bytes,
+                priority=0,
+            )
         for path in self.gitignores:
             self._from_gitignore(path)
         chosen_tops: set[str] = set()
@@ -281,7 +283,7 @@ def with_lines(ignore: IgnoreFile, lines: Iterable[str]) -> IgnoreFile:
 
 
 def _errors(usage: DockerfileUsage) -> set[tuple[str, int, str]]:
-    usage.finish()
+    """The build-breaking problems of a finished usage."""
     return {
         (usage.builder.value, p.line, p.source.raw)
         for p in usage.problems
@@ -294,8 +296,8 @@ def _analyse(
 ) -> tuple[set[tuple[str, int, str]], int, int]:
     """Errors of the Dockerfile analysis under both builders, and what ``ctx`` sends.
 
-    ``primary_done``: a checks-only usage already fed with ``ctx``'s walk
-    (then that walk is not repeated, and files/bytes are not counted).
+    ``primary_done``: a finished checks-only usage already fed with ``ctx``'s
+    walk (then that walk is not repeated, and files/bytes are not counted).
     """
     errors: set[tuple[str, int, str]] = set()
     files = size = 0
@@ -315,39 +317,57 @@ def _analyse(
                 files += 1
                 size += e.size
         if usage is not None:
-            errors |= _errors(usage)
+            errors |= _errors(usage.finish())
     return errors, files, size
 
 
 class Planner:
     """Suggestions for ``ctx``, checked against the Dockerfile.
 
-    Feed it the entries of ``ctx``'s walk (scan shares its own walk), then
-    :meth:`finish` measures the candidates and checks the proposal. Safety
-    covers both builders: the legacy builder builds every stage up to the
-    target, so what those stages copy is kept too, and the proposal is
-    analysed again under both.
+    A collector (ctxaudit.pipeline.Collector): feed it the entries of
+    ``ctx``'s walk with kinds (scan shares its own walk), :meth:`finish`,
+    then :meth:`plan` measures the candidates and checks the proposal.
+    Safety covers both builders: the legacy builder builds every stage up to
+    the target, so what those stages copy is kept too, and the proposal is
+    analysed again under both. ``lint``: a root-only-line collector fed with
+    the same walk by someone else (scan); without it the planner keeps its own.
     """
 
-    def __init__(self, ctx: Context, df: Dockerfile | None, min_bytes: int = 1, unused_min: int = 1024 * 1024) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        df: Dockerfile | None,
+        min_bytes: int = 1,
+        unused_min: int = 1024 * 1024,
+        lint: LintCollector | None = None,
+    ) -> None:
         self.ctx = ctx
         self.df = df
         self.min_bytes = min_bytes
         root = str(ctx.root)
         self.usage = sources_usage(df, root) if df is not None else None
         self.check = DockerfileUsage(df, ctx.builder, root, checks_only=True) if df is not None else None
-        self.discovery = Discovery(ctx, self.usage, min_bytes, unused_min)
+        self.own_lint = lint is None
+        self.lint = LintCollector(ctx, deep=False) if lint is None else lint
+        self.discovery = Discovery(ctx, self.usage, min_bytes, unused_min, self.lint)
 
     def add(self, e: Entry) -> None:
+        if self.own_lint:
+            self.lint.add(e)
         self.discovery.add(e)
         if self.usage is not None and self.check is not None:
             self.usage.add(e)
             self.check.add(e)
 
-    def finish(self) -> Plan:
-        ctx, df, min_bytes = self.ctx, self.df, self.min_bytes
-        if self.usage is not None:
+    def finish(self) -> Planner:
+        if self.usage is not None and self.check is not None:
             self.usage.finish()
+            self.check.finish()
+        return self
+
+    def plan(self) -> Plan:
+        """Measure the candidates and check the proposal (after :meth:`finish`)."""
+        ctx, df, min_bytes = self.ctx, self.df, self.min_bytes
         sources = needed_sources(self.usage)
         present = existing_lines(ctx.ignore)
         candidates = [c for c in self.discovery.candidates() if c.line not in present]
@@ -380,9 +400,9 @@ class Planner:
 def plan(ctx: Context, df: Dockerfile | None, *, min_bytes: int = 1, unused_min: int = 1024 * 1024) -> Plan:
     """Suggestions for ``ctx`` from a walk of their own (see Planner)."""
     planner = Planner(ctx, df, min_bytes, unused_min)
-    for e in walk(ctx):
+    for e in kinds.walk(ctx):
         planner.add(e)
-    return planner.finish()
+    return planner.finish().plan()
 
 
 def sources_usage(df: Dockerfile, root: str) -> DockerfileUsage:

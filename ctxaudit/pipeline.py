@@ -1,35 +1,63 @@
-"""The scan pipeline: Dockerfiles -> walk -> stats and usage -> findings -> Report.
+"""The scan pipeline: Dockerfiles -> walk -> collectors -> findings -> Report.
 
-One walk per distinct ignore file feeds both the context statistics and
-every Dockerfile that uses that ignore file. Formatters (ctxaudit.output)
-read a Report and nothing else.
+One walk per distinct ignore file. The primary walk is fanned out, entry by
+entry, to every :class:`Collector` (statistics, lint, secrets, the
+Dockerfile usage of each Dockerfile sharing that ignore file, the
+suggestion planner); other ignore files are walked once for their
+Dockerfiles' usage. Formatters (ctxaudit.output) read a Report and nothing
+else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from . import progress
-from .builder import Builder
-from .context import Context, with_builder
+from .analysis.stats import ContextStats
+from .analysis.suggest import Planner, Suggestion
+from .classify import kinds
+from .common.errors import InputError
 from .dockerfile.model import Dockerfile, DockerfileModelError, build_model
 from .dockerfile.parser import DockerfileError
 from .dockerfile.usage import DockerfileUsage
-from .errors import InputError
-from .findings import Finding, sort_findings
-from .ignorefile import IgnoreFileError
+from .engine.builder import Builder
+from .engine.context import Context, with_builder
+from .engine.ignorefile import IgnoreFileError
+from .engine.walk import Entry, walk
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
 from .rules import lint as lint_rules
 from .rules import secrets as secret_rules
 from .rules import walk as walk_rules
+from .rules.findings import Finding, sort_findings
 from .rules.lint import LintCollector
 from .rules.secrets import SecretsCollector
-from .stats import ContextStats
-from .suggest import Planner, Suggestion
-from .walk import walk
+
+Observer = Callable[[Iterator[Entry]], Iterator[Entry]]
+"""Wraps a walk's entries and yields them unchanged (a progress bar)."""
+
+
+class Collector(Protocol):
+    """One consumer of a walk: :meth:`add` sees every entry in walk order
+    (sorted, depth first), then :meth:`finish` closes what is still open.
+    Adding a collector to the scan is one class and one line in :func:`scan`."""
+
+    def add(self, e: Entry) -> None: ...
+
+    def finish(self) -> object: ...
+
+
+def fan_out(entries: Iterator[Entry], collectors: Sequence[Collector]) -> None:
+    """Hand each entry to every collector, then finish them all."""
+    adds = [c.add for c in collectors]
+    for e in entries:
+        for add in adds:
+            add(e)
+    for c in collectors:
+        c.finish()
+
 
 SCHEMA_VERSION = 1
 
@@ -77,7 +105,7 @@ def scan(
     *,
     top: int = 10,
     full: bool = False,
-    show_progress: bool = False,
+    observe: Observer | None = None,
     build_args: Mapping[str, str] | None = None,
     target: str | None = None,
     ignore_rules: Sequence[str] = (),
@@ -87,7 +115,9 @@ def scan(
 
     ``contexts`` holds one Context per Dockerfile (the first one is primary
     and gives the context statistics); a context without a Dockerfile is
-    scanned without the Dockerfile sections.
+    scanned without the Dockerfile sections. ``observe`` sees every walk
+    (the CLI's progress bar). Raises InputError for an unreadable or
+    invalid Dockerfile.
     """
     primary = contexts[0]
     reports = [
@@ -97,37 +127,35 @@ def scan(
         for m in [load_dockerfile(c, build_args or {}, target)]
     ]
     plans = [image_rules.prepare(r.model, r.usage, r.label) for r in reports]
-    stats = ContextStats(top=top)
-    lint = LintCollector(primary, deep=full)
-    found_secrets = SecretsCollector()
-    primary_df = reports[0].model if reports and reports[0].ctx is primary else None
-    planner = Planner(primary, primary_df) if suggestions else None
     groups: dict[Path | None, list[DockerfileReport]] = {}
     for r in reports:
         groups.setdefault(r.ctx.ignore.path, []).append(r)
     primary_key = primary.ignore.path
-    track = progress.enabled(show_progress)
-    for e in progress.track(walk(primary, full=full), track):
-        stats.add(e)
-        lint.add(e)
-        found_secrets.add(e)
-        if planner is not None:
-            planner.add(e)
-        for r in groups.get(primary_key, ()):
-            r.usage.add(e)
-    stats.finish()
+
+    stats = ContextStats(top=top)
+    lint = LintCollector(primary, deep=full)
+    found_secrets = SecretsCollector()
+    primary_df = reports[0].model if reports and reports[0].ctx is primary else None
+    planner = Planner(primary, primary_df, lint=lint) if suggestions else None
+    collectors: list[Collector] = [stats, lint, found_secrets]
+    collectors += [r.usage for r in groups.get(primary_key, ())]
+    if planner is not None:
+        collectors.append(planner)
+
+    def walked(ctx: Context, full: bool = False) -> Iterator[Entry]:
+        entries = kinds.walk(ctx, full=full)
+        return observe(entries) if observe is not None else entries
+
+    fan_out(walked(primary, full), collectors)
     for key, group in groups.items():
-        if key == primary_key:
-            continue
-        for e in progress.track(walk(group[0].ctx), track):
-            for r in group:
-                r.usage.add(e)
+        if key != primary_key:
+            fan_out(walked(group[0].ctx), [r.usage for r in group])
+
     findings: list[Finding] = walk_rules.check(stats.problems)
     findings += lint_rules.static_checks(primary) + lint.findings()
     findings += found_secrets.findings(primary.ignore.label)
     seen_ignore = {primary_key}
     for r, image_plan in zip(reports, plans, strict=True):
-        r.usage.finish()
         findings += dockerfile_rules.check(r.usage, r.label) + secret_rules.in_image(r.usage, r.label)
         findings += image_rules.check(image_plan, r.usage)
         if r.ctx.ignore.path not in seen_ignore:
@@ -137,7 +165,7 @@ def scan(
             findings += [f for f in lint_rules.static_checks(r.ctx) if f.rule is lint_rules.SHADOWED_ROOT]
     report = Report(primary, stats, full, reports, sort_findings(_dedupe(_kept(findings, ignore_rules))))
     if planner is not None:
-        report.suggestions = planner.finish().suggestions()
+        report.suggestions = planner.plan().suggestions()
     return report
 
 
@@ -148,11 +176,12 @@ def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Seq
     collector = LintCollector(ctx, deep=True)
     stats = ContextStats(top=0)
     sent: set[str] = set()
-    for e in walk(ctx, full=True):
+    for e in kinds.walk(ctx, full=True):
         collector.add(e)
         stats.add(e)
         if e.sent and e.is_file and not e.forced:
             sent.add(e.path)
+    stats.finish()
     other = with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, [])
     other_sent = {e.path for e in walk(other, sizes=False) if e.sent and e.is_file and not e.forced}
     bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
@@ -161,7 +190,7 @@ def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Seq
         + collector.findings()
         + lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     )
-    return Report(ctx, stats.finish(), True, [], sort_findings(_kept(findings, ignore_rules)))
+    return Report(ctx, stats, True, [], sort_findings(_kept(findings, ignore_rules)))
 
 
 def _kept(findings: list[Finding], ignore_rules: Sequence[str]) -> list[Finding]:

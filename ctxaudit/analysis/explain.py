@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .builder import Builder
-from .context import Context
-from .pattern import DockerIgnorePattern
-from .walk import Walker
+from ..engine.builder import Builder
+from ..engine.context import Context
+from ..engine.pattern import DockerIgnorePattern
+from ..engine.walk import Walker
 
 
 @dataclass(frozen=True)

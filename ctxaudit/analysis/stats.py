@@ -10,25 +10,9 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from .walk import Entry, EntryType, Status
-
-
-@dataclass
-class Count:
-    files: int = 0
-    bytes: int = 0
-
-    def add(self, size: int) -> None:
-        self.files += 1
-        self.bytes += size
-
-
-def tally(table: dict[str, Count], key: str, size: int) -> None:
-    """table[key].add(size), without building a Count per call."""
-    c = table.get(key)
-    if c is None:
-        c = table[key] = Count()
-    c.add(size)
+from ..classify import kinds
+from ..common.counts import Count, tally
+from ..engine.walk import Entry, EntryType, Status
 
 
 @dataclass(frozen=True, order=True)
@@ -80,23 +64,24 @@ class ContextStats:
             self._close_until(e.path)
             if e.type is EntryType.DIR:
                 self.sent_dirs += 1
-                self._stack.append(_Open(e.path + "/", e.dir_kind))
+                self._stack.append(_Open(e.path + "/", e.label))
                 return
             if not e.is_file:
                 return
+            kind = kinds.of(e)
             self.sent.add(e.size)
-            tally(self.by_kind, e.kind, e.size)
+            tally(self.by_kind, kind, e.size)
             if self._stack:
                 top = self._stack[-1]
                 top.bytes += e.size
                 top.files += 1
-                top.kinds[e.kind] = top.kinds.get(e.kind, 0) + e.size
+                top.kinds[kind] = top.kinds.get(kind, 0) + e.size
             files = self._files
             if self.top and (len(files) < self.top or e.size > files[0].bytes):  # most are not the largest
-                _push(files, FileSize(e.size, e.path, e.kind), self.top)
+                _push(files, FileSize(e.size, e.path, kind), self.top)
         elif e.status in (Status.IGNORED, Status.PRUNED) and e.is_file:
             self.ignored.add(e.size)
-            tally(self.ignored_by_kind, e.kind, e.size)
+            tally(self.ignored_by_kind, kinds.of(e), e.size)
 
     def _close_until(self, path: str) -> None:
         while self._stack and not path.startswith(self._stack[-1].prefix):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from tqdm import tqdm
 
-from .walk import Entry
+from ..engine.walk import Entry
 
 _EVERY = 2048  # entries between bar refreshes: keeps the hot loop cheap
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from ..dockerfile.model import Dockerfile
+from ..engine.context import Context
+from ..engine.ignorefile import IgnoreFile
+from ..engine.walk import walk
 from . import suggest
-from .context import Context
-from .dockerfile.model import Dockerfile
-from .ignorefile import IgnoreFile
-from .walk import walk
 
 STACKS: dict[str, tuple[str, list[str]]] = {
     # name: (how it is detected, lines)

@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common.errors import InputError
 from . import ignorefile
 from .builder import Builder
-from .errors import InputError
 from .ignorefile import IgnoreFile, IgnoreFileError
 
 DEFAULT_DOCKERFILE = "Dockerfile"

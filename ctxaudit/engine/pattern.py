@@ -30,8 +30,9 @@ import re
 import pathspec
 from pathspec.pattern import RegexPattern
 
-from . import display, gomatch, goregex
-from .errors import CtxauditError
+from ..common import display
+from ..common.errors import CtxauditError
+from . import gomatch, goregex
 from .gostrings import clean, trim_space
 
 # patternmatcher's shouldEscape: regexp metacharacters that filepath.Match

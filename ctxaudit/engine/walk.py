@@ -30,13 +30,12 @@ import enum
 import operator
 import os
 import stat as st
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from . import kinds
+from ..common.errors import InputError
 from .builder import Builder
 from .context import Context
-from .errors import InputError
 from .ignorefile import ROOT_IGNORE
 from .matcher import Matcher
 from .pattern import DockerIgnorePattern, PatternError
@@ -58,6 +57,13 @@ class Status(enum.StrEnum):
     DROPPED = "dropped"  # let through, but a file type this builder does not send
 
 
+DirLabeller = Callable[[str, Sequence[str]], str | None]
+"""``(directory name, names of its children) -> label or None``: a hook for
+the layers above (ctxaudit.classify gives directories their kind). The
+outermost labelled directory gives its label to everything below it, in
+``Entry.label``; the walk never reads the label."""
+
+
 @dataclass(slots=True)
 class Entry:
     path: str
@@ -65,7 +71,7 @@ class Entry:
     size: int
     status: Status
     rule: DockerIgnorePattern | None
-    dir_kind: str | None = None  # the kinded directory it sits in (or its own); then its kind, once known
+    label: str | None = None  # opaque to the walk: see DirLabeller; later layers may fill it in
     forced: bool = False  # legacy: sent only because the CLI keeps build files
     removed: bool = False  # legacy: the daemon drops it before COPY sees it
     problem: str | None = None  # why a real build fails on this entry
@@ -79,15 +85,6 @@ class Entry:
         return self.status is Status.SENT
 
     @property
-    def kind(self) -> str:
-        """Decided lazily (``ls`` never pays for classification), once."""
-        if self.dir_kind is None:
-            self.dir_kind = (
-                kinds.SOURCE if self.type is EntryType.DIR else kinds.file_kind(self.path.rpartition("/")[2])
-            )
-        return self.dir_kind
-
-    @property
     def is_file(self) -> bool:
         """A regular file or symlink: what ``ls`` lists and COPY copies as content."""
         return self.type in (EntryType.FILE, EntryType.SYMLINK)
@@ -97,7 +94,7 @@ class Entry:
 class _Frame:
     prefix: str  # "a/b/" (root: "")
     bits: int
-    kind: str | None
+    label: str | None
     children: Iterator[os.DirEntry[str]]
     pending: Entry | None = None  # excluded dir, sent only as a parent
     pruned_by: DockerIgnorePattern | None = None
@@ -150,8 +147,11 @@ _name = operator.attrgetter("name")
 class Walker:
     """One walk of one context under one builder profile."""
 
-    def __init__(self, ctx: Context, *, full: bool = False, sizes: bool = True) -> None:
+    def __init__(
+        self, ctx: Context, *, full: bool = False, sizes: bool = True, label_dir: DirLabeller | None = None
+    ) -> None:
         self.ctx = ctx
+        self.label_dir = label_dir
         self.full = full
         self.sizes = sizes
         self.user_patterns = ctx.ignore.lines
@@ -261,13 +261,13 @@ class Walker:
                     is_dir = False
                 if frame.pruned:  # only reached with --full
                     if is_dir:
-                        entry, child = self._enter_pruned(de, rel, frame.kind, frame.pruned_by)
+                        entry, child = self._enter_pruned(de, rel, frame.label, frame.pruned_by)
                         yield entry
                         stack.append(child)
                         descended = True
                         break
                     etype, size, _, _ = self._inspect(de)
-                    yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, frame.kind)
+                    yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, frame.label)
                     continue
 
                 decision = usual if quick is not None and quick(rel) is None else decide(rel, bits)
@@ -276,19 +276,19 @@ class Walker:
                         if self.legacy and self._uid != 0:
                             problem = self._pruned_dir_problem(de, rel)
                             if problem is not None:
-                                yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, None, frame.kind, problem=problem)
+                                yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, None, frame.label, problem=problem)
                         if full:
-                            entry, child = self._enter_pruned(de, rel, frame.kind, self._rule(decision.rule))
+                            entry, child = self._enter_pruned(de, rel, frame.label, self._rule(decision.rule))
                             yield entry
                             stack.append(child)
                             descended = True
                             break
                         continue
-                    sub, kind = self._open_dir(de, frame.kind)
-                    entry = Entry(rel, EntryType.DIR, 0, Status.SENT, self._rule(decision.rule), kind)
+                    sub, label = self._open_dir(de, frame.label)
+                    entry = Entry(rel, EntryType.DIR, 0, Status.SENT, self._rule(decision.rule), label)
                     if sub is None:
                         entry.problem = self._dir_problem(rel, decision.matched)
-                    child = _Frame(rel + "/", decision.bits, kind, iter(sub or ()))
+                    child = _Frame(rel + "/", decision.bits, label, iter(sub or ()))
                     if decision.matched:
                         entry.status = Status.IGNORED
                         child.pending = entry
@@ -307,10 +307,10 @@ class Walker:
                 if decision.matched:
                     if full:
                         etype, size, _, _ = self._inspect(de)
-                        yield Entry(rel, etype, size, Status.IGNORED, self._rule(decision.rule), frame.kind)
+                        yield Entry(rel, etype, size, Status.IGNORED, self._rule(decision.rule), frame.label)
                     continue
                 etype, size, problem, st_ = self._inspect(de)
-                entry = Entry(rel, etype, size, Status.SENT, self._rule(decision.rule), frame.kind)
+                entry = Entry(rel, etype, size, Status.SENT, self._rule(decision.rule), frame.label)
                 entry.stat = st_
                 if etype is EntryType.SYMLINK and self.sizes:
                     entry.link = _readlink(de.path)
@@ -367,23 +367,25 @@ class Walker:
                 f.pending = None
 
     def _open_dir(
-        self, de: os.DirEntry[str], parent_kind: str | None
+        self, de: os.DirEntry[str], parent_label: str | None
     ) -> tuple[list[os.DirEntry[str]] | None, str | None]:
-        """A directory's sorted children (None when unreadable) and its kind:
-        the kinded directory it sits in, else its own from its name and children."""
+        """A directory's sorted children (None when unreadable) and its label:
+        the labelled directory it sits in, else its own from the labeller."""
         try:
             children: list[os.DirEntry[str]] | None = list_dir(de.path)
         except OSError:
             children = None
-        return children, parent_kind or kinds.dir_kind(de.name, _names(children))
+        if parent_label is not None or self.label_dir is None:
+            return children, parent_label
+        return children, self.label_dir(de.name, _names(children))
 
     def _enter_pruned(
-        self, de: os.DirEntry[str], rel: str, parent_kind: str | None, rule: DockerIgnorePattern | None
+        self, de: os.DirEntry[str], rel: str, parent_label: str | None, rule: DockerIgnorePattern | None
     ) -> tuple[Entry, _Frame]:
         """--full: the entry of a directory the builder skips, and the frame that lists what it holds."""
-        children, kind = self._open_dir(de, parent_kind)
-        entry = Entry(rel, EntryType.DIR, 0, Status.PRUNED, rule, kind)
-        return entry, _Frame(rel + "/", 0, kind, iter(children or ()), pruned_by=rule, pruned=True)
+        children, label = self._open_dir(de, parent_label)
+        entry = Entry(rel, EntryType.DIR, 0, Status.PRUNED, rule, label)
+        return entry, _Frame(rel + "/", 0, label, iter(children or ()), pruned_by=rule, pruned=True)
 
     def _pruned_dir_problem(self, de: os.DirEntry[str], rel: str) -> str | None:
         """The legacy CLI reads a directory before asking whether it is excluded."""
@@ -443,6 +445,8 @@ def _names(children: list[os.DirEntry[str]] | None) -> list[str]:
     return [c.name for c in children or ()]
 
 
-def walk(ctx: Context, *, full: bool = False, sizes: bool = True) -> Iterator[Entry]:
-    """Stream the entries of ``ctx`` as its builder sees them."""
-    return iter(Walker(ctx, full=full, sizes=sizes))
+def walk(
+    ctx: Context, *, full: bool = False, sizes: bool = True, label_dir: DirLabeller | None = None
+) -> Iterator[Entry]:
+    """Stream the entries of ``ctx`` as its builder sees them (see :class:`Walker`)."""
+    return iter(Walker(ctx, full=full, sizes=sizes, label_dir=label_dir))

@@ -11,8 +11,11 @@ A directory holding ``pyvenv.cfg`` is a virtualenv whatever its name.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
+from ..engine.context import Context
+from ..engine.walk import Entry, EntryType
+from ..engine.walk import walk as engine_walk
 from . import secrets, suffixes
 
 SOURCE = "source"
@@ -197,3 +200,19 @@ def file_kind(name: str) -> str:
         return FILE_SUFFIXES["~"]
     found = suffixes.longest(name, FILE_SUFFIXES)
     return SOURCE if found is None else found[1]
+
+
+def of(e: Entry) -> str:
+    """The kind of a walked entry: its labelled directory's, else its own
+    from its name (decided once, kept in ``e.label``). Entries must come
+    from :func:`walk`, which labels directories."""
+    k = e.label
+    if k is None:
+        k = e.label = SOURCE if e.type is EntryType.DIR else file_kind(e.path.rpartition("/")[2])
+    return k
+
+
+def walk(ctx: Context, *, full: bool = False, sizes: bool = True) -> Iterator[Entry]:
+    """The builder's walk (ctxaudit.engine.walk) with directories labelled by
+    :func:`dir_kind`, so that :func:`of` can tell every entry's kind."""
+    return engine_walk(ctx, full=full, sizes=sizes, label_dir=dir_kind)
