@@ -5,3 +5,4 @@ TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS / "conformance"))
 sys.path.insert(0, str(TESTS / "dockerfile"))
 sys.path.insert(0, str(TESTS / "image"))
+sys.path.insert(0, str(TESTS / "layers"))

@@ -18,12 +18,12 @@ import ctxaudit
 # Bottom to top. Top-level modules are listed by name, packages by prefix.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("common", ("ctxaudit", "ctxaudit.common")),
-    ("engine", ("ctxaudit.engine",)),
+    ("engine", ("ctxaudit.engine", "ctxaudit.archive")),
     ("classify", ("ctxaudit.classify",)),
     ("dockerfile", ("ctxaudit.dockerfile",)),
     ("rules", ("ctxaudit.rules",)),
     ("analysis", ("ctxaudit.analysis",)),
-    ("pipeline", ("ctxaudit.pipeline", "ctxaudit.gates", "ctxaudit.config")),
+    ("pipeline", ("ctxaudit.pipeline", "ctxaudit.gates", "ctxaudit.config", "ctxaudit.layerreport")),
     ("output", ("ctxaudit.output",)),
     ("cli", ("ctxaudit.cli", "ctxaudit.__main__")),
 ]
