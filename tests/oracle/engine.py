@@ -8,7 +8,11 @@ import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
-ORACLE = REPO.parent / "shared" / "docker-oracle"
+# ../shared beside the clone (a git worktree one level deeper finds it too)
+ORACLE = next(
+    (p / "shared" / "docker-oracle" for p in REPO.parents if (p / "shared" / "docker-oracle").is_dir()),
+    REPO.parent / "shared" / "docker-oracle",
+)
 
 
 def engine_env(base_image: bool = False) -> dict[str, str]:
