@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .compress import ArchiveError, kind, open_stream, read_full
+from .compress import ArchiveError, kind, open_stream, open_tar, read_full
 from .layer import LayerFiles, clean, read_layer
 
 MAX_JSON = 64 << 20  # a config or manifest larger than this is not one
@@ -157,7 +157,7 @@ def _from_stream(source: str, stream: IO[bytes], wanted: str | None, fmt: str | 
     got = _Collected()
     content, _ = open_stream(stream, source)
     try:
-        with tarfile.open(fileobj=content, mode="r|", errorlevel=1) as tar:
+        with open_tar(content) as tar:
             for m in tar:
                 name = clean(m.name)
                 if m.issym():

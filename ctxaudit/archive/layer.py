@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import IO
 
-from .compress import ArchiveError
+from .compress import BUFSIZE, ArchiveError, open_tar
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -105,8 +105,10 @@ def read_layer(stream: IO[bytes], what: str) -> LayerFiles:
     out = LayerFiles()
     own: dict[str, FileRec] = {}
     try:
-        with tarfile.open(fileobj=stream, mode="r|", errorlevel=1) as tar:
-            for m in tar:
+        with open_tar(stream) as tar:
+            while (m := tar.next()) is not None:
+                # tarfile keeps every TarInfo it reads: dropping them keeps memory to our records
+                tar.members.clear()  # type: ignore[attr-defined]  # (not in typeshed)
                 path = clean(m.name)
                 if not path:
                     continue
@@ -136,9 +138,10 @@ def read_layer(stream: IO[bytes], what: str) -> LayerFiles:
 
 
 def _digest(tar: tarfile.TarFile, m: tarfile.TarInfo) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
+    # Identity of content between layers, not security: SHA-1 is the fastest hash here (SHA-NI).
+    h = hashlib.sha1(usedforsecurity=False)
     f = tar.extractfile(m)
     if f is not None:
-        while chunk := f.read(1 << 20):
+        while chunk := f.read(BUFSIZE):
             h.update(chunk)
     return h.digest()
