@@ -374,6 +374,105 @@ def image_command(
     _enforce(report, s)
 
 
+@app.command("layers")
+def layers_command(
+    image: Annotated[
+        str,
+        typer.Argument(
+            help="A `docker save` tarball (gzip/zstd too), an OCI layout directory or tar, or an image name "
+            "(read with `docker image save`).",
+            show_default=False,
+        ),
+    ],
+    context: Annotated[
+        Path | None, typer.Argument(help="Build context the image was built from (with -f: default .).")
+    ] = None,
+    file: DockerfileOpt = None,
+    builder: BuilderOpt = None,
+    build_arg: BuildArgOpt = None,
+    target: TargetOpt = None,
+    base_layers: Annotated[
+        int | None,
+        typer.Option("--base-layers", min=0, help="How many bottom layers are the base image (default: from -f)."),
+    ] = None,
+    include_base: Annotated[
+        bool, typer.Option("--include-base", help="Count the base image's layers in the waste and the gates.")
+    ] = False,
+    top: Annotated[int, typer.Option("--top", "-n", min=0, help="How many largest changes and hidden files.")] = 5,
+    tolerance: Annotated[
+        float,
+        typer.Option("--tolerance", min=0, help="Percent by which a layer may differ from the prediction."),
+    ] = 5.0,
+    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
+    raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")] = False,
+    output: OutputOpt = None,
+    max_wasted: Annotated[
+        str | None, typer.Option("--max-wasted", help="Gate: fail when your layers waste more (10MB, 1MiB).")
+    ] = None,
+    max_wasted_percent: Annotated[
+        float | None,
+        typer.Option("--max-wasted-percent", min=0, help="Gate: fail when more of your bytes are wasted (percent)."),
+    ] = None,
+    min_efficiency: Annotated[
+        float | None,
+        typer.Option("--min-efficiency", min=0, max=100, help="Gate: fail below this efficiency, in percent (95)."),
+    ] = None,
+    fail_on: FailOnOpt = None,
+    ignore_rule: IgnoreRuleOpt = None,
+    docker: Annotated[str, typer.Option("--docker", help="Docker CLI that saves an image given by name.")] = "docker",
+) -> None:
+    """After the build: read the image's layers, charge every wasted byte to a Dockerfile line.
+
+    Per layer: its size, the files it adds, changes and deletes (whiteouts,
+    opaque directories) and the Dockerfile line that made it (-f, matched
+    through the image history). Waste: bytes a later layer deletes or
+    overwrites, files stored again for a new mode or owner, package caches
+    left in a layer; the base image apart (--include-base counts it). With
+    the context, ctxaudit's pre-build prediction beside the measured bytes.
+    No Docker daemon is needed for archives.
+    """
+    from . import layerreport
+    from .config import parse_size
+
+    s = _settings(context or Path("."), builder, fail_on, ignore_rule)
+    ctx = None
+    if file is not None or context is not None:
+        (ctx,) = _contexts(context or Path("."), [file] if file else None, _builder(s))
+        if ctx.dockerfile is None:
+            ctx = None
+    report = layerreport.layers(
+        image,
+        ctx,
+        build_args=_build_args(build_arg),
+        target=target,
+        base_layers=base_layers,
+        include_base=include_base,
+        top=top,
+        tolerance=tolerance / 100,
+        ignore_rules=s.ignore_rules,
+        docker=docker,
+    )
+    from . import output as out
+
+    options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
+    _emit(out.layers_renderer(fmt.value)(report, options), output)
+    from .output import github
+
+    if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
+        sys.stdout.write(github.commands_for(report.findings, report.root))
+    gates = layerreport.LayerGates(
+        max_wasted=parse_size(max_wasted) if max_wasted else None,
+        max_wasted_percent=max_wasted_percent,
+        min_efficiency=min_efficiency,
+        fail_on=s.fail_on,
+    )
+    breaches = layerreport.check(report, gates)
+    for b in breaches:
+        typer.echo(f"ctxaudit: gate failed: {b.message}", err=True)
+    if breaches:
+        raise typer.Exit(EXIT_GATE)
+
+
 @app.command("suggest")
 def suggest_command(
     context: ContextArg = Path("."),

@@ -31,8 +31,13 @@ class Cache:
 _CONDA_ROOTS = {"conda", "miniconda", "miniconda3", "miniforge3", "mambaforge", "micromamba", ".conda", ".mamba"}
 
 
+_HINTS = ("var/", ".cache/", ".npm/", "pnpm", ".yarn/", "pkgs/")  # every cache path holds one
+
+
 def cache_of(path: str) -> Cache | None:
     """The cache ``path`` lies in, or None."""
+    if not any(h in path for h in _HINTS):
+        return None
     parts = path.split("/")
     n = len(parts)
     if path.startswith("var/lib/apt/lists/"):

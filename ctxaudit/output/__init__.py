@@ -10,8 +10,12 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..pipeline import Report
+
+if TYPE_CHECKING:
+    from ..layerreport import LayersReport
 
 
 @dataclass(frozen=True)
@@ -41,5 +45,19 @@ def renderer(name: str) -> Renderer:
         "json": json_out.render,
         "markdown": markdown.render,
         "sarif": sarif.render,
+    }
+    return formats[name]
+
+
+def layers_renderer(name: str) -> Callable[[LayersReport, Options], str]:
+    """The formatter of ``ctxaudit layers`` for a format name."""
+    from . import json as json_out
+    from . import markdown, sarif, table
+
+    formats: dict[str, Callable[[LayersReport, Options], str]] = {
+        "table": table.layers_text,
+        "json": json_out.layers_render,
+        "markdown": markdown.layers_render,
+        "sarif": sarif.layers_render,
     }
     return formats[name]

@@ -8,9 +8,10 @@ request's changed lines.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from ..pipeline import Report
-from ..rules.findings import Severity
+from ..rules.findings import Finding, Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -28,13 +29,18 @@ def enabled() -> bool:
 
 
 def workflow_commands(report: Report) -> str:
-    from .sarif import artifact_uri
+    return commands_for(report.findings, report.ctx.root)
+
+
+def commands_for(findings: list[Finding], root: Path) -> str:
+    """One ``::error``/``::warning``/``::notice`` line per finding; paths below ``root``."""
+    from .sarif import uri
 
     lines = []
-    for f in report.findings:
+    for f in findings:
         props = [f"title={_prop(f.rule.id + ' ' + f.rule.name)}"]
         if f.path:
-            props.insert(0, f"file={_prop(artifact_uri(report, f.path))}")
+            props.insert(0, f"file={_prop(uri(root, f.path))}")
             if f.line:
                 props.insert(1, f"line={f.line}")
         lines.append(f"::{_COMMAND[f.level]} {','.join(props)}::{_data(f.text)}")

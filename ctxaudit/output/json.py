@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..analysis.explain import Explanation
 from ..analysis.suggest import Plan, Suggestion
@@ -15,6 +15,10 @@ from ..engine.builder import Builder
 from ..pipeline import SCHEMA_VERSION, DockerfileReport, Report
 from ..rules.findings import Finding
 from . import Options
+
+if TYPE_CHECKING:  # the layers modules load only for `ctxaudit layers`
+    from ..analysis.layers import LayerRow, Totals
+    from ..layerreport import LayersReport
 
 
 def count(c: Count) -> dict[str, int]:
@@ -147,3 +151,96 @@ def dumps(doc: object) -> str:
 
 def render(report: Report, options: Options) -> str:
     return dumps(document(report))
+
+
+def _totals(t: Totals) -> dict[str, Any]:
+    return {
+        "layers": t.layers,
+        "bytes": t.bytes,
+        "wasted": t.wasted,
+        "deleted": t.deleted,
+        "overwritten": t.overwritten,
+        "metadata": t.metadata,
+        "caches": t.caches,
+        "efficiency": round(t.efficiency, 6),
+    }
+
+
+def _layer(r: LayerRow) -> dict[str, Any]:
+    o = r.origin
+    return {
+        "index": r.index,
+        "base": r.base,
+        "line": o.line,
+        "kind": o.kind or None,
+        "instruction": o.text if o.line is not None else None,
+        "created_by": r.created_by,
+        "diff_id": r.diff_id,
+        "compression": r.compression,
+        "blob_bytes": r.blob_bytes,
+        "bytes": r.bytes,
+        "added": count(r.added),
+        "modified": count(r.modified),
+        "metadata": count(r.metadata),
+        "deleted": count(r.deleted),
+        "hidden_later": r.unreachable,
+        "hides_below": r.wastes,
+        "largest": [{"change": c.change, "path": display.path(c.path), "bytes": c.bytes} for c in r.largest],
+    }
+
+
+def layers_document(report: LayersReport) -> dict[str, Any]:
+    """``ctxaudit layers -o json``: every key always present (README documents it)."""
+    a = report.analysis
+    img = report.image
+    d = a.dive
+    return {
+        "schema": 1,
+        "image": {
+            "source": img.source,
+            "format": img.format,
+            "name": img.name,
+            "layers": len(img.layers),
+            "bytes": img.bytes,
+        },
+        "dockerfile": report.dockerfile,
+        "context": str(report.ctx.root) if report.ctx is not None else None,
+        "base": {"layers": a.base_layers, "known": a.base_known, "counted": a.include_base},
+        "layers": [_layer(r) for r in a.rows],
+        "waste": {
+            "yours": _totals(a.yours),
+            "base": _totals(a.base),
+            "whole": _totals(a.whole),
+            "base_hidden_by_yours": a.base_hidden_by_yours,
+            "reachable_bytes": a.reachable_bytes,
+        },
+        "largest_hidden": [
+            {"path": display.path(h.path), "bytes": h.bytes, "layer": h.layer, "hidden_by": h.by, "how": h.how}
+            for h in a.largest_hidden
+        ],
+        "dive": {
+            "efficiency": d.efficiency,
+            "inefficient_bytes": d.inefficient_bytes,
+            "size_bytes": d.size_bytes,
+            "user_size_bytes": d.user_size_bytes,
+            "wasted_user_percent": d.wasted_user_percent,
+        },
+        "predictions": [
+            {
+                "line": p.line,
+                "instruction": p.instruction,
+                "what": p.what,
+                "predicted": p.predicted,
+                "measured": p.measured,
+                "status": p.status or None,
+            }
+            for p in a.predictions
+        ],
+        "tolerance": a.tolerance,
+        "findings": [finding(f) for f in report.findings],
+        "notes": report.notes,
+    }
+
+
+def layers_render(report: LayersReport, options: Options) -> str:
+    return dumps(layers_document(report))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
@@ -12,6 +12,9 @@ from ..engine.builder import Builder
 from ..pipeline import Report
 from . import Options
 from .table import share
+
+if TYPE_CHECKING:
+    from ..layerreport import LayersReport
 
 
 def _cell(text: str) -> str:
@@ -117,3 +120,85 @@ def render(report: Report, options: Options) -> str:
         )
         out.append("")
     return "\n".join(out)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def layers_render(report: LayersReport, options: Options) -> str:
+    """``ctxaudit layers -o markdown``: for a pull-request comment or the job summary."""
+    a = report.analysis
+    img = report.image
+
+    def size(n: int) -> str:
+        return display.size(n, options.raw_bytes)
+
+    out = [f"## ctxaudit layers: {_code(display.path(img.source))}", ""]
+    about = f"{img.format}, {len(img.layers)} layers, {size(img.bytes)}"
+    if img.name:
+        about = f"{_code(img.name)}: " + about
+    if report.dockerfile:
+        about += f"; Dockerfile {_code(display.path(report.dockerfile))}"
+    out += [about + ".", ""]
+    rows = []
+    for r in a.rows:
+        o = r.origin
+        rows.append(
+            [
+                str(r.index),
+                "base" if r.base else ("" if o.line is None else str(o.line)),
+                _code(o.text),
+                size(r.bytes),
+                f"{r.added.files:,}",
+                f"{r.modified.files + r.metadata.files:,}",
+                f"{r.deleted.files:,}",
+                size(r.wastes),
+                size(r.unreachable),
+            ]
+        )
+    out += [
+        _table(rows, ["#", "line", "instruction", "size", "added", "changed", "deleted", "waste", "hidden later"]),
+        "",
+    ]
+    scopes = [("your layers", a.yours), ("base image", a.base), ("whole image", a.whole)]
+    trows = [
+        ["stored", *(size(t.bytes) for _, t in scopes)],
+        ["wasted", *(size(t.wasted) for _, t in scopes)],
+        ["deleted", *(size(t.deleted) for _, t in scopes)],
+        ["overwritten", *(size(t.overwritten) for _, t in scopes)],
+        ["stored again, new mode/owner/time", *(size(t.metadata) for _, t in scopes)],
+        ["package-manager caches", *(size(t.caches) for _, t in scopes)],
+        ["efficiency", *(_pct(t.efficiency) for _, t in scopes)],
+    ]
+    out += ["### Waste", "", _table(trows, ["", *(n for n, _ in scopes)]), ""]
+    d = a.dive
+    out += [
+        f"dive 0.13.1's figures: efficiency {_pct(d.efficiency)}, {size(d.inefficient_bytes)} wasted "
+        "(dive counts every copy of a file stored twice).",
+        "",
+    ]
+    if a.predictions:
+        prow = [
+            [
+                str(p.line),
+                _code(p.instruction),
+                p.what,
+                "-" if p.predicted is None else size(p.predicted),
+                size(p.measured),
+                p.status,
+            ]
+            for p in a.predictions
+        ]
+        out += [f"### Prediction vs reality (tolerance {a.tolerance:.0%})", ""]
+        out += [_table(prow, ["line", "instruction", "bytes", "predicted", "measured", ""]), ""]
+    if report.findings:
+        out += [f"### Findings ({len(report.findings)})", ""]
+        frows = [
+            [f.level.value, f.rule.id, _code(display.path(f.location)) if f.location else "", f.text]
+            for f in report.findings
+        ]
+        out += [_table(frows, ["severity", "rule", "where", "message"]), ""]
+    for n in report.notes:
+        out.append(f"> note: {n}")
+    return "\n".join(out) + "\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import __version__
@@ -20,6 +20,9 @@ from ..rules import all_rules
 from ..rules.findings import Finding, Rule, Severity
 from . import Options
 from .json import dumps
+
+if TYPE_CHECKING:
+    from ..layerreport import LayersReport
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -38,16 +41,22 @@ def _rule(r: Rule) -> dict[str, Any]:
 
 
 def artifact_uri(report: Report, path: str) -> str:
-    full = Path(path) if os.path.isabs(path) else report.ctx.root / path
+    return uri(report.ctx.root, path)
+
+
+def uri(root: Path, path: str) -> str:
+    """``path`` (absolute, or relative to ``root``) relative to the current
+    directory when it lies below it, else to ``root``."""
+    full = Path(path) if os.path.isabs(path) else root / path
     cwd = Path.cwd().resolve()
     try:
         rel = full.resolve().relative_to(cwd) if not full.is_symlink() else full.absolute().relative_to(cwd)
     except ValueError:
-        rel = Path(os.path.relpath(full, report.ctx.root))
+        rel = Path(os.path.relpath(full, root))
     return quote(rel.as_posix(), safe="/")
 
 
-def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]:
+def _result(root: Path, f: Finding, index: dict[str, int]) -> dict[str, Any]:
     res: dict[str, Any] = {
         "ruleId": f.rule.id,
         "ruleIndex": index[f.rule.id],
@@ -55,7 +64,7 @@ def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]
         "message": {"text": f.text},
     }
     if f.path:
-        loc: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(report, f.path)}}
+        loc: dict[str, Any] = {"artifactLocation": {"uri": uri(root, f.path)}}
         if f.line:
             loc["region"] = {"startLine": f.line}
         res["locations"] = [{"physicalLocation": loc}]
@@ -65,6 +74,11 @@ def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]
 
 
 def document(report: Report) -> dict[str, Any]:
+    return findings_document(report.findings, report.ctx.root)
+
+
+def findings_document(findings: list[Finding], root: Path) -> dict[str, Any]:
+    """The SARIF log of ``findings``; relative paths in them are below ``root``."""
     rules = all_rules()
     index = {r.id: i for i, r in enumerate(rules)}
     return {
@@ -80,7 +94,7 @@ def document(report: Report) -> dict[str, Any]:
                         "rules": [_rule(r) for r in rules],
                     }
                 },
-                "results": [_result(report, f, index) for f in report.findings],
+                "results": [_result(root, f, index) for f in findings],
                 "columnKind": "unicodeCodePoints",
             }
         ],
@@ -89,3 +103,9 @@ def document(report: Report) -> dict[str, Any]:
 
 def render(report: Report, options: Options) -> str:
     return dumps(document(report))
+
+
+def layers_render(report: LayersReport, options: Options) -> str:
+    """``ctxaudit layers -o sarif``: the findings at their Dockerfile lines (paths
+    below the context), or without a location when no Dockerfile was given."""
+    return dumps(findings_document(report.findings, report.root))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
@@ -14,6 +14,11 @@ from ..engine.builder import Builder
 from ..pipeline import DockerfileReport, Report
 from ..rules.findings import Finding, Severity
 from . import Options
+
+if TYPE_CHECKING:  # the layers modules load only for `ctxaudit layers`
+    from ..analysis.layers import LayerRow, Totals
+    from ..common.counts import Count
+    from ..layerreport import LayersReport
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
 
@@ -217,3 +222,114 @@ def explain_text(results: Sequence[Explanation], builder: Builder, ignore: str) 
             line += "; no such path in the context"
         out.append(line + "\n")
     return "".join(out)
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _files(c: Count) -> str:
+    return f"{c.files:,}" if c.files else ""
+
+
+def layers_text(report: LayersReport, options: Options) -> str:
+    """``ctxaudit layers``: the layers (base apart), the waste, prediction vs reality, findings."""
+    st = _Style(options)
+    a = report.analysis
+    img = report.image
+    out = [f"{st.head('ctxaudit layers')}  {display.path(img.source)}"]
+    head = [img.format, *([img.name] if img.name else []), f"{len(img.layers)} layers, {st.size(img.bytes)}"]
+    if report.dockerfile:
+        head.append(f"Dockerfile {display.path(report.dockerfile)}")
+    out += [" · ".join(head), ""]
+    base_rows = [r for r in a.rows if r.base]
+    yours = [r for r in a.rows if not r.base]
+    if base_rows:
+        gated = "counted in the gates (--include-base)" if a.include_base else "not counted in the gates"
+        out.append(
+            st.head("Base image")
+            + f"  {len(base_rows)} layer(s), {st.size(a.base.bytes)}, {st.size(a.base.wasted)} wasted; {gated}"
+        )
+        out += [_layer_table(base_rows, st), ""]
+    elif not a.base_known:
+        out += [st.dim("(base image not told apart: every layer counts as yours)"), ""]
+    out.append(st.head("Your layers") if base_rows or a.base_known else st.head("Layers"))
+    out += [_layer_table(yours, st), ""]
+    out.append(
+        st.head("Waste")
+        + st.dim("  (bytes stored that the final image cannot reach; 'waste' above: charged to that line)")
+    )
+    cols: list[tuple[str, Totals]] = [("your layers", a.yours), ("base image", a.base), ("whole image", a.whole)]
+    rows = [
+        ["stored", *(st.size(t.bytes) for _, t in cols)],
+        ["wasted", *(st.size(t.wasted) for _, t in cols)],
+        ["· deleted", *(st.size(t.deleted) for _, t in cols)],
+        ["· overwritten", *(st.size(t.overwritten) for _, t in cols)],
+        ["· stored again, new mode/owner/time", *(st.size(t.metadata) for _, t in cols)],
+        ["package-manager caches", *(st.size(t.caches) for _, t in cols)],
+        ["efficiency", *(_percent(t.efficiency) for _, t in cols)],
+    ]
+    out.append(_table(rows, ["", *(name for name, _ in cols)], right=(1, 2, 3)))
+    if a.base_hidden_by_yours:
+        out.append(f"your lines also hide {st.size(a.base_hidden_by_yours)} of the base image (not freed)")
+    d = a.dive
+    user = ""
+    if d.wasted_user_percent is not None:
+        user = f", {d.wasted_user_percent:.1f}% of the {st.size(d.user_size_bytes)} above layer 0"
+    out.append(
+        st.dim(
+            f"dive 0.13.1's figures for the whole image: efficiency {_percent(d.efficiency)}, "
+            f"{st.size(d.inefficient_bytes)} wasted{user} (dive counts every copy of a file stored twice)"
+        )
+    )
+    if a.largest_hidden:
+        out += ["", st.head(f"Largest hidden files (top {len(a.largest_hidden)})")]
+        name = {r.index: r.origin.name for r in a.rows}
+        hrows = [[display.path(h.path), st.size(h.bytes), name[h.layer], name[h.by], h.how] for h in a.largest_hidden]
+        out.append(_table(hrows, ["path", "size", "stored by", "hidden by", "how"], right=(1,)))
+    if a.predictions:
+        out += ["", st.head("Prediction vs reality") + st.dim(f"  (tolerance {a.tolerance:.0%})")]
+        prow = [
+            [
+                str(p.line),
+                p.instruction if len(p.instruction) <= 50 else p.instruction[:47] + "...",
+                p.what,
+                "-" if p.predicted is None else st.size(p.predicted),
+                st.size(p.measured),
+                p.status,
+            ]
+            for p in a.predictions
+        ]
+        out.append(_table(prow, ["line", "instruction", "bytes", "predicted", "measured", ""], right=(0, 3, 4)))
+    if report.findings:
+        out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
+    else:
+        out += ["", "no layer traps found"]
+    if report.notes:
+        out += ["", *(st.dim(f"note: {n}") for n in report.notes)]
+    return "\n".join(out) + "\n"
+
+
+def _layer_table(rows: Sequence[LayerRow], st: _Style) -> str:
+    body = []
+    for r in rows:
+        o = r.origin
+        text = o.text if len(o.text) <= 44 else o.text[:41] + "..."
+        changed = _files(r.modified)
+        if r.metadata.files:
+            changed = (changed + " + " if changed else "") + f"{r.metadata.files:,} (same bytes)"
+        body.append(
+            [
+                str(r.index),
+                "" if o.line is None else str(o.line),
+                text,
+                st.size(r.bytes),
+                _files(r.added),
+                changed,
+                _files(r.deleted),
+                st.size(r.wastes) if r.wastes else "",
+                st.size(r.unreachable) if r.unreachable else "",
+            ]
+        )
+    headers = ["#", "line", "instruction", "size", "added", "changed", "deleted", "waste", "hidden later"]
+    return _table(body, headers, right=(0, 1, 3, 4, 5, 6, 7, 8))

@@ -100,6 +100,25 @@ BUILD_TOOLS = rule(
     "Build in a stage of its own (FROM ... AS build) and COPY --from=build only the artefacts into a slim final stage.",
 )
 
+HIDDEN_BY_LATER_LAYER = rule(
+    "CA510",
+    "hidden-by-later-layer",
+    Severity.WARNING,
+    "A later layer overwrites or deletes files: their bytes stay in the layer that wrote them (measured by layers).",
+    "Layers only add: a file replaced or removed by a later instruction is still stored, and pulled, with the "
+    "layer below. Write each file once, in its final form (one COPY of the final version, a narrower COPY, or "
+    "the change made in the instruction that writes it); files of the base image cannot be freed this way.",
+)
+PREDICTION_DIFFERS = rule(
+    "CA511",
+    "prediction-differs",
+    Severity.INFO,
+    "The built layer holds more or fewer bytes than ctxaudit predicted for this line before the build (layers).",
+    "ctxaudit predicts from the context and the Dockerfile the bytes each COPY/ADD writes and each RUN "
+    "duplicates or removes. A difference means the image was built from another context, Dockerfile or build "
+    "arguments (rebuild, or pass the ones it was built with), or that the prediction missed something.",
+)
+
 _CHANGERS = {"chmod": 1, "chown": 1, "chgrp": 1, "touch": 0, "mv": 0}  # leading non-path arguments
 _BUILD_PACKAGES = re.compile(
     r"^(build-essential|build-base|gcc(-\d+)?|g\+\+(-\d+)?|clang(-\d+)?|make|cmake|automake|autoconf|libtool|"
