@@ -170,3 +170,15 @@ def test_json_keys(capsys: pytest.CaptureFixture[str]) -> None:
         "hidden_by": 5,
         "how": "metadata",
     }
+
+
+def test_a_dockerfile_outside_the_context_is_shown_from_the_current_directory(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(layercases.REPO)
+    assert main(["image", *WITH_DOCKERFILE]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("tests/layers/cases/seed-single.Dockerfile: final image")
+    assert " tests/layers/cases/seed-single.Dockerfile:8 " in out
+    assert main(["image", *WITH_DOCKERFILE, "-o", "json"]) == 0  # JSON keeps the path whole
+    assert {f["path"] for f in json.loads(capsys.readouterr().out)["findings"]} == {str(DOCKERFILE)}

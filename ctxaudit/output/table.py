@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -57,11 +58,21 @@ def _table(
     )
 
 
+def _from_cwd(path: str) -> str:
+    """An absolute path below the current directory (a Dockerfile outside the
+    context) shown from it, for people; SARIF and JSON keep it whole."""
+    if os.path.isabs(path):
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            path = rel
+    return display.path(path)
+
+
 def findings_table(findings: list[Finding], st: _Style) -> str:
     rows = []
     for f in findings:
         msg = f.message + (f"\n  fix: {f.fix}" if f.fix else "")
-        rows.append([st.severity(f.level), f.rule.id, display.path(f.location), msg])
+        rows.append([st.severity(f.level), f.rule.id, _from_cwd(f.location), msg])
     return _table(rows, ["severity", "rule", "where", "message"], wrap=80)
 
 
@@ -195,7 +206,7 @@ def image_text(report: Report, options: Options) -> str:
     for d in report.dockerfiles:
         stages = " <- ".join(s.label for s in reversed(d.model.target.chain()))
         lines.append(
-            f"{d.label}: final image from stage(s) {stages}; {d.usage.image.files:,} context files, "
+            f"{_from_cwd(d.label)}: final image from stage(s) {stages}; {d.usage.image.files:,} context files, "
             f"{style.size(d.usage.image.bytes)} copied in"
         )
     if not report.findings:
