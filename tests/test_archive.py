@@ -253,3 +253,9 @@ def test_docker_failures_are_reported_with_its_message(tmp_path: Path) -> None:
         open_image("app:1", docker)
     with pytest.raises(ArchiveError, match="cannot run"):
         open_image("app:1", str(tmp_path / "no-docker"))
+
+
+def test_docker_output_past_the_tars_end_is_drained(tmp_path: Path) -> None:
+    """Record padding after the end-of-archive blocks: unread, it would break docker's pipe."""
+    docker = fake_docker(tmp_path, synth.docker_archive(LAYERS, CONFIG) + bytes(1 << 20))
+    assert len(open_image("app:1", docker).layers) == 3

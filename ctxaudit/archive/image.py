@@ -120,6 +120,8 @@ def _from_docker(name: str, docker: str) -> Image:
         assert proc.stdout is not None
         try:
             image = _from_stream(name, proc.stdout, name, fmt="docker-daemon")
+            while proc.stdout.read(1 << 16):  # whatever follows the tar's end: docker must not see a broken pipe
+                pass
         except ArchiveError:
             proc.kill()
             proc.wait()
