@@ -70,12 +70,22 @@ def build_base(env: dict[str, str], work: Path) -> None:
     run(["/usr/bin/docker", "build", "-q", "-t", BASE, str(ctx)], {**env, "DOCKER_BUILDKIT": "1"})
 
 
+def _dangling(env: dict[str, str]) -> set[str]:
+    return set(run(["docker", "images", "-q", "--no-trunc", "-f", "dangling=true"], env, text=True).stdout.split())
+
+
 def build(name: str, case: dict[str, Any], env: dict[str, str]) -> str:
     tag = f"ctxaudit-layers-{name}:rec"
     ctx, dockerfile = layercases.context_and_dockerfile(case)
     if case.get("builder") == "legacy":
+        before = _dangling(env)
         cmd = ["docker", "build", "--network=none", "-q", "-f", str(dockerfile), "-t", tag, str(ctx)]
         run(cmd, {**env, "DOCKER_BUILDKIT": "0"})
+        # The legacy builder keeps each earlier stage as an untagged image: remove ours only.
+        for image in _dangling(env) - before:
+            hist = run(["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", image], env, text=True)
+            if "COPY sh /bin/sh # buildkit" in hist.stdout:
+                run(["docker", "rmi", image], env)
     else:
         cmd = ["/usr/bin/docker", "build", "--network=none", "-q", "-f", str(dockerfile), "-t", tag, str(ctx)]
         run(cmd, {**env, "DOCKER_BUILDKIT": "1"})
