@@ -52,7 +52,8 @@ class FailOn(enum.StrEnum):
     error = "error"
     warning = "warning"
     info = "info"
-    none = "none"
+    never = "never"
+    none = "none"  # the older spelling of never, still accepted
 
 
 ContextArg = Annotated[Path, typer.Argument(help="Build context directory.", show_default=True)]
@@ -81,8 +82,12 @@ BuildArgOpt = Annotated[
 ]
 TargetOpt = Annotated[str | None, typer.Option("--target", help="Build only this stage and what it needs.")]
 FailOnOpt = Annotated[
-    FailOn | None,
-    typer.Option("--fail-on", help="Exit 1 when a finding has this severity or worse.", case_sensitive=False),
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a finding has this severity or worse; never: report only (none is the same).",
+        case_sensitive=False,
+    ),
 ]
 IgnoreRuleOpt = Annotated[
     list[str] | None, typer.Option("--ignore-rule", help="Leave out findings of this rule id (CA205...). Repeatable.")
@@ -134,6 +139,12 @@ def _settings(
         ignore_rules=ignore_rule or [],
         **flags,
     )
+
+
+def _fail_on(cli: typer.Context, value: FailOn) -> FailOn | None:
+    """--fail-on when the user gave it; None for its default, so that a settings file may set another."""
+    source = cli.get_parameter_source("fail_on")
+    return None if source is None or source.name in ("DEFAULT", "DEFAULT_MAP") else value
 
 
 def _builder(s: Settings) -> Builder:
@@ -192,6 +203,7 @@ def _publish(report: Report, fmt: Format, raw_bytes: bool, output: Path | None) 
 
 @app.command("scan")
 def scan_command(
+    cli: typer.Context,
     context: ContextArg = Path("."),
     file: DockerfilesOpt = None,
     builder: BuilderOpt = None,
@@ -215,7 +227,7 @@ def scan_command(
     max_transfer: Annotated[
         str | None, typer.Option("--max-transfer", help="Gate: fail when the Dockerfile-aware transfer is larger.")
     ] = None,
-    fail_on: FailOnOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
     ignore_rule: IgnoreRuleOpt = None,
     no_suggest: Annotated[
         bool, typer.Option("--no-suggest", help="Skip the suggested ignore lines (saves a few walks).")
@@ -226,7 +238,8 @@ def scan_command(
     With a Dockerfile: what BuildKit really transfers, what each COPY/ADD
     brings into the image, and which COPY would fail. Gates (--max-size,
     --max-files, --max-transfer, --fail-on, or the same keys in
-    .ctxaudit.toml / [tool.ctxaudit]) exit 1 with one line per breach.
+    .ctxaudit.toml / [tool.ctxaudit]) exit 1 with one line per breach;
+    error findings fail by default (--fail-on never: report only).
     """
     from .config import parse_size
     from .pipeline import scan
@@ -234,7 +247,7 @@ def scan_command(
     s = _settings(
         context,
         builder,
-        fail_on,
+        _fail_on(cli, fail_on),
         ignore_rule,
         max_size=parse_size(max_size) if max_size else None,
         max_files=max_files,
@@ -257,12 +270,13 @@ def scan_command(
 
 @app.command("lint")
 def lint_command(
+    cli: typer.Context,
     context: ContextArg = Path("."),
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
     ignore_rule: IgnoreRuleOpt = None,
 ) -> None:
     """Lint the active ignore file against this context (rules CA2xx).
@@ -273,13 +287,14 @@ def lint_command(
     (CA200) instead of stopping. Exits 1 on findings at or above --fail-on
     (default: error).
     """
+    from .config import DEFAULT_FAIL_ON
     from .engine.context import open_context
     from .engine.ignorefile import IgnoreFileError
     from .output import table
     from .pipeline import lint
     from .rules.findings import at_or_above
 
-    s = _settings(context, builder, fail_on, ignore_rule)
+    s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
     errors: list[IgnoreFileError] = []
     ctx = open_context(context, file, _builder(s), errors)
     report = lint(ctx, errors, s.ignore_rules)
@@ -287,7 +302,7 @@ def lint_command(
         _emit(table.lint_text(report, _terminal()), None)
     else:
         _publish(report, fmt, False, output)
-    if at_or_above(report.findings, s.fail_on or "error"):
+    if at_or_above(report.findings, s.fail_on or DEFAULT_FAIL_ON):
         raise typer.Exit(EXIT_GATE)
 
 
@@ -334,6 +349,7 @@ def explain_command(
 
 @app.command("image")
 def image_command(
+    cli: typer.Context,
     context: ContextArg = Path("."),
     file: DockerfilesOpt = None,
     builder: BuilderOpt = None,
@@ -341,19 +357,20 @@ def image_command(
     target: TargetOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
     ignore_rule: IgnoreRuleOpt = None,
 ) -> None:
     """The size traps of the Dockerfile, with the bytes at stake (rules CA5xx).
 
     chmod/chown/touch/mv on copied files (stored twice), rm of copied files
     (the bytes stay), package-manager caches left in a layer, temporary files
-    removed in a later RUN, build tools in a single-stage image.
+    removed in a later RUN, build tools left in the final image. Exits 1 on
+    findings at or above --fail-on (default: error).
     """
     from .output import table
     from .pipeline import scan
 
-    s = _settings(context, builder, fail_on, ignore_rule)
+    s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
     contexts = _contexts(context, file, _builder(s))
     if all(c.dockerfile is None for c in contexts):
         raise InputError(f"no Dockerfile in {context} (use -f)")

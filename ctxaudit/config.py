@@ -7,7 +7,7 @@ first file that has settings wins, and command-line flags win over it.
     max-size = "50MB"
     max-files = 20000
     max-transfer = "10MiB"
-    fail-on = "error"
+    fail-on = "error"          # the default; "never" reports without failing
     builder = "buildkit"
     ignore-rules = ["CA205"]
 """
@@ -51,6 +51,10 @@ def parse_size(text: str | int) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
+DEFAULT_FAIL_ON = "error"
+FAIL_ON_VALUES = ("error", "warning", "info", "never", "none")  # none: the older spelling of never
+
+
 @dataclass
 class Settings:
     max_size: int | None = None
@@ -89,8 +93,8 @@ def _from_table(table: dict[str, Any], source: str) -> Settings:
             s.max_files = int(table["max-files"])
         if "fail-on" in table:
             s.fail_on = str(table["fail-on"])
-            if s.fail_on not in ("error", "warning", "info", "none"):
-                raise InputError(f"{source}: fail-on must be error, warning, info or none")
+            if s.fail_on not in FAIL_ON_VALUES:
+                raise InputError(f"{source}: fail-on must be error, warning, info or never")
         if "builder" in table:
             s.builder = str(table["builder"])
             if s.builder not in ("buildkit", "legacy"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .common.display import size as human
-from .config import Settings
+from .config import DEFAULT_FAIL_ON, Settings
 from .engine.builder import Builder
 from .pipeline import Report
 from .rules.findings import at_or_above
@@ -41,9 +41,9 @@ def check(report: Report, s: Settings) -> list[Breach]:
                 )
         if not report.dockerfiles:
             out.append(Breach("max-transfer", "--max-transfer needs a Dockerfile, none was found"))
-    if s.fail_on:
-        hits = at_or_above(report.findings, s.fail_on)
-        if hits:
-            worst = max(hits, key=lambda f: f.level.rank).level.value
-            out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {s.fail_on} (worst: {worst})"))
+    floor = s.fail_on or DEFAULT_FAIL_ON
+    hits = at_or_above(report.findings, floor)
+    if hits:
+        worst = max(hits, key=lambda f: f.level.rank).level.value
+        out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {floor} (worst: {worst})"))
     return out

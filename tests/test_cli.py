@@ -228,8 +228,8 @@ def test_scan_several_dockerfiles_each_with_its_ignore_file(capsys: pytest.Captu
 
 def test_scan_copy_of_ignored_file_is_an_error_finding(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     make_tree(tmp_path, {".dockerignore": "*.csv\n", "Dockerfile": "FROM scratch\nCOPY data.csv /\n", "data.csv": ""})
-    code, out, _ = run(capsys, str(tmp_path), "-o", "json")
-    assert code == 0  # no gate asked for
+    code, out, err = run(capsys, str(tmp_path), "-o", "json")
+    assert code == 1 and "finding(s) at or above error" in err  # --fail-on error is the default
     (f,) = [f for f in json.loads(out)["findings"] if f["rule"] == "CA300"]
     assert f["severity"] == "error" and f["path"] == "Dockerfile" and f["line"] == 2
 

@@ -25,6 +25,11 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
+def gate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """A run for the size gates alone (findings never fail it)."""
+    return run(capsys, *args, "--fail-on", "never")
+
+
 @pytest.mark.parametrize(
     "text,expected",
     [("1024", 1024), ("50MB", 50_000_000), ("1.5GiB", 1610612736), ("200k", 200_000), ("10 KiB", 10240), (7, 7)],
@@ -39,33 +44,48 @@ def test_parse_size_rejects(bad: str) -> None:
         parse_size(bad)
 
 
-def test_no_gate_exits_0_even_with_errors(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_error_findings_fail_by_default(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY . /app/\n")  # .env is sent and copied: errors
     code, err = run(capsys, str(ctx))
-    assert code == 0 and err == ""
+    assert code == 1 and err.startswith("ctxaudit: gate failed:") and "at or above error (worst: error)" in err
+    for off in ("never", "none", "NEVER"):  # none: the older spelling, still accepted
+        assert run(capsys, str(ctx), "--fail-on", off) == (0, "")
+    (ctx / ".ctxaudit.toml").write_text('fail-on = "never"\n')
+    assert run(capsys, str(ctx)) == (0, "")  # the settings file sets the floor when the flag is not given
+    assert run(capsys, str(ctx), "--fail-on", "error")[0] == 1  # the flag wins
+    (ctx / ".ctxaudit.toml").write_text('fail-on = "always"\n')
+    code, err = run(capsys, str(ctx))
+    assert code == 2 and "fail-on must be error, warning, info or never" in err
+
+
+def test_image_fail_on_default_is_error(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY app.py /\nRUN chmod 755 /app.py\n")  # a warning only
+    assert main(["image", str(ctx)]) == 0
+    assert main(["image", str(ctx), "--fail-on", "warning"]) == 1
 
 
 def test_max_size(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = run(capsys, str(ctx), "--max-size", "40KB")
+    code, err = gate(capsys, str(ctx), "--max-size", "40KB")
     assert code == 1
     assert (
         err.strip()
         == "ctxaudit: gate failed: context size 49.8 KiB (51,031 bytes) exceeds --max-size 39.1 KiB (40,000 bytes)"
     )
-    assert run(capsys, str(ctx), "--max-size", "1MB")[0] == 0
+    assert gate(capsys, str(ctx), "--max-size", "1MB")[0] == 0
 
 
 def test_max_files(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = run(capsys, str(ctx), "--max-files", "3")
+    code, err = gate(capsys, str(ctx), "--max-files", "3")
     assert code == 1 and "context has 4 files, more than --max-files 3" in err
-    assert run(capsys, str(ctx), "--max-files", "4")[0] == 0
+    assert gate(capsys, str(ctx), "--max-files", "4")[0] == 0
 
 
 def test_max_transfer_is_dockerfile_aware(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The context is 51 kB but the Dockerfile copies 1 kB.
-    assert run(capsys, str(ctx), "--max-transfer", "2KB")[0] == 0
-    code, err = run(capsys, str(ctx), "--max-transfer", "500")
+    assert gate(capsys, str(ctx), "--max-transfer", "2KB")[0] == 0
+    code, err = gate(capsys, str(ctx), "--max-transfer", "500")
     assert code == 1 and "transfer 1000 B (1,000 bytes) exceeds --max-transfer" in err
-    code, err = run(capsys, str(ctx), "-b", "legacy", "--max-transfer", "50KB")
+    code, err = gate(capsys, str(ctx), "-b", "legacy", "--max-transfer", "50KB")
     assert code == 1 and "Dockerfile: transfer" in err  # legacy sends the whole tar
 
 

@@ -59,8 +59,9 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 
 def at_or_above(findings: list[Finding], floor: str) -> list[Finding]:
-    """Findings of severity ``floor`` or worse (``--fail-on``); none for "none"."""
-    if floor == "none":
+    """Findings of severity ``floor`` or worse (``--fail-on``); none for "never"
+    (and its older spelling "none")."""
+    if floor in ("never", "none"):
         return []
     rank = Severity(floor).rank
     return [f for f in findings if f.level.rank >= rank]
