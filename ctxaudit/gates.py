@@ -1,4 +1,10 @@
-"""CI gates: limits on the context and on findings. A breach exits 1."""
+"""CI gates: limits on the context and on findings. A breach exits 1.
+
+--max-size and --max-files limit the eligible context (what the ignore
+file lets through: the legacy builder sends all of it, BuildKit as soon as
+a COPY takes ``.``); --max-transfer what this build transfers (BuildKit's
+cold-cache transfer, or the legacy tar to the byte).
+"""
 
 from __future__ import annotations
 
@@ -25,18 +31,23 @@ def check(report: Report, s: Settings) -> list[Breach]:
     out: list[Breach] = []
     sent = report.stats.sent
     if s.max_size is not None and sent.bytes > s.max_size:
-        out.append(Breach("max-size", f"context size {_bytes(sent.bytes)} exceeds --max-size {_bytes(s.max_size)}"))
+        out.append(Breach("max-size", f"eligible context {_bytes(sent.bytes)} exceeds --max-size {_bytes(s.max_size)}"))
     if s.max_files is not None and sent.files > s.max_files:
-        out.append(Breach("max-files", f"context has {sent.files:,} files, more than --max-files {s.max_files:,}"))
+        out.append(
+            Breach("max-files", f"eligible context has {sent.files:,} files, more than --max-files {s.max_files:,}")
+        )
     if s.max_transfer is not None:
         for d in report.dockerfiles:
             u = d.usage
-            moved = u.tar_bytes if d.ctx.builder is Builder.LEGACY else u.transfer.bytes
+            if d.ctx.builder is Builder.LEGACY:
+                moved, what = u.tar_bytes, "tar sent by the legacy builder"
+            else:
+                moved, what = u.transfer.bytes, "BuildKit transfer (cold cache)"
             if moved > s.max_transfer:
                 out.append(
                     Breach(
                         "max-transfer",
-                        f"{d.label}: transfer {_bytes(moved)} exceeds --max-transfer {_bytes(s.max_transfer)}",
+                        f"{d.label}: {what} {_bytes(moved)} exceeds --max-transfer {_bytes(s.max_transfer)}",
                     )
                 )
         if not report.dockerfiles:

@@ -59,7 +59,7 @@ def fan_out(entries: Iterator[Entry], collectors: Sequence[Collector]) -> None:
         c.finish()
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: "sent" renamed "eligible"; findings carry "fingerprint"
 
 
 @dataclass

@@ -27,20 +27,40 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_plain_ctxaudit_context_is_scan(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, str(PANDAS), "--no-progress")
     assert code == 0
-    assert "sent to the builder" in out
+    assert "sent to the builder" not in out  # with BuildKit, the eligible context is not what is sent
+    head = out.split("\n\n")[1].splitlines()
+    assert head[2].split() == [
+        "eligible",
+        "context",
+        "(what",
+        "the",
+        "ignore",
+        "file",
+        "lets",
+        "through)",
+        "18",
+        "files",
+        "20.4",
+        "KiB",
+    ]
+    assert head[3].startswith("transferred by BuildKit, cold cache (referenced paths only)") and "7 files" in head[3]
+    assert head[4].startswith("reaching the image through COPY/ADD") and "7 files" in head[4]
     assert "old/backup_2023-12.tar" in out
+    code, out, _ = run(capsys, str(PANDAS), "--no-progress", "-b", "legacy")
+    assert "tar sent by the legacy builder (the whole eligible context)  18 files  40.5 KiB" in out
 
 
 def test_scan_json_schema_and_leaks(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "scan", str(PANDAS), "--format", "json", "--full")
     assert code == 0 and err == ""
     doc = json.loads(out)
-    assert doc["schema"] == 1
+    assert doc["schema"] == 2
+    assert "sent" not in doc  # schema 2: the eligible context is named for what it is
     for key in (
         "context",
         "builder",
         "ignore_file",
-        "sent",
+        "eligible",
         "ignored",
         "largest_files",
         "largest_dirs",
@@ -173,7 +193,7 @@ def test_files_over_4_gib_and_broken_symlinks(capsys: pytest.CaptureFixture[str]
     assert code == 0
     assert out.splitlines() == ["broken\t7", f"huge.bin\t{5 * 1024**3}"]
     code, out, _ = run(capsys, str(tmp_path), "-o", "json")
-    assert json.loads(out)["sent"] == {"files": 2, "bytes": 5 * 1024**3 + 7}
+    assert json.loads(out)["eligible"] == {"files": 2, "bytes": 5 * 1024**3 + 7}
 
 
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:
@@ -188,7 +208,7 @@ def test_scan_reports_transfer_and_image(capsys: pytest.CaptureFixture[str]) -> 
     doc = json.loads(out)
     # requirements.txt and scripts/ (with its bytecode) are all BuildKit sends.
     assert doc["transfer"]["files"] == 7 and doc["transfer"]["whole_context"] is False
-    assert doc["transfer"]["bytes"] < doc["sent"]["bytes"]
+    assert doc["transfer"]["bytes"] < doc["eligible"]["bytes"]
     assert doc["image"] == {"files": 7, "bytes": doc["transfer"]["bytes"]}
     (df,) = doc["dockerfiles"]
     assert [i["line"] for i in df["instructions"]] == [6, 11, 13]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -69,14 +71,14 @@ def test_max_size(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     assert (
         err.strip()
-        == "ctxaudit: gate failed: context size 49.8 KiB (51,031 bytes) exceeds --max-size 39.1 KiB (40,000 bytes)"
+        == "ctxaudit: gate failed: eligible context 49.8 KiB (51,031 bytes) exceeds --max-size 39.1 KiB (40,000 bytes)"
     )
     assert gate(capsys, str(ctx), "--max-size", "1MB")[0] == 0
 
 
 def test_max_files(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = gate(capsys, str(ctx), "--max-files", "3")
-    assert code == 1 and "context has 4 files, more than --max-files 3" in err
+    assert code == 1 and "eligible context has 4 files, more than --max-files 3" in err
     assert gate(capsys, str(ctx), "--max-files", "4")[0] == 0
 
 
@@ -84,9 +86,11 @@ def test_max_transfer_is_dockerfile_aware(ctx: Path, capsys: pytest.CaptureFixtu
     # The context is 51 kB but the Dockerfile copies 1 kB.
     assert gate(capsys, str(ctx), "--max-transfer", "2KB")[0] == 0
     code, err = gate(capsys, str(ctx), "--max-transfer", "500")
-    assert code == 1 and "transfer 1000 B (1,000 bytes) exceeds --max-transfer" in err
+    assert code == 1 and "Dockerfile: BuildKit transfer (cold cache) 1000 B (1,000 bytes) exceeds --max-transfer" in err
     code, err = gate(capsys, str(ctx), "-b", "legacy", "--max-transfer", "50KB")
-    assert code == 1 and "Dockerfile: transfer" in err  # legacy sends the whole tar
+    assert (
+        code == 1 and "Dockerfile: tar sent by the legacy builder 54.0 KiB (55,296 bytes)" in err
+    )  # the whole context
 
 
 def test_fail_on(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,3 +137,21 @@ def test_every_command_takes_the_builder_from_the_settings(tmp_path: Path, capsy
     assert "build/keep.txt" in capsys.readouterr().out  # the flag wins
     assert main(["explain", "-C", str(tmp_path), "build/keep.txt"]) == 0
     assert "never visited: legacy skips build/" in capsys.readouterr().out
+
+
+def test_hard_links_count_their_data_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Both builders send a hard-linked file's data once, then links (tests/dockerfile goldens: the legacy
+    # tar to the byte, BuildKit's wire size).
+    make_tree(tmp_path, {"Dockerfile": "FROM scratch\nCOPY . /app/\n", "big.bin": 1_000_000})
+    os.link(tmp_path / "big.bin", tmp_path / "copy1.bin")
+    os.link(tmp_path / "big.bin", tmp_path / "copy2.bin")
+    assert gate(capsys, str(tmp_path), "--max-size", "1.1MB")[0] == 0
+    code, err = gate(capsys, str(tmp_path), "--max-size", "900KB")
+    assert code == 1 and "eligible context 976.6 KiB (1,000,026 bytes)" in err
+    assert main([str(tmp_path), "-o", "json", "--no-progress"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["eligible"] == {"files": 4, "bytes": 1_000_026}
+    assert doc["transfer"]["files"] == 4 and doc["transfer"]["bytes"] == 1_000_026
+    assert doc["dockerfiles"][0]["eligible"] == doc["eligible"]
+    assert [f["path"] for f in doc["largest_files"]] == ["big.bin", "Dockerfile"]  # a link is not a second file
+    assert doc["by_kind"]["source"]["bytes"] == 1_000_026

@@ -68,7 +68,7 @@ def test_action_passes_and_writes_summary_and_sarif(tmp_path: Path) -> None:
 def test_action_fails_on_gate(tmp_path: Path) -> None:
     code, log, summary = run_action(tmp_path, **{"max-size": "10KB", "fail-on": "warning"})
     assert code == 1
-    assert "gate failed: context size" in log and "finding(s) at or above warning" in log
+    assert "gate failed: eligible context" in log and "finding(s) at or above warning" in log
     assert "## ctxaudit" in summary
 
 

@@ -44,7 +44,7 @@ class ContextStats:
     """Feed it every entry of a walk with :meth:`add`, then call :meth:`finish`."""
 
     top: int = 10
-    sent: Count = field(default_factory=Count)
+    sent: Count = field(default_factory=Count)  # the eligible context: files, bytes (hard-linked data once)
     ignored: Count = field(default_factory=Count)
     sent_dirs: int = 0
     by_kind: dict[str, Count] = field(default_factory=dict)
@@ -69,16 +69,18 @@ class ContextStats:
             if not e.is_file:
                 return
             kind = kinds.of(e)
-            self.sent.add(e.size)
-            tally(self.by_kind, kind, e.size)
+            # Both builders send a hard link's data once, then only the link.
+            size = 0 if e.hardlink_of is not None else e.size
+            self.sent.add(size)
+            tally(self.by_kind, kind, size)
             if self._stack:
                 top = self._stack[-1]
-                top.bytes += e.size
+                top.bytes += size
                 top.files += 1
-                top.kinds[kind] = top.kinds.get(kind, 0) + e.size
+                top.kinds[kind] = top.kinds.get(kind, 0) + size
             files = self._files
-            if self.top and (len(files) < self.top or e.size > files[0].bytes):  # most are not the largest
-                _push(files, FileSize(e.size, e.path, kind), self.top)
+            if self.top and size and (len(files) < self.top or size > files[0].bytes):  # most are not the largest
+                _push(files, FileSize(size, e.path, kind), self.top)
         elif e.status in (Status.IGNORED, Status.PRUNED) and e.is_file:
             self.ignored.add(e.size)
             tally(self.ignored_by_kind, kinds.of(e), e.size)

@@ -262,7 +262,7 @@ class DockerfileUsage:
             return
         if not e.is_file:
             return
-        self.eligible.add(e.size)
+        self.eligible.add(0 if e.hardlink_of is not None else e.size)  # a hard link's data is sent once
         if self._transferred(e.path):
             self._send_parents()
             self.transfer.add(0 if e.hardlink_of is not None else e.size)

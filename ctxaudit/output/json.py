@@ -1,4 +1,4 @@
-"""``--format json``: one object, stable keys, ``"schema": 1`` (README documents it)."""
+"""``--format json``: one object, stable keys, ``"schema": 2`` (README documents it)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def document(report: Report) -> dict[str, Any]:
         "builder": ctx.builder.value,
         "dockerfile": str(ctx.dockerfile) if ctx.dockerfile else None,
         "ignore_file": str(ctx.ignore.path) if ctx.ignore.path else None,
-        "sent": count(s.sent),
+        "eligible": count(s.sent),
         "ignored": count(s.ignored) if report.full else None,
         "largest_files": [{"path": display.path(f.path), "bytes": f.bytes, "kind": f.kind} for f in s.largest_files],
         "largest_dirs": [

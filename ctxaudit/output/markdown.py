@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 from tabulate import tabulate
 
 from ..common import display
-from ..engine.builder import Builder
 from ..pipeline import Report
 from . import Options
-from .table import share
+from .table import numbers, share
 
 if TYPE_CHECKING:
     from ..layerreport import LayersReport
@@ -43,12 +42,16 @@ def render(report: Report, options: Options) -> str:
     ignore = _code(ctx.ignore.display) if ctx.ignore.path else "none"
     out.append(f"Builder **{ctx.builder.value}**, ignore file {ignore}.")
     out.append("")
-    rows = [["sent to the builder", f"{s.sent.files:,}", size(total)]]
+    primary = report.primary if report.primary is not None and report.primary.ctx is ctx else None
+    if primary is not None:
+        rows = [[name, f"{c.files:,}", size(c.bytes)] for name, c in numbers(primary)]
+    else:
+        rows = [["eligible context (what the ignore file lets through)", f"{s.sent.files:,}", size(total)]]
     if report.full:
         rows.append(["kept out by the ignore file", f"{s.ignored.files:,}", size(s.ignored.bytes)])
     out += [_table(rows, ["", "files", "size"]), ""]
     if s.largest_files:
-        out += ["### Largest files sent", ""]
+        out += ["### Largest eligible files", ""]
         out.append(
             _table(
                 [[_code(display.path(f.path)), size(f.bytes), f.kind, share(f.bytes, total)] for f in s.largest_files],
@@ -57,7 +60,7 @@ def render(report: Report, options: Options) -> str:
         )
         out.append("")
     if s.largest_dirs:
-        out += ["### Largest directories sent", ""]
+        out += ["### Largest eligible directories", ""]
         out.append(
             _table(
                 [
@@ -69,7 +72,7 @@ def render(report: Report, options: Options) -> str:
         )
         out.append("")
     if s.by_kind:
-        out += ["### By kind", ""]
+        out += ["### Eligible context by kind", ""]
         kinds = sorted(s.by_kind.items(), key=lambda kv: (-kv[1].bytes, kv[0]))
         out.append(
             _table(
@@ -81,16 +84,9 @@ def render(report: Report, options: Options) -> str:
     for d in report.dockerfiles:
         u = d.usage
         out += [f"### Dockerfile {_code(display.path(d.label))} (target {d.model.target.label})", ""]
-        if d.ctx.builder is Builder.LEGACY:
-            transfer = ["legacy transfer (whole context as a tar)", f"{u.transfer.files:,}", size(u.tar_bytes)]
-        else:
-            transfer = ["BuildKit transfer, cold cache", f"{u.transfer.files:,}", size(u.transfer.bytes)]
-        rows = [
-            ["eligible context", f"{u.eligible.files:,}", size(u.eligible.bytes)],
-            transfer,
-            ["reaches the image through COPY/ADD", f"{u.image.files:,}", size(u.image.bytes)],
-        ]
-        out += [_table(rows, ["", "files", "size"]), ""]
+        if d is not primary:
+            rows = [[name, f"{c.files:,}", size(c.bytes)] for name, c in numbers(d)]
+            out += [_table(rows, ["", "files", "size"]), ""]
         if u.copies:
             crow = [
                 [

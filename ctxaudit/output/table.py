@@ -11,6 +11,7 @@ from tabulate import tabulate
 from ..analysis.explain import Explanation
 from ..analysis.suggest import Plan, Suggestion
 from ..common import display
+from ..common.counts import Count
 from ..engine.builder import Builder
 from ..pipeline import DockerfileReport, Report
 from ..rules.findings import Finding, Severity
@@ -76,21 +77,30 @@ def findings_table(findings: list[Finding], st: _Style) -> str:
     return _table(rows, ["severity", "rule", "where", "message"], wrap=80)
 
 
-def dockerfile_section(d: DockerfileReport, st: _Style) -> str:
+def numbers(d: DockerfileReport) -> list[tuple[str, Count]]:
+    """The three numbers of a build, each named for what it is: eligible, transferred, reaching the image."""
+    u = d.usage
+    if d.ctx.builder is Builder.LEGACY:
+        transfer = ("tar sent by the legacy builder (the whole eligible context)", Count(u.transfer.files, u.tar_bytes))
+    else:
+        how = "everything eligible: a source takes the whole context" if u.whole_context else "referenced paths only"
+        transfer = (f"transferred by BuildKit, cold cache ({how})", u.transfer)
+    return [
+        ("eligible context (what the ignore file lets through)", u.eligible),
+        transfer,
+        ("reaching the image through COPY/ADD", u.image),
+    ]
+
+
+def dockerfile_section(d: DockerfileReport, st: _Style, counts: bool = True) -> str:
     u = d.usage
     stages = ", ".join(s.label for s in u.stages)
     lines = [
         st.head(f"Dockerfile {display.path(d.label)}") + f"  target {d.model.target.label}; stages built: {stages}"
     ]
-    rows: list[list[str]] = [["eligible context", f"{u.eligible.files:,}", st.size(u.eligible.bytes)]]
-    if d.ctx.builder is Builder.LEGACY:
-        rows.append(["legacy transfer: the whole context as a tar", f"{u.transfer.files:,}", st.size(u.tar_bytes)])
-    else:
-        how = "everything eligible (a source takes the whole context)" if u.whole_context else "referenced paths only"
-        rows.append([f"BuildKit transfer, cold cache: {how}", f"{u.transfer.files:,}", st.size(u.transfer.bytes)])
-    image = u.image
-    rows.append(["reaches the image through COPY/ADD", f"{image.files:,}", st.size(image.bytes)])
-    lines.append(_table(rows, ["", "files", "size"], right=(1, 2)))
+    if counts:
+        rows = [[name, f"{c.files:,}", st.size(c.bytes)] for name, c in numbers(d)]
+        lines.append(_table(rows, ["", "files", "size"], right=(1, 2)))
     if d.ctx.builder is not Builder.LEGACY:
         lines.append(
             st.dim(
@@ -129,7 +139,11 @@ def render(report: Report, options: Options) -> str:
         + (f" · Dockerfile {display.path(ctx.dockerfile_label)}" if ctx.dockerfile else "")
     )
     out.append("")
-    summary = [["sent to the builder", f"{s.sent.files:,} files", st.size(total)]]
+    primary = report.primary if report.primary is not None and report.primary.ctx is ctx else None
+    if primary is not None:
+        summary = [[name, f"{c.files:,} files", st.size(c.bytes)] for name, c in numbers(primary)]
+    else:
+        summary = [["eligible context (what the ignore file lets through)", f"{s.sent.files:,} files", st.size(total)]]
     if report.full:
         summary.append(["kept out by the ignore file", f"{s.ignored.files:,} files", st.size(s.ignored.bytes)])
     out.append(_table(summary, ["", "files", "size"], right=(1, 2)))
@@ -137,23 +151,23 @@ def render(report: Report, options: Options) -> str:
         out.append(st.dim("(--full also sizes what the ignore file keeps out)"))
 
     if s.largest_files:
-        out += ["", st.head(f"Largest files sent (top {len(s.largest_files)})")]
+        out += ["", st.head(f"Largest eligible files (top {len(s.largest_files)})")]
         rows = [[display.path(f.path), st.size(f.bytes), f.kind, share(f.bytes, total)] for f in s.largest_files]
         out.append(_table(rows, ["path", "size", "kind", "share"], right=(1, 3)))
     if s.largest_dirs:
-        out += ["", st.head("Largest directories sent (cumulative)")]
+        out += ["", st.head("Largest eligible directories (cumulative)")]
         rows = [
             [display.path(d.path) + "/", st.size(d.bytes), f"{d.files:,}", d.kind, share(d.bytes, total)]
             for d in s.largest_dirs
         ]
         out.append(_table(rows, ["directory", "size", "files", "kind", "share"], right=(1, 2, 4)))
     if s.by_kind:
-        out += ["", st.head("By kind")]
+        out += ["", st.head("Eligible context by kind")]
         kinds = sorted(s.by_kind.items(), key=lambda kv: (-kv[1].bytes, kv[0]))
         rows = [[k, f"{c.files:,}", st.size(c.bytes), share(c.bytes, total)] for k, c in kinds]
         out.append(_table(rows, ["kind", "files", "size", "share"], right=(1, 2, 3)))
     for d in report.dockerfiles:
-        out += ["", dockerfile_section(d, st)]
+        out += ["", dockerfile_section(d, st, counts=d is not primary)]
     if report.findings:
         out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
     if report.suggestions:
