@@ -134,7 +134,15 @@ def scan(
 
     stats = ContextStats(top=top)
     lint = LintCollector(primary, deep=full)
-    found_secrets = SecretsCollector()
+    primary_group = groups.get(primary_key, [])
+    legacy = primary.builder is Builder.LEGACY
+    transfers: secret_rules.Transfers | None = None
+    if legacy:
+        transfers = _always  # the legacy tar holds the whole eligible context
+    elif primary_group:
+        usages = [r.usage for r in primary_group]
+        transfers = lambda path: any(u.transfers(path) for u in usages)  # noqa: E731
+    found_secrets = SecretsCollector(str(primary.root), transfers)
     primary_df = reports[0].model if reports and reports[0].ctx is primary else None
     planner = Planner(primary, primary_df, lint=lint) if suggestions else None
     collectors: list[Collector] = [stats, lint, found_secrets]
@@ -153,10 +161,15 @@ def scan(
 
     findings: list[Finding] = walk_rules.check(stats.problems)
     findings += lint_rules.static_checks(primary) + lint.findings()
-    findings += found_secrets.findings(primary.ignore.label)
+
+    def history_used(root: str) -> bool:
+        return any(secret_rules.uses_history(r.model, legacy, root) for r in primary_group)
+
+    findings += found_secrets.findings(primary.ignore.label, legacy, history_used)
     seen_ignore = {primary_key}
     for r, image_plan in zip(reports, plans, strict=True):
-        findings += dockerfile_rules.check(r.usage, r.label) + secret_rules.in_image(r.usage, r.label)
+        used = secret_rules.uses_history(r.model, r.ctx.builder is Builder.LEGACY, ".git")
+        findings += dockerfile_rules.check(r.usage, r.label) + secret_rules.in_image(r.usage, r.label, used)
         findings += image_rules.check(image_plan, r.usage)
         if r.ctx.ignore.path not in seen_ignore:
             seen_ignore.add(r.ctx.ignore.path)
@@ -191,6 +204,10 @@ def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Seq
         + lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     )
     return Report(ctx, stats, True, [], sort_findings(_kept(findings, ignore_rules)))
+
+
+def _always(path: str) -> bool:
+    return True
 
 
 def _kept(findings: list[Finding], ignore_rules: Sequence[str]) -> list[Finding]:

@@ -68,7 +68,8 @@ def test_secret_sent_and_copied(tmp_path: Path, capsys: pytest.CaptureFixture[st
     )
     found = rules_of(scan_json(capsys, str(tmp_path)))
     assert ("CA400", "app/.env") in found
-    assert ("CA400", ".git") in found
+    assert ("CA403", ".git") in found  # history transferred: a warning
+    assert ("CA404", "Dockerfile") in found  # and copied into the image: an error
     assert ("CA401", "Dockerfile") in found
     assert not any(p == ".env.example" for _, p in found)
 

@@ -1,11 +1,13 @@
-"""What a context entry is, decided by its path and name only.
+"""What a context entry is, decided by its path and name, and for secrets by content.
 
 One table, read top to bottom. A directory kind (``.git``, ``node_modules``,
 a virtualenv...) covers everything below it and the outermost one wins, so a
 ``__pycache__`` inside ``.venv`` counts as the virtualenv. Files outside any
-such directory are classified by exact name, secret names (ctxaudit.secrets),
-then suffix (longest first).
+such directory are classified by exact name, then suffix (longest first).
 A directory holding ``pyvenv.cfg`` is a virtualenv whatever its name.
+A sent regular file that ctxaudit.classify.secrets judges a secret (by name,
+confirmed by its first bytes where the name is no proof) is of kind
+``secret`` wherever it lies, except in third-party and VCS trees.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import fnmatch
 from collections.abc import Collection, Iterator
 
 from ..engine.context import Context
-from ..engine.walk import Entry, EntryType
+from ..engine.walk import Entry, EntryType, Status
 from ..engine.walk import walk as engine_walk
 from . import secrets, suffixes
 
@@ -189,30 +191,63 @@ def dir_kind(name: str, children: Collection[str] = ()) -> str | None:
     return None
 
 
-def file_kind(name: str) -> str:
-    """The kind of a file outside any kinded directory."""
+SECRET = "secret"
+# Directory kinds whose files are third-party or repository data: never judged as secrets
+# (a test key inside node_modules is not the project's; .git has rules of its own).
+UNJUDGED = frozenset({"vcs", "dependencies", "venv"})
+
+
+def name_kind(name: str) -> str:
+    """The kind of a file outside any kinded directory, from its name alone, secrets aside."""
     kind = FILE_NAMES.get(name)
     if kind is not None:
         return kind
-    if secrets.name_reason(name) is not None:  # one table: ctxaudit.secrets
-        return "secret"
     if name.endswith("~") and len(name) > 1:
         return FILE_SUFFIXES["~"]
     found = suffixes.longest(name, FILE_SUFFIXES)
     return SOURCE if found is None else found[1]
 
 
+def file_kind(name: str) -> str:
+    """The kind of a file outside any kinded directory, from its name alone
+    (a name that suggests a secret counts: :func:`walk` confirms by content)."""
+    if secrets.name_reason(name) is not None:  # one table: ctxaudit.secrets
+        return SECRET
+    return name_kind(name)
+
+
 def of(e: Entry) -> str:
     """The kind of a walked entry: its labelled directory's, else its own
     from its name (decided once, kept in ``e.label``). Entries must come
-    from :func:`walk`, which labels directories."""
+    from :func:`walk`, which labels directories and judges secrets."""
     k = e.label
     if k is None:
-        k = e.label = SOURCE if e.type is EntryType.DIR else file_kind(e.path.rpartition("/")[2])
+        name = e.path.rpartition("/")[2]
+        k = e.label = SOURCE if e.type is EntryType.DIR else name_kind(name) if e.sent else file_kind(name)
     return k
 
 
 def walk(ctx: Context, *, full: bool = False, sizes: bool = True) -> Iterator[Entry]:
     """The builder's walk (ctxaudit.engine.walk) with directories labelled by
-    :func:`dir_kind`, so that :func:`of` can tell every entry's kind."""
-    return engine_walk(ctx, full=full, sizes=sizes, label_dir=dir_kind)
+    :func:`dir_kind` and every sent regular file judged by
+    :func:`ctxaudit.classify.secrets.judge` (its name, and its first bytes
+    where the name is no proof or the file is small), so that :func:`of`
+    tells every entry's kind, ``secret`` included. Without ``sizes`` secrets
+    go by name."""
+    entries = engine_walk(ctx, full=full, sizes=sizes, label_dir=dir_kind)
+    return _judged(entries, str(ctx.root)) if sizes else entries
+
+
+def _judged(entries: Iterator[Entry], root: str) -> Iterator[Entry]:
+    judge = secrets.judge
+    sent, regular = Status.SENT, EntryType.FILE
+    for e in entries:
+        if e.status is sent and e.type is regular and e.label not in UNJUDGED:
+            label = e.label
+            name = e.path.rpartition("/")[2]
+            own = name_kind(name) if label is None else label
+            if judge(root, e.path, e.size, any_name=own == SOURCE):
+                e.label = SECRET
+            elif label is None:
+                e.label = own
+        yield e

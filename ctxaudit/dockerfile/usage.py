@@ -306,6 +306,12 @@ class DockerfileUsage:
                 if not st.found and st.selector.root_of(e.path) is not None:
                     st.found = True
 
+    def transfers(self, path: str) -> bool:
+        """Whether this build transfers an eligible context path: the legacy
+        builder sends all of them, BuildKit (cold cache) what a COPY/ADD or
+        bind mount of a needed stage refers to."""
+        return self.builder is Builder.LEGACY or self._transferred(path)
+
     def _transferred(self, path: str) -> bool:
         return self.whole_context or any(s.root_of(path) is not None for s in self.transfer_selectors)
 

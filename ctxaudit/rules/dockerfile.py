@@ -48,7 +48,7 @@ JUNK_INTO_IMAGE = rule(
     "Every byte a COPY takes is stored in a layer of the image. Exclude these paths in the ignore file "
     "(ctxaudit suggest proposes the lines) or copy narrower paths.",
 )
-JUNK_KINDS = ("vcs", "venv", "cache", "archive", "log", "litter", "dependencies", "build")
+JUNK_KINDS = ("venv", "cache", "archive", "log", "litter", "dependencies", "build")  # VCS data: CA404
 
 
 def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
