@@ -50,6 +50,10 @@ class CopyUsage:
     secrets: list[str] = field(default_factory=list)  # secret-looking files it copies (first 50)
     traced_files: int = 0  # COPY --from: context files it carries over from the other stage
     traced_bytes: int = 0
+    # Kinds swept in by a broad source (a directory or `.` holding them), not named by it: kind -> count,
+    # and the context paths that give them their kind (first few), for CA304.
+    swept: dict[str, Count] = field(default_factory=dict)
+    swept_anchors: dict[str, list[str]] = field(default_factory=dict)
     _exclude: Matcher | None = None
 
     @property
@@ -60,6 +64,12 @@ class CopyUsage:
         tally(self.by_kind, kind, size)
         if kind == "secret" and len(self.secrets) < 50:
             self.secrets.append(path)
+
+    def note_swept(self, kind: str, anchor: str, size: int) -> None:
+        tally(self.swept, kind, size)
+        seen = self.swept_anchors.setdefault(kind, [])
+        if anchor not in seen and len(seen) < 5:
+            seen.append(anchor)
 
     def excluded(self, root: str, path: str) -> bool:
         """COPY --exclude: patterns relative to the source root."""
@@ -277,6 +287,9 @@ class DockerfileUsage:
                     u.bytes += e.size
                     kind = kinds.of(e)
                     u.note_kind(e.path, kind, e.size)
+                    anchor = None if kind == kinds.SOURCE else swept_anchor(root, e.path)
+                    if anchor is not None:
+                        u.note_swept(kind, anchor, e.size)
                     ipath = image_path(u.copy, root, e.path)
                     self._answer(u.copy, ipath, e.size)
                     if self.record_image and u.copy.stage.index in self.image_chain:
@@ -286,6 +299,9 @@ class DockerfileUsage:
                             tu.traced_bytes += e.size
                             tu.traced_files += 1
                             tu.note_kind(e.path, kind, e.size)
+                            # Still swept when COPY --from takes a directory above what gives the kind.
+                            if anchor is not None and _below(image_path(u.copy, root, anchor), want):
+                                tu.note_swept(kind, anchor, e.size)
                             if self.record_image and tu.copy.stage.index in self.image_chain:
                                 self.image_files[_traced_path(tu.copy, want, ipath)] = e.size
                 st.found = True
@@ -413,6 +429,27 @@ class DockerfileUsage:
             total.files += u.files + u.traced_files
             total.bytes += self.image_bytes(u)
         return total
+
+
+def swept_anchor(root: str, path: str) -> str | None:
+    """The context path that gives ``path`` its kind (a kinded directory such as
+    ``__pycache__``, else the file itself) when a COPY source rooted at
+    ``root`` swept it in from below; None when the source names it (the file
+    itself, or a path at or inside the kinded directory: ``COPY dist/ ...``,
+    ``COPY target/*.jar ...``)."""
+    if path == root:
+        return None
+    parts = path.split("/")
+    depth = root.count("/") + 1 if root else 0
+    for i, part in enumerate(parts[:-1]):
+        if kinds.dir_kind(part) is not None:
+            return "/".join(parts[: i + 1]) if i >= depth else None
+    return path
+
+
+def _below(ipath: str, top: str) -> bool:
+    """``ipath`` lies strictly below the image path ``top``."""
+    return ipath.startswith(top.rstrip("/") + "/")
 
 
 def _traced_path(c: Copy, want: str, ipath: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..classify import kinds, suffixes
 from ..common.display import size as human
 from ..dockerfile.usage import DockerfileUsage
 from ..engine.pattern import escape
@@ -44,9 +45,11 @@ JUNK_INTO_IMAGE = rule(
     "CA304",
     "copy-junk-into-image",
     Severity.WARNING,
-    "A COPY/ADD puts caches, VCS data, virtualenvs, archives or logs into the image.",
-    "Every byte a COPY takes is stored in a layer of the image. Exclude these paths in the ignore file "
-    "(ctxaudit suggest proposes the lines) or copy narrower paths.",
+    "A broad COPY/ADD sweeps caches, virtualenvs, dependencies, build output, archives or logs into the image.",
+    "Every byte a COPY takes is stored in a layer of the image. Reported only for what a broad source "
+    "(`.`, a whole tree) sweeps in from below; a COPY whose source names the artefact (`COPY dist/app ...`, "
+    "`COPY target/*.jar app.jar`, `COPY --from=build /app/dist ...`) is deliberate. Exclude these paths in the "
+    "ignore file (the fix gives the lines; ctxaudit suggest proposes them) or copy narrower paths.",
 )
 JUNK_KINDS = ("venv", "cache", "archive", "log", "litter", "dependencies", "build")  # VCS data: CA404
 
@@ -66,20 +69,33 @@ def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
         out.append(Finding(r, p.message, path=dockerfile, line=p.line, fix=fix))
     for u in usage.image_copies():
         junk = sorted(
-            ((k, c) for k, c in u.by_kind.items() if k in JUNK_KINDS and c.bytes > 0),
+            ((k, c) for k, c in u.swept.items() if k in JUNK_KINDS and c.bytes > 0),
             key=lambda kc: -kc[1].bytes,
         )
         if junk:
             total = sum(c.bytes for _, c in junk)
             parts = ", ".join(f"{k} {human(c.bytes)} ({c.files} files)" for k, c in junk[:4])
+            lines = list(dict.fromkeys(ignore_line(a) for k, _ in junk for a in u.swept_anchors.get(k, ())))
             out.append(
                 Finding(
                     JUNK_INTO_IMAGE,
-                    f"{u.copy.cmd} at line {u.line} copies {human(total)} of junk into the image: {parts}",
+                    f"{u.copy.cmd} at line {u.line} sweeps {human(total)} of junk into the image: {parts}",
                     path=dockerfile,
                     line=u.line,
                     bytes=total,
-                    fix="ctxaudit suggest --write adds ignore lines for them",
+                    fix=f"add to the ignore file: {', '.join(lines[:8])} (ctxaudit suggest --write adds them)",
                 )
             )
     return out
+
+
+def ignore_line(anchor: str) -> str:
+    """The ignore line that drops a swept-in path at any depth, as ctxaudit
+    suggest writes it: ``**/__pycache__`` for a kinded directory, ``**/*.log``
+    for a file kinded by its suffix, ``**/NAME`` otherwise."""
+    name = anchor.rpartition("/")[2]
+    if kinds.dir_kind(name) is None and name not in kinds.FILE_NAMES:
+        found = suffixes.longest(name, kinds.FILE_SUFFIXES)
+        if found is not None:
+            return f"**/*{escape(name[found[0] :])}"
+    return f"**/{escape(name)}"

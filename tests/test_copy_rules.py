@@ -1,0 +1,89 @@
+"""CA3xx: COPY/ADD against the context -- junk swept in by a broad source, Dockerfiles Docker rejects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import make_tree
+
+from ctxaudit.cli import main
+from ctxaudit.engine.matcher import Matcher
+from ctxaudit.engine.pattern import DockerIgnorePattern
+
+
+def excludes(lines: list[str], path: str) -> bool:
+    """Docker's decision for ``path`` under these ignore lines, parents included."""
+    return Matcher([DockerIgnorePattern(line) for line in lines]).or_parent_matches(path).matched
+
+
+TREE: dict[str, str | bytes | int] = {
+    "target/app.jar": 3000,
+    "target/classes/A.class": 500,
+    "dist/app": 2000,
+    "dist/assets/main.js": 1000,
+    "node_modules/lib/index.js": 700,
+    "src/main.py": "print()\n",
+    "src/__pycache__/main.cpython-311.pyc": 400,
+    "logs/run.log": 300,
+    "debug.log": 100,
+}
+
+
+def findings(capsys: pytest.CaptureFixture[str], ctx: Path, rule: str) -> list[dict[str, object]]:
+    assert main([str(ctx), "-o", "json", "--no-progress", "--fail-on", "never"]) == 0
+    return [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == rule]
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        "FROM scratch\nCOPY target/*.jar app.jar\n",
+        "FROM scratch\nCOPY dist/app /usr/local/bin/app\n",
+        "FROM scratch\nCOPY dist /srv/dist\n",
+        "FROM scratch\nCOPY dist/ /srv/\n",
+        "FROM scratch\nCOPY *.log /logs/\n",
+        "FROM scratch\nCOPY node_modules /app/node_modules\n",
+        "FROM scratch AS build\nCOPY . /app\nFROM scratch\nCOPY --from=build /app/dist /srv\n",
+        "FROM scratch AS build\nCOPY . /app\nFROM scratch\nCOPY --from=build /app/target/app.jar /app.jar\n",
+    ],
+)
+def test_a_copy_that_names_the_artefact_is_deliberate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dockerfile: str
+) -> None:
+    make_tree(tmp_path, {**TREE, "Dockerfile": dockerfile})
+    assert findings(capsys, tmp_path, "CA304") == []
+
+
+@pytest.mark.parametrize(
+    "dockerfile,line,lines",
+    [
+        ("FROM scratch\nCOPY . /app\n", 2, {"**/node_modules", "**/target", "**/dist", "**/__pycache__", "**/logs"}),
+        ("FROM scratch\nCOPY src/ /app/src/\n", 2, {"**/__pycache__"}),
+        ("FROM scratch AS build\nCOPY . /app\nFROM scratch\nCOPY --from=build /app /srv\n", 4, {"**/node_modules"}),
+        ("FROM scratch AS b\nCOPY src /s\nFROM scratch\nCOPY --from=b /s /srv\n", 4, {"**/__pycache__"}),
+    ],
+)
+def test_junk_swept_in_by_a_broad_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dockerfile: str, line: int, lines: set[str]
+) -> None:
+    make_tree(tmp_path, {**TREE, "Dockerfile": dockerfile})
+    (f,) = findings(capsys, tmp_path, "CA304")
+    assert f["line"] == line and "sweeps" in str(f["message"])
+    fix = str(f["fix"])
+    assert lines <= set(fix.split(": ", 1)[1].split(" (")[0].split(", "))
+
+
+def test_the_fix_leads_somewhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each line the fix names excludes what was swept in, and `suggest` proposes lines that do too."""
+    make_tree(tmp_path, {**TREE, "Dockerfile": "FROM scratch\nCOPY . /app\n"})
+    (f,) = findings(capsys, tmp_path, "CA304")
+    fix_lines = str(f["fix"]).split(": ", 1)[1].split(" (")[0].split(", ")
+    swept = ["node_modules/lib/index.js", "src/__pycache__/main.cpython-311.pyc", "logs/run.log", "dist/app"]
+    for path in swept:
+        assert excludes(fix_lines, path), path
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    proposed = [s["pattern"] for s in json.loads(capsys.readouterr().out)["suggestions"]]
+    for path in [*swept, "debug.log"]:
+        assert excludes(proposed, path), (path, proposed)
