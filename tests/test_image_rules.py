@@ -139,3 +139,57 @@ def test_bind_mounted_cache_counts_as_clean(tmp_path: Path, capsys: pytest.Captu
 def test_image_command_needs_a_dockerfile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["image", str(tmp_path)]) == 2
     assert "no Dockerfile" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "spec", ["755", "0644", "600", "+x", "u+x", "a+rX", "go-w", "g=u", "u=rw,go=r", "o-rwx", "=r", "+t", "u+s", "-x"]
+)
+@pytest.mark.parametrize("start", [0o644, 0o755, 0o600, 0o4750])
+def test_chmod_modes_match_gnu_chmod(tmp_path: Path, spec: str, start: int) -> None:
+    """The mode a RUN chmod leaves, as GNU chmod computes it (umask 022, as in a RUN)."""
+    import os
+    import subprocess
+
+    from ctxaudit.dockerfile.attrs import apply_mode
+
+    f = tmp_path / "f"
+    f.write_bytes(b"")
+    f.chmod(start)
+    old = os.umask(0o022)
+    try:
+        subprocess.run(["chmod", "--", spec, str(f)], check=True)
+    finally:
+        os.umask(old)
+    assert apply_mode(spec, start) == f.stat().st_mode & 0o7777
+
+
+@pytest.mark.parametrize(
+    "copy,run,counts",
+    [
+        ("COPY app/ /srv/", "RUN chown --from=root:root -R 1000:1000 /srv", True),  # COPY gives root
+        ("COPY --chown=1000:1000 app/ /srv/", "RUN chown --from root:root -R 1000:1000 /srv", False),
+        ("COPY --chown=1000:1000 app/ /srv/", "RUN chown -R 1000:1000 /srv", False),
+        ("COPY --chown=1000 app/ /srv/", "RUN chown -R 1000:1000 /srv", False),  # a UID alone: the same GID
+        ("COPY --chown=1000 app/ /srv/", "RUN chown -R 1000:2000 /srv", True),
+        ("COPY --chown=app:app app/ /srv/", "RUN chown -R app:app /srv", False),
+        ("COPY --chown=app:app app/ /srv/", "RUN chown -R 1000:1000 /srv", True),  # names are not resolved
+        ("COPY app/ /srv/", "RUN chown -R root:root /srv", False),
+        ("COPY app/ /srv/", "RUN chgrp -R 0 /srv", False),
+        ("COPY app/ /srv/", "RUN chown -R app: /srv", True),  # the login group of app: unknown
+        ("COPY --chmod=755 app/ /srv/", "RUN chmod -R 755 /srv", False),
+        ("COPY --chmod=755 app/ /srv/", "RUN chmod -R +x /srv", False),
+        ("COPY --chmod=755 app/ /srv/", "RUN chmod -R 700 /srv", True),
+        ("COPY app/ /srv/", "RUN chmod -R go+r /srv", False),  # 0644 in the context already
+        ("COPY app/ /srv/", "RUN chmod +x /srv/run.sh", True),
+        ("COPY app/ /srv/", "RUN chmod --reference=/etc/hosts -R /srv", True),
+        ("COPY app/ /srv/", "RUN touch /srv/run.sh", True),
+    ],
+)
+def test_chmod_chown_to_what_copy_gave_stores_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], copy: str, run: str, counts: bool
+) -> None:
+    make_tree(tmp_path, {"app/run.sh": "echo\n" * 100, "app/data.bin": 5000})
+    for p in (tmp_path / "app").iterdir():
+        p.chmod(0o644)
+    (tmp_path / "Dockerfile").write_text(f"FROM ctxaudit-base:bookworm\n{copy}\n{run}\n")
+    assert ("CA500" in rules(image_findings(capsys, tmp_path))) is counts

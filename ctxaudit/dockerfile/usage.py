@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..classify import kinds
@@ -94,6 +95,8 @@ class ImageQuery:
     before_line: int
     image_path: str
     recursive: bool = True
+    # (copy, file mode) -> True when the RUN leaves such a file as it is (chmod to the mode it has)
+    unchanged: Callable[[Copy, int], bool] | None = None
     bytes: int = 0
     files: int = 0
     lines: set[int] = field(default_factory=set)  # COPY/ADD lines that wrote them
@@ -291,7 +294,7 @@ class DockerfileUsage:
                     if anchor is not None:
                         u.note_swept(kind, anchor, e.size)
                     ipath = image_path(u.copy, root, e.path)
-                    self._answer(u.copy, ipath, e.size)
+                    self._answer(u.copy, ipath, e.size, e.stat.st_mode if e.stat is not None else 0o644)
                     if self.record_image and u.copy.stage.index in self.image_chain:
                         self.image_files[ipath] = e.size
                     for tu, earlier, want in self._trace:
@@ -356,11 +359,11 @@ class DockerfileUsage:
             self.wire_bytes += wire.data_packets(0 if e.type is not EntryType.FILE else e.size, self._next_id)
         self._next_id += 1
 
-    def _answer(self, c: Copy, ipath: str, size: int) -> None:
+    def _answer(self, c: Copy, ipath: str, size: int, mode: int) -> None:
         for q, chain in self.queries:
             if q.before_line <= c.line:
                 continue
-            if c.stage.index in chain and q.covers(ipath):
+            if c.stage.index in chain and q.covers(ipath) and not (q.unchanged is not None and q.unchanged(c, mode)):
                 q.bytes += size
                 q.files += 1
                 q.lines.add(c.line)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..common.display import size as human
+from ..dockerfile import attrs
 from ..dockerfile.model import Dockerfile, Run, Stage
 from ..dockerfile.shell import Command, Script, run_script
 from ..dockerfile.shellwords import WordError, process_word
@@ -171,8 +172,13 @@ def _paths(c: Command, run: Run) -> tuple[list[str], bool]:
     positional = positional[skip:]
     if c.name == "mv" and len(positional) > 1:
         positional = positional[:-1]  # the destination
+    return _resolve(positional, run), recursive
+
+
+def _resolve(words: list[str], run: Run) -> list[str]:
+    """Image paths of path arguments, expanded with the RUN's environment and WORKDIR."""
     out = []
-    for p in positional:
+    for p in words:
         try:
             r = process_word(p, run.env)
         except WordError:
@@ -180,7 +186,7 @@ def _paths(c: Command, run: Run) -> tuple[list[str], bool]:
         if r.unknown or not r.value:
             continue
         out.append(clean(posixpath.join(run.workdir, r.value)))
-    return out, recursive
+    return out
 
 
 def prepare(df: Dockerfile, usage: DockerfileUsage, label: str) -> ImagePlan:
@@ -192,7 +198,13 @@ def prepare(df: Dockerfile, usage: DockerfileUsage, label: str) -> ImagePlan:
             script = run_script(run)
             scripts[run.line] = script
             for c in script.commands:
-                if c.name in _CHANGERS or c.name == "rm":
+                if c.name in ("chmod", "chown", "chgrp"):
+                    change = attrs.parse(c.name, c.args())
+                    same = attrs.unchanged(change)
+                    for p in _resolve(change.paths, run):
+                        q = usage.add_query(ImageQuery(stage.index, run.line, p, change.recursive, same))
+                        checks.append(_Check("CA500", run, c, q, p))
+                elif c.name in _CHANGERS or c.name == "rm":
                     paths, recursive = _paths(c, run)
                     for p in paths:
                         q = usage.add_query(ImageQuery(stage.index, run.line, p, recursive))
