@@ -193,3 +193,50 @@ def test_chmod_chown_to_what_copy_gave_stores_nothing(
         p.chmod(0o644)
     (tmp_path / "Dockerfile").write_text(f"FROM ctxaudit-base:bookworm\n{copy}\n{run}\n")
     assert ("CA500" in rules(image_findings(capsys, tmp_path))) is counts
+
+
+@pytest.mark.parametrize(
+    "dockerfile,rule,found",
+    [
+        # CA503: removing any ancestor of /var/lib/apt/lists removes the lists
+        ("FROM x\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt\n", "CA503", False),
+        ("FROM x\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists\n", "CA503", False),
+        ("FROM x\nWORKDIR /var/lib\nRUN apt-get install -y curl && rm -rf apt/*\n", "CA503", False),
+        ("FROM x\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/partial\n", "CA503", True),
+        ("FROM x\nRUN apt-get install -y curl && rm -rf /var/cache/apt\n", "CA503", True),
+        # CA506: pnpm's store like npm's and yarn's caches
+        ("FROM x\nRUN pnpm install --frozen-lockfile\n", "CA506", True),
+        ("FROM x\nRUN pnpm add left-pad\n", "CA506", True),
+        ("FROM x\nRUN pnpm install --frozen-lockfile && pnpm store prune\n", "CA506", False),
+        ("FROM x\nRUN --mount=type=cache,id=pnpm,target=/pnpm/store pnpm install --frozen-lockfile\n", "CA506", False),
+        ("FROM x\nRUN pnpm run build\n", "CA506", False),
+        # CA509: the final stage of a multi-stage build (and the stages it is built FROM)
+        (
+            "FROM x AS build\nRUN make\nFROM debian\nRUN apt-get install -y g++ && rm -rf /var/lib/apt/lists/*\n",
+            "CA509",
+            True,
+        ),
+        ("FROM x AS base\nRUN apk add --no-cache build-base\nFROM base\nCOPY --from=base /a /a\n", "CA509", True),
+        ("FROM x AS base\nRUN apk add --no-cache build-base\nFROM x\nCOPY --from=base /a /a\n", "CA509", False),
+        (
+            "FROM x AS b\nRUN apk add --no-cache gcc\nFROM x\nRUN apk add --no-cache gcc && apk del gcc\n",
+            "CA509",
+            False,
+        ),
+    ],
+)
+def test_image_rule_cases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dockerfile: str, rule: str, found: bool
+) -> None:
+    assert (rule in rules(image_findings(capsys, make_tree(tmp_path, {"Dockerfile": dockerfile})))) is found
+
+
+def test_build_tools_in_a_multi_stage_final_stage_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {"Dockerfile": "FROM x AS build\nRUN make\nFROM debian AS runtime\nRUN apt-get install -y build-essential\n"},
+    )
+    (f,) = [f for f in image_findings(capsys, tmp_path) if f["rule"] == "CA509"]
+    assert (
+        f["line"] == 4 and f["message"] == "build tools stay in the final image (final stage runtime): build-essential"
+    )

@@ -75,9 +75,10 @@ NPM_CACHE = rule(
     "CA506",
     "npm-cache",
     Severity.WARNING,
-    "npm install/ci (or yarn install) keeps its cache in the layer.",
-    "End the same RUN with `&& npm cache clean --force` (yarn: `yarn cache clean`), or use "
-    "RUN --mount=type=cache,target=/root/.npm.",
+    "npm install/ci, yarn install or pnpm install/add keeps its cache in the layer.",
+    "End the same RUN with `&& npm cache clean --force` (yarn: `yarn cache clean`; pnpm: `pnpm store prune`), "
+    "or use a cache mount: RUN --mount=type=cache,target=/root/.npm (pnpm: the store directory, "
+    "/root/.local/share/pnpm/store).",
 )
 CONDA_CACHE = rule(
     "CA507",
@@ -97,8 +98,10 @@ BUILD_TOOLS = rule(
     "CA509",
     "build-tools-in-final-image",
     Severity.WARNING,
-    "A single-stage build installs compilers or build tools and never removes them.",
-    "Build in a stage of its own (FROM ... AS build) and COPY --from=build only the artefacts into a slim final stage.",
+    "The final image installs compilers or build tools and never removes them.",
+    "Checked on the stages the final image is built from (a single-stage build, or the final stage of a "
+    "multi-stage one and its bases). Build in a stage of its own (FROM ... AS build) and COPY --from=build "
+    "only the artefacts into a slim final stage.",
 )
 
 HIDDEN_BY_LATER_LAYER = rule(
@@ -216,6 +219,23 @@ def _same_run_has(script: Script, name: str, *needles: str) -> bool:
     return any(c.name == name and all(any(n in w for w in c.words) for n in needles) for c in script.commands)
 
 
+def _removes(script: Script, run: Run, path: str) -> bool:
+    """Whether an rm in the same RUN removes ``path``: the path itself, its
+    contents (``path/*``) or any ancestor (``rm -rf /var/lib/apt``)."""
+    for c in script.commands:
+        if c.name != "rm":
+            continue
+        for w in c.args():
+            if w.startswith("-"):
+                continue
+            target = clean(posixpath.join(run.workdir, w))
+            if target.endswith(("/*", "/**")):
+                target = target.rsplit("/", 1)[0]
+            if path == target or path.startswith(target.rstrip("/") + "/"):
+                return True
+    return False
+
+
 def _cache_mount(run: Run, *targets: str) -> bool:
     return any(m.type == "cache" and (not targets or any(t in m.target for t in targets)) for m in run.mounts)
 
@@ -275,8 +295,7 @@ def check(plan: ImagePlan, usage: DockerfileUsage) -> list[Finding]:
         for run in stage.runs:
             out += _package_caches(run, plan.script(run), label)
         out += _split_runs(stage, plan)
-    if len(plan.df.stages) == 1:
-        out += _build_tools(plan.df.stages[0], plan)
+    out += _build_tools(_image_stages(plan.df), plan)
     return out
 
 
@@ -318,7 +337,7 @@ _CACHE_RULES = [
     _CacheRule(
         APT_LISTS,
         lambda c: c.name in ("apt-get", "apt") and "install" in c.words,
-        lambda c, script, run: _same_run_has(script, "rm", "/var/lib/apt/lists") or _cache_mount(run, "/var/lib/apt"),
+        lambda c, script, run: _removes(script, run, "/var/lib/apt/lists") or _cache_mount(run, "/var/lib/apt"),
         "leaves the package lists in the layer",
         lambda c: "&& rm -rf /var/lib/apt/lists/*",
     ),
@@ -351,6 +370,13 @@ _CACHE_RULES = [
         lambda c, script, run: _same_run_has(script, "yarn", "cache", "clean") or _cache_mount(run, "yarn"),
         "keeps yarn's cache in the layer",
         lambda c: "&& yarn cache clean",
+    ),
+    _CacheRule(
+        NPM_CACHE,
+        lambda c: c.name == "pnpm" and _sub(c, "install", "i", "add", "fetch"),
+        lambda c, script, run: _same_run_has(script, "pnpm", "store", "prune") or _cache_mount(run, "pnpm"),
+        "keeps pnpm's store in the layer",
+        lambda c: "&& pnpm store prune, or RUN --mount=type=cache,target=/root/.local/share/pnpm/store",
     ),
     _CacheRule(
         CONDA_CACHE,
@@ -441,10 +467,11 @@ def _split_runs(stage: Stage, plan: ImagePlan) -> list[Finding]:
     return out
 
 
-def _build_tools(stage: Stage, plan: ImagePlan) -> list[Finding]:
+def _build_tools(stages: list[Stage], plan: ImagePlan) -> list[Finding]:
+    """Build packages installed in the stages of the final image and not removed there."""
     installed: dict[str, int] = {}
     removed: set[str] = set()
-    for run in stage.runs:
+    for run in (r for s in stages for r in s.runs):
         for c in plan.script(run).commands:
             words = c.words
             installing = (c.name in ("apt-get", "apt", "yum", "dnf", "microdnf") and "install" in words) or (
@@ -469,13 +496,19 @@ def _build_tools(stage: Stage, plan: ImagePlan) -> list[Finding]:
     if not left:
         return []
     first = min(left.values())
+    multi = len(plan.df.stages) > 1
+    fix = (
+        "install them in a build stage only and COPY --from it the results the final stage needs"
+        if multi
+        else "FROM <base> AS build (install and build there), then FROM <slim base> and COPY --from=build the results"
+    )
+    where = f" (final stage {plan.df.target.label})" if multi else ""
     return [
         Finding(
             BUILD_TOOLS,
-            f"build tools stay in the final image: {', '.join(sorted(left))}",
+            f"build tools stay in the final image{where}: {', '.join(sorted(left))}",
             path=plan.label,
             line=first,
-            fix="FROM <base> AS build (install and build there), "
-            "then FROM <slim base> and COPY --from=build the results",
+            fix=fix,
         )
     ]
