@@ -10,6 +10,7 @@ else.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +187,8 @@ def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Seq
     """The ignore-file lint (CA2xx): a full walk of ``ctx`` for dead and shadowed
     lines, and the other builder's walk for exceptions whose effect depends on
     the builder. ``errors``: the unusable lines, collected while reading."""
+    checked = ctx
+    ctx = _usable(ctx)  # a line Docker rejects is reported (CA200) and left out of the walks
     collector = LintCollector(ctx, deep=True)
     stats = ContextStats(top=0)
     sent: set[str] = set()
@@ -195,15 +198,24 @@ def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Seq
         if e.sent and e.is_file and not e.forced:
             sent.add(e.path)
     stats.finish()
-    other = with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, [])
+    other = _usable(with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, []))
     other_sent = {e.path for e in walk(other, sizes=False) if e.sent and e.is_file and not e.forced}
     bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
     findings = (
-        lint_rules.static_checks(ctx, list(errors))
+        lint_rules.static_checks(checked, list(errors))
         + collector.findings()
         + lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     )
-    return Report(ctx, stats, True, [], sort_findings(_kept(findings, ignore_rules)))
+    return Report(checked, stats, True, [], sort_findings(_kept(findings, ignore_rules)))
+
+
+def _usable(ctx: Context) -> Context:
+    """``ctx`` without the ignore-file lines whose pattern Go's regexp rejects
+    (they fail a build when first used: lint reports them and goes on)."""
+    kept = [p for p in ctx.ignore.patterns if p.deferred_error is None]
+    if len(kept) == len(ctx.ignore.patterns):
+        return ctx
+    return dataclasses.replace(ctx, ignore=dataclasses.replace(ctx.ignore, patterns=kept))
 
 
 def _always(path: str) -> bool:

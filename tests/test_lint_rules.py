@@ -97,3 +97,35 @@ def test_ca207_not_raised_for_build_files_both_builders_send(
     root = make_tree(tmp_path, {".dockerignore": "*\n!.dockerignore\n!app.py\n", "app.py": "x"})
     for builder in ("buildkit", "legacy"):
         assert "CA207" not in lint_ids(capsys, root, "--builder", builder)
+
+
+def test_every_invalid_line_is_ca200_and_lint_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {".dockerignore": "docs\\guide.md\n[z-a]\n*.log\ndata/[abc\n", "a.log": "", "sub/b.log": ""})
+    assert lint_ids(capsys, tmp_path) == {"CA200": [1, 2, 4], "CA201": [3]}
+    assert main(["lint", str(tmp_path)]) == 1  # findings, not an input error
+    out, err = capsys.readouterr()
+    assert err == "" and "invalid escape sequence" in out and "invalid character class range" in out
+
+
+def test_ca201_not_for_lines_anchored_on_purpose(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = {
+        "node_modules/x": "",
+        "sub/node_modules/y": "",
+        "dist/a": "",
+        "sub/dist/b": "",
+        "tmp/c": "",
+        "sub/tmp/d": "",
+    }
+    make_tree(tmp_path, {**tree, ".dockerignore": "/node_modules\n./dist\ntmp\n"})
+    assert lint_ids(capsys, tmp_path)["CA201"] == [3]  # only the bare 'tmp'
+
+
+def test_a_slashed_comment_is_ca203_not_ca204(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {".dockerignore": "// Ignore everything\n/build\n", "build/x": ""})
+    found = lint_ids(capsys, tmp_path)
+    assert found["CA203"] == [1] and found["CA204"] == [2]
+    main(["lint", str(tmp_path), "-o", "json", "--fail-on", "never"])
+    import json
+
+    (f,) = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "CA203"]
+    assert f["fix"] == "# Ignore everything" and "is the pattern 'Ignore everything'" in f["message"]

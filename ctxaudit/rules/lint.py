@@ -144,7 +144,19 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
                 )
             )
         body = stripped[1:].strip() if stripped.startswith("!") else stripped
-        if len(body) > 1 and body.endswith("/") and body.rstrip("/"):
+        slashed_comment = body.startswith("//")
+        if slashed_comment:
+            out.append(
+                Finding(
+                    COMMENT_PATTERN,
+                    f"'{body}' reads like a comment but is the pattern '{p.text}': only '#' in the first column "
+                    "starts a comment",
+                    path=file,
+                    line=p.line,
+                    fix=f"# {body[2:].strip()}",
+                )
+            )
+        if len(body) > 1 and body.endswith("/") and body.rstrip("/") and not slashed_comment:
             out.append(
                 Finding(
                     TRAILING_SLASH,
@@ -153,7 +165,7 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
                     line=p.line,
                 )
             )
-        if len(body) > 1 and body.startswith("/"):
+        if len(body) > 1 and body.startswith("/") and not slashed_comment:
             out.append(
                 Finding(
                     LEADING_SLASH,
@@ -198,8 +210,19 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
 
 
 def _root_only(p: DockerIgnorePattern) -> bool:
+    """A line without '/' that the author did not anchor on purpose: written
+    with a leading '/' or './' ('/build', './dist'), it means the root only."""
     t = p.text
-    return not p.exclusion and "/" not in t and not t.startswith("**") and bool(t.strip("*?")) and t not in (".", "..")
+    written = p.pattern.strip() if isinstance(p.pattern, str) else ""
+    anchored = written.startswith(("/", "./"))
+    return (
+        not p.exclusion
+        and not anchored
+        and "/" not in t
+        and not t.startswith("**")
+        and bool(t.strip("*?"))
+        and t not in (".", "..")
+    )
 
 
 @dataclass
