@@ -87,3 +87,46 @@ def test_the_fix_leads_somewhere(tmp_path: Path, capsys: pytest.CaptureFixture[s
     proposed = [s["pattern"] for s in json.loads(capsys.readouterr().out)["suggestions"]]
     for path in [*swept, "debug.log"]:
         assert excludes(proposed, path), (path, proposed)
+
+
+@pytest.mark.parametrize(
+    "dockerfile,line,words",
+    [
+        ("FROM scratch\nFOO bar\n", 2, "unknown instruction: FOO"),
+        ("FROM scratch\nCOPY --frob=1 a /a\n", 2, "COPY: unknown flag --frob"),
+        ("FROM scratch\nRUN --frob true\n", 2, "RUN: unknown flag --frob"),
+        ("FROM scratch\nENV --x=1 A=b\n", 2, "ENV: unknown flag --x (it takes: none)"),
+        ("FROM scratch AS a\nCOPY a /a\nCOPY --from=a /a /b\n", 3, "refers to its own stage"),
+        ("FROM scratch\nCOPY a /a\nCOPY --from=0 /a /b\n", 3, "refers to its own stage"),
+        (
+            "FROM scratch AS a\nCOPY --from=b /b /b\nFROM scratch AS b\nCOPY --from=a /a /a\n",
+            2,
+            "closes the cycle a -> b -> a: BuildKit fails (circular dependency detected on stage: a)",
+        ),
+    ],
+)
+def test_dockerfiles_docker_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dockerfile: str, line: int, words: str
+) -> None:
+    make_tree(tmp_path, {"a": "x", "b": "y", "Dockerfile": dockerfile})
+    (f,) = findings(capsys, tmp_path, "CA305")
+    assert f["line"] == line and f["severity"] == "error" and words in str(f["message"])
+    assert main([str(tmp_path), "--no-progress"]) == 1  # the build fails: so does the gate
+
+
+def test_flags_docker_takes_are_not_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "a": "x",
+            "Dockerfile": (
+                "FROM --platform=$BUILDPLATFORM scratch AS build\n"
+                "COPY --link --chmod=644 --chown=1:1 --exclude=*.tmp a /a\n"
+                "ADD --checksum=sha256:00 --keep-git-dir=true https://example.com/x.tar /x\n"
+                "RUN --network=none --mount=type=cache,target=/c --security=sandbox true\n"
+                "HEALTHCHECK --interval=5s --timeout=3s --start-period=1s --start-interval=1s --retries=3 CMD true\n"
+                "FROM scratch\nCOPY --from=build --parents /a /\nonbuild RUN true\nMaintainer me\n"
+            ),
+        },
+    )
+    assert findings(capsys, tmp_path, "CA305") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..classify import kinds, suffixes
 from ..common.display import size as human
+from ..dockerfile import validate
 from ..dockerfile.usage import DockerfileUsage
 from ..engine.pattern import escape
 from . import rule
@@ -51,11 +52,22 @@ JUNK_INTO_IMAGE = rule(
     "`COPY target/*.jar app.jar`, `COPY --from=build /app/dist ...`) is deliberate. Exclude these paths in the "
     "ignore file (the fix gives the lines; ctxaudit suggest proposes them) or copy narrower paths.",
 )
+REJECTED = rule(
+    "CA305",
+    "dockerfile-rejected",
+    Severity.ERROR,
+    "Docker rejects this Dockerfile: the build fails.",
+    "An unknown instruction, a flag the instruction does not take, or a COPY --from of its own stage or a "
+    "cycle of stages stops `docker build` before anything runs. ctxaudit still reads the rest of the file.",
+)
 JUNK_KINDS = ("venv", "cache", "archive", "log", "litter", "dependencies", "build")  # VCS data: CA404
 
 
 def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
-    out: list[Finding] = []
+    out: list[Finding] = [
+        Finding(REJECTED, f"{r.message}: the build fails", path=dockerfile, line=r.line)
+        for r in validate.rejections(usage.df)
+    ]
     for p in usage.problems:
         r = {
             "ignored": IGNORED_SOURCE,

@@ -87,6 +87,7 @@ def transfer_matches(printed: str, actual: int) -> bool:
 
 def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, Any]:
     """What ctxaudit says of this build: failures, transfer, image files."""
+    from ctxaudit.dockerfile import validate
     from ctxaudit.dockerfile.model import build_model
     from ctxaudit.dockerfile.usage import DockerfileUsage
     from ctxaudit.engine.builder import Builder
@@ -106,6 +107,7 @@ def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, An
         usage.add(e)
     usage.finish()
     errors = sorted(p.kind for p in usage.problems if p.kind in ("ignored", "missing", "invalid"))
+    errors += ["rejected" for _ in validate.rejections(df)]  # Docker refuses the Dockerfile itself (CA305)
     return {
         "ok": not errors,
         "errors": errors,
