@@ -219,3 +219,57 @@ def test_pre_commit_hook_passes_a_repository_that_copies_narrow_paths(
 ) -> None:
     ctx = git_tree(tmp_path, "FROM scratch\nCOPY app.py /\n")
     assert main([str(ctx), "--no-progress"]) == 0  # the hook's command: scan --fail-on error
+
+
+@pytest.mark.parametrize(
+    "dockerfile,copied",
+    [
+        # a build stage copies the secret somewhere else with RUN cp, the final stage takes that place
+        (
+            "FROM scratch AS build\nCOPY . /src\nRUN cp /src/config/.env /app/.env\n"
+            "FROM scratch\nCOPY --from=build /app /app\n",
+            ["config/.env"],
+        ),
+        (
+            "FROM scratch AS build\nWORKDIR /src\nCOPY config/ ./config/\nRUN mkdir /out && cp -r config /out/\n"
+            "FROM scratch\nCOPY --from=build /out/config /etc/app\n",
+            ["config/.env"],
+        ),
+        (
+            "FROM scratch AS build\nCOPY keys/ /k/\nRUN mv /k/id_rsa /root/.ssh/id_rsa\n"
+            "FROM scratch\nCOPY --from=build /root/.ssh /root/.ssh\n",
+            ["keys/id_rsa"],
+        ),
+        # what the RUN copied is not a secret, or the final stage takes another path
+        (
+            "FROM scratch AS build\nCOPY . /src\nRUN cp /src/app.py /app/app.py\n"
+            "FROM scratch\nCOPY --from=build /app /app\n",
+            [],
+        ),
+        (
+            "FROM scratch AS build\nCOPY . /src\nRUN cp /src/config/.env /tmp/.env\n"
+            "FROM scratch\nCOPY --from=build /app /app\n",
+            [],
+        ),
+    ],
+)
+def test_secret_through_run_cp_and_copy_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dockerfile: str, copied: list[str]
+) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "Dockerfile": dockerfile,
+            "app.py": "x",
+            "config/.env": "K=1\n",
+            "config/app.ini": "a=1\n",
+            "keys/id_rsa": "k",
+        },
+    )
+    doc = scan(capsys, str(tmp_path))
+    hits = [f for f in doc["findings"] if f["rule"] == "CA401"]  # type: ignore[union-attr]
+    if not copied:
+        assert hits == []
+        return
+    (f,) = hits
+    assert f["line"] == dockerfile.count("\n") and all(p in f["message"] for p in copied)

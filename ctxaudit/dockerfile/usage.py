@@ -27,7 +27,8 @@ from ..engine.gostrings import clean
 from ..engine.matcher import Matcher
 from ..engine.pattern import DockerIgnorePattern, PatternError
 from ..engine.walk import Entry, EntryType, Status
-from .model import Copy, Dockerfile, Source
+from .model import Copy, Dockerfile, Source, Stage
+from .shell import run_script
 from .sources import Selector, contains_wildcards, follow_links, image_path, resolve_links
 
 
@@ -211,7 +212,7 @@ class DockerfileUsage:
         self.wire_bytes = wire.TRAILER
         self._next_id = 0
         self._open_dirs: list[tuple[str, Entry, bool]] = []  # (prefix, entry, already sent)
-        self._trace: list[tuple[CopyUsage, Copy, str]] = self._plan_traces()
+        self._trace: list[tuple[CopyUsage, Copy, str, Alias | None]] = self._plan_traces()
 
     def _unresolved(self, c: Copy, src: Source) -> Problem:
         if src.unknown:
@@ -225,25 +226,29 @@ class DockerfileUsage:
             )
         return Problem("invalid", c, src, c.line, f"{c.cmd} source {src.raw!r} cannot be parsed by BuildKit")
 
-    def _plan_traces(self) -> list[tuple[CopyUsage, Copy, str]]:
-        """COPY --from=stage PATH: the context COPYs of that stage that wrote under PATH."""
-        out = []
+    def _plan_traces(self) -> list[tuple[CopyUsage, Copy, str, Alias | None]]:
+        """COPY --from=stage PATH: the context COPYs of that stage that wrote
+        under PATH, directly or through a later ``RUN cp``/``mv`` of that stage
+        (the alias maps where the COPY wrote to where the RUN put it)."""
+        out: list[tuple[CopyUsage, Copy, str, Alias | None]] = []
         for u in self.copies:
             c = u.copy
             if c.from_stage is None:
                 continue
+            chain = c.from_stage.chain()
             for src in c.sources:
                 if src.value is None:
                     continue
                 want = clean("/" + src.value)
-                for s in c.from_stage.chain():
+                for s in chain:
                     for earlier in s.copies:
-                        if earlier.takes_context and (
-                            earlier.dest == want
-                            or earlier.dest.startswith(want.rstrip("/") + "/")
-                            or want.startswith(earlier.dest.rstrip("/") + "/")
-                        ):
-                            out.append((u, earlier, want))
+                        if not earlier.takes_context:
+                            continue
+                        if _overlap(earlier.dest, want):
+                            out.append((u, earlier, want, None))
+                        for alias in _aliases(chain, earlier):
+                            if _overlap(earlier.dest, alias.source) and _overlap(alias.target, want):
+                                out.append((u, earlier, want, alias))
         return out
 
     def add_query(self, q: ImageQuery) -> ImageQuery:
@@ -297,16 +302,23 @@ class DockerfileUsage:
                     self._answer(u.copy, ipath, e.size, e.stat.st_mode if e.stat is not None else 0o644)
                     if self.record_image and u.copy.stage.index in self.image_chain:
                         self.image_files[ipath] = e.size
-                    for tu, earlier, want in self._trace:
-                        if earlier is u.copy and (ipath == want or ipath.startswith(want.rstrip("/") + "/")):
-                            tu.traced_bytes += e.size
-                            tu.traced_files += 1
-                            tu.note_kind(e.path, kind, e.size)
-                            # Still swept when COPY --from takes a directory above what gives the kind.
-                            if anchor is not None and _below(image_path(u.copy, root, anchor), want):
+                    for tu, earlier, want, alias in self._trace:
+                        if earlier is not u.copy:
+                            continue
+                        there = ipath if alias is None else alias.apply(ipath)
+                        if there is None or not (there == want or _below(there, want)):
+                            continue
+                        tu.traced_bytes += e.size
+                        tu.traced_files += 1
+                        tu.note_kind(e.path, kind, e.size)
+                        # Still swept when COPY --from takes a directory above what gives the kind.
+                        if anchor is not None:
+                            a = image_path(u.copy, root, anchor)
+                            a = a if alias is None else alias.apply(a) or a
+                            if _below(a, want):
                                 tu.note_swept(kind, anchor, e.size)
-                            if self.record_image and tu.copy.stage.index in self.image_chain:
-                                self.image_files[_traced_path(tu.copy, want, ipath)] = e.size
+                        if self.record_image and tu.copy.stage.index in self.image_chain:
+                            self.image_files[_traced_path(tu.copy, want, there)] = e.size
                 st.found = True
                 st.files += 1
                 if len(st.examples) < 50:
@@ -432,6 +444,57 @@ class DockerfileUsage:
             total.files += u.files + u.traced_files
             total.bytes += self.image_bytes(u)
         return total
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A ``RUN cp``/``mv`` of a build stage: what it put at ``target`` from ``source``
+    (image paths). ``into``: the target is a directory (written with a trailing
+    ``/``, or several sources): ``source`` lands inside it under its own name."""
+
+    source: str
+    target: str
+    into: bool
+
+    def apply(self, ipath: str) -> str | None:
+        """Where ``ipath`` is after the copy, or None when the copy does not take it."""
+        if ipath == self.source:
+            rest = ""
+        elif _below(ipath, self.source):
+            rest = ipath[len(self.source.rstrip("/")) :]
+        else:
+            return None
+        base = posixpath.join(self.target, posixpath.basename(self.source)) if self.into else self.target
+        return base.rstrip("/") + rest if rest else base
+
+
+def _aliases(chain: list[Stage], earlier: Copy) -> list[Alias]:
+    """``RUN cp``/``mv`` in the stages of ``chain`` after the COPY ``earlier``."""
+    out: list[Alias] = []
+    started = False
+    for s in chain:
+        started = started or s is earlier.stage
+        if not started:
+            continue
+        for r in s.runs:
+            if s is earlier.stage and r.line < earlier.line:
+                continue
+            for cmd in run_script(r).commands:
+                if cmd.name not in ("cp", "mv"):
+                    continue
+                words = [w for w in cmd.args() if not w.startswith("-") and "$" not in w]
+                if len(words) < 2:
+                    continue
+                *sources, target = words
+                into = target.endswith("/") or len(sources) > 1
+                dest = clean(posixpath.join(r.workdir, target))
+                out += [Alias(clean(posixpath.join(r.workdir, w)), dest, into) for w in sources]
+    return out
+
+
+def _overlap(a: str, b: str) -> bool:
+    """One image path is the other or lies below it."""
+    return a == b or _below(a, b) or _below(b, a)
 
 
 def swept_anchor(root: str, path: str) -> str | None:
