@@ -92,6 +92,22 @@ FailOnOpt = Annotated[
 IgnoreRuleOpt = Annotated[
     list[str] | None, typer.Option("--ignore-rule", help="Leave out findings of this rule id (CA205...). Repeatable.")
 ]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        help="Leave out the findings recorded in this file (--write-baseline): report only new ones.",
+        dir_okay=False,
+    ),
+]
+WriteBaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-baseline",
+        help="Record today's findings in this file (fingerprints that survive line moves); --fail-on is not applied.",
+        dir_okay=False,
+    ),
+]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-O", help="Write the report to this file instead of stdout.", dir_okay=False)
 ]
@@ -150,6 +166,21 @@ def _fail_on(cli: typer.Context, value: FailOn) -> FailOn | None:
 def _builder(s: Settings) -> Builder:
     """--builder, else the settings' builder, else BuildKit (Docker's default)."""
     return Builder(s.builder or "buildkit")
+
+
+def _baseline(report: Report, s: Settings, baseline: Path | None, write: Path | None) -> None:
+    """--write-baseline: record the findings, and turn the findings gate off for this run.
+    --baseline: drop the findings the file holds (one per recorded fingerprint)."""
+    from . import suppress
+
+    if write is not None:
+        suppress.write_baseline(write, report.findings)
+        typer.echo(f"ctxaudit: wrote {len(report.findings)} finding(s) to {write}", err=True)
+        s.fail_on = "never"
+    if baseline is not None:
+        report.findings, known = suppress.new_only(report.findings, suppress.read_baseline(baseline))
+        if known:
+            typer.echo(f"ctxaudit: {known} finding(s) in {baseline} not reported", err=True)
 
 
 def _enforce(report: Report, s: Settings) -> None:
@@ -232,6 +263,8 @@ def scan_command(
     no_suggest: Annotated[
         bool, typer.Option("--no-suggest", help="Skip the suggested ignore lines (saves a few walks).")
     ] = False,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
 ) -> None:
     """Report what the build context costs and where the weight is.
 
@@ -263,7 +296,9 @@ def scan_command(
         target=target,
         ignore_rules=s.ignore_rules,
         suggestions=not no_suggest,
+        per_path_ignores=s.per_path_ignores,
     )
+    _baseline(report, s, baseline, write_baseline)
     _publish(report, fmt, raw_bytes, output)
     _enforce(report, s)
 
@@ -278,6 +313,8 @@ def lint_command(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     ignore_rule: IgnoreRuleOpt = None,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
 ) -> None:
     """Lint the active ignore file against this context (rules CA2xx).
 
@@ -297,7 +334,8 @@ def lint_command(
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
     errors: list[IgnoreFileError] = []
     ctx = open_context(context, file, _builder(s), errors)
-    report = lint(ctx, errors, s.ignore_rules)
+    report = lint(ctx, errors, s.ignore_rules, s.per_path_ignores)
+    _baseline(report, s, baseline, write_baseline)
     if fmt is Format.table and output is None:
         _emit(table.lint_text(report, _terminal()), None)
     else:
@@ -359,6 +397,8 @@ def image_command(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     ignore_rule: IgnoreRuleOpt = None,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
 ) -> None:
     """The size traps of the Dockerfile, with the bytes at stake (rules CA5xx).
 
@@ -381,8 +421,10 @@ def image_command(
         target=target,
         ignore_rules=s.ignore_rules,
         suggestions=False,
+        per_path_ignores=s.per_path_ignores,
     )
     report.findings = [f for f in report.findings if f.rule.id.startswith("CA5")]
+    _baseline(report, s, baseline, write_baseline)
     if fmt is Format.table and output is None:
         _emit(table.image_text(report, _terminal()), None)
     else:

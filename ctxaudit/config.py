@@ -10,6 +10,9 @@ first file that has settings wins, and command-line flags win over it.
     fail-on = "error"          # the default; "never" reports without failing
     builder = "buildkit"
     ignore-rules = ["CA205"]
+
+    [tool.ctxaudit.per-path-ignores]
+    "tests/fixtures/**" = ["CA400", "CA402"]
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class Settings:
     fail_on: str | None = None
     builder: str | None = None
     ignore_rules: list[str] = field(default_factory=list)
+    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> rule ids (or id prefixes)
     source: str | None = None  # the file the settings came from
 
     def merged(self, **flags: Any) -> Settings:
@@ -74,7 +78,8 @@ class Settings:
         return out
 
 
-_KEYS = {"max-size", "max-files", "max-transfer", "fail-on", "builder", "ignore-rules"}
+_KEYS = {"max-size", "max-files", "max-transfer", "fail-on", "builder", "ignore-rules", "per-path-ignores"}
+_RULE_ID = re.compile(r"^CA\d{0,3}$", re.I)
 
 
 def _from_table(table: dict[str, Any], source: str) -> Settings:
@@ -101,9 +106,23 @@ def _from_table(table: dict[str, Any], source: str) -> Settings:
                 raise InputError(f"{source}: builder must be buildkit or legacy")
         if "ignore-rules" in table:
             s.ignore_rules = [str(r) for r in table["ignore-rules"]]
+        if "per-path-ignores" in table:
+            s.per_path_ignores = _per_path(table["per-path-ignores"], source)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{source}: {exc}") from None
     return s
+
+
+def _per_path(value: Any, source: str) -> dict[str, list[str]]:
+    """``{glob: [rule id or prefix, ...]}``, checked."""
+    if not isinstance(value, dict):
+        raise InputError(f"{source}: per-path-ignores must be a table of glob = [rule ids]")
+    out: dict[str, list[str]] = {}
+    for glob, ids in value.items():
+        if not isinstance(ids, list) or not all(isinstance(i, str) and _RULE_ID.match(i) for i in ids):
+            raise InputError(f'{source}: per-path-ignores {glob!r} must be a list of rule ids like "CA400"')
+        out[str(glob)] = [i.upper() for i in ids]
+    return out
 
 
 def load(*directories: Path) -> Settings:

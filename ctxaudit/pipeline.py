@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from . import suppress
 from .analysis.stats import ContextStats
 from .analysis.suggest import Planner, Suggestion
 from .classify import kinds
@@ -111,6 +112,7 @@ def scan(
     target: str | None = None,
     ignore_rules: Sequence[str] = (),
     suggestions: bool = True,
+    per_path_ignores: Mapping[str, Sequence[str]] | None = None,
 ) -> Report:
     """Walk once per ignore file and gather everything the report shows.
 
@@ -177,13 +179,21 @@ def scan(
             findings += lint_rules.static_checks(r.ctx)
         elif r.ctx is not primary and r.ctx.ignore.shadowed_root is not None:
             findings += [f for f in lint_rules.static_checks(r.ctx) if f.rule is lint_rules.SHADOWED_ROOT]
-    report = Report(primary, stats, full, reports, sort_findings(_dedupe(_kept(findings, ignore_rules))))
+    files = {c.ignore.display: c.ignore.path for c in contexts if c.ignore.path is not None}
+    files.update({r.label: r.ctx.dockerfile for r in reports if r.ctx.dockerfile is not None})
+    kept = _suppressed(_dedupe(_kept(findings, ignore_rules)), files, per_path_ignores)
+    report = Report(primary, stats, full, reports, sort_findings(kept))
     if planner is not None:
         report.suggestions = planner.plan().suggestions()
     return report
 
 
-def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Sequence[str] = ()) -> Report:
+def lint(
+    ctx: Context,
+    errors: Sequence[IgnoreFileError] = (),
+    ignore_rules: Sequence[str] = (),
+    per_path_ignores: Mapping[str, Sequence[str]] | None = None,
+) -> Report:
     """The ignore-file lint (CA2xx): a full walk of ``ctx`` for dead and shadowed
     lines, and the other builder's walk for exceptions whose effect depends on
     the builder. ``errors``: the unusable lines, collected while reading."""
@@ -206,7 +216,17 @@ def lint(ctx: Context, errors: Sequence[IgnoreFileError] = (), ignore_rules: Seq
         + collector.findings()
         + lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     )
-    return Report(checked, stats, True, [], sort_findings(_kept(findings, ignore_rules)))
+    files = {ctx.ignore.display: ctx.ignore.path} if ctx.ignore.path is not None else {}
+    kept = _suppressed(_kept(findings, ignore_rules), files, per_path_ignores)
+    return Report(checked, stats, True, [], sort_findings(kept))
+
+
+def _suppressed(
+    findings: list[Finding], files: Mapping[str, Path], per_path_ignores: Mapping[str, Sequence[str]] | None
+) -> list[Finding]:
+    """Without what inline comments and per-path ignores silence; each kept finding fingerprinted."""
+    src = suppress.SourceLines(files)
+    return suppress.fingerprinted(suppress.per_path(suppress.inline(findings, src), per_path_ignores or {}), src)
 
 
 def _usable(ctx: Context) -> Context:

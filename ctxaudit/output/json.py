@@ -33,6 +33,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "path": f.path,
         "line": f.line,
+        "fingerprint": f.fingerprint,
     }
     if f.bytes is not None:
         out["bytes"] = f.bytes

@@ -68,6 +68,8 @@ def _result(root: Path, f: Finding, index: dict[str, int]) -> dict[str, Any]:
         if f.line:
             loc["region"] = {"startLine": f.line}
         res["locations"] = [{"physicalLocation": loc}]
+    if f.fingerprint is not None:
+        res["partialFingerprints"] = {"ctxaudit/v1": f.fingerprint}
     if f.bytes is not None:
         res["properties"] = {"bytes": f.bytes}
     return res

@@ -65,7 +65,7 @@ JUNK_KINDS = ("venv", "cache", "archive", "log", "litter", "dependencies", "buil
 
 def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
     out: list[Finding] = [
-        Finding(REJECTED, f"{r.message}: the build fails", path=dockerfile, line=r.line)
+        Finding(REJECTED, f"{r.message}: the build fails", path=dockerfile, line=r.line, subject=r.message)
         for r in validate.rejections(usage.df)
     ]
     for p in usage.problems:

@@ -38,6 +38,8 @@ class Finding:
     line: int | None = None
     bytes: int | None = None  # bytes at stake, where they can be known
     fix: str | None = None
+    fingerprint: str | None = None  # stable across line moves (ctxaudit.suppress), set by the pipeline
+    subject: str | None = None  # what the finding is about beyond its line, part of the fingerprint
 
     @property
     def level(self) -> Severity:

@@ -201,6 +201,7 @@ def in_image(usage: DockerfileUsage, dockerfile: str, history_used: bool = False
                     path=dockerfile,
                     line=u.line,
                     fix="; ".join(f"add '{escape(p)}' to the ignore file" for p in u.secrets[:3]),
+                    subject=" ".join(sorted(u.secrets)),
                 )
             )
         vcs = u.by_kind.get("vcs")
