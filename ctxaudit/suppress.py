@@ -2,8 +2,9 @@
 
 Three forms, as linters' users expect them:
 
-* inline: ``# ctxaudit: ignore=CA500`` (ids separated by commas or spaces;
-  an id prefix such as ``CA5`` covers its family) in the comment block right
+* inline: ``# ctxaudit: ignore=CA500`` (anywhere in a comment line; ids
+  separated by commas or spaces; an id prefix such as ``CA5`` covers its
+  family) in the comment block right
   above the line a finding points at, in the Dockerfile (like hadolint's
   ``# hadolint ignore=``) or in the ignore file;
 * per path: ``[tool.ctxaudit.per-path-ignores]`` (or ``[per-path-ignores]``
@@ -33,12 +34,12 @@ import pathspec
 from .common.errors import InputError
 from .rules.findings import Finding
 
-_DIRECTIVE = re.compile(r"^\s*#\s*ctxaudit\s*:?\s*ignore\s*=\s*([A-Za-z0-9_, \t]+)", re.I)
+_DIRECTIVE = re.compile(r"^\s*#.*?\bctxaudit\s*:?\s*ignore\s*=\s*((?:CA\d*[,\s]*)+)", re.I)
 BASELINE_VERSION = 1
 
 
 def _ids(text: str) -> list[str]:
-    return [t.upper() for t in re.split(r"[,\s]+", text.strip()) if t]
+    return [t.upper() for t in re.split(r"[,\s]+", text.strip()) if re.fullmatch(r"CA\d*", t, re.I)]
 
 
 def covers(ids: Iterable[str], rule_id: str) -> bool:

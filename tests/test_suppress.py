@@ -130,3 +130,11 @@ def test_a_bad_baseline_file_is_an_input_error(tmp_path: Path, capsys: pytest.Ca
     assert main([str(tmp_path), "--no-progress", "--baseline", str(tmp_path / "bad.json")]) == 2
     assert "not a ctxaudit baseline" in capsys.readouterr().err
     assert main([str(tmp_path), "--no-progress", "--baseline", str(tmp_path / "missing.json")]) == 2
+
+
+def test_the_directive_may_follow_a_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {"Dockerfile": "FROM x\n# wheels are cached upstream; ctxaudit: ignore=CA502 because\nRUN pip install y\n"},
+    )
+    assert run(capsys, "image", str(tmp_path), "--fail-on", "never")[1] == []
