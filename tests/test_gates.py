@@ -18,7 +18,12 @@ from ctxaudit.config import parse_size
 def ctx(tmp_path: Path) -> Path:
     return make_tree(
         tmp_path / "ctx",
-        {"Dockerfile": "FROM scratch\nCOPY app.py /\n", "app.py": "x" * 1000, "data.bin": 50_000, ".env": "K=1\n"},
+        {
+            "Dockerfile": "FROM scratch\nCOPY app.py /\n",
+            "app.py": "x" * 1000,
+            "data.bin": 50_000,
+            ".env": "API_TOKEN=abc123\n",
+        },
     )
 
 
@@ -71,7 +76,7 @@ def test_max_size(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     assert (
         err.strip()
-        == "ctxaudit: gate failed: eligible context 49.8 KiB (51,031 bytes) exceeds --max-size 39.1 KiB (40,000 bytes)"
+        == "ctxaudit: gate failed: eligible context 49.8 KiB (51,044 bytes) exceeds --max-size 39.1 KiB (40,000 bytes)"
     )
     assert gate(capsys, str(ctx), "--max-size", "1MB")[0] == 0
 

@@ -79,8 +79,23 @@ SA_KEY = json.dumps(
         (".htpasswd", "admin:$apr1$x$y\n", True),
         ("vault/passwords.kdbx", b"\x03\xd9\xa2\x9a", True),
         (".vault-token", "hvs.abc\n", True),
-        (".ENV", "K=1\n", True),
-        ("config/.Env.Production", "K=1\n", True),
+        (".ENV", "API_TOKEN=abc123\n", True),
+        ("config/.Env.Production", "DATABASE_URL=postgres://app:pw@db/app\n", True),
+        # dotenv files: credentials by name or by value, not public build settings
+        (".env", "DEBUG=1\nPORT=8080\n", False),
+        (
+            ".env.production",
+            'MODE="production"\nVITE_APP_BACKEND_URL=https://api.example.com/\n'
+            "VITE_APP_FIREBASE_CONFIG='{\"apiKey\":\"AIzaSyAbc\"}'\nVITE_APP_PLUS_EXPORT_PUBLIC_KEY='MIIBIjAN'\n"
+            "VITE_APP_ENABLE_TRACKING=false\nTOKEN_TTL=3600\nAUTH_URL=https://auth.example.com\n",
+            False,
+        ),
+        (".env", "NEXT_PUBLIC_STRIPE_KEY=pk_live_abc\nDB_PASSWORD=\nAPI_TOKEN=${API_TOKEN}\n", False),
+        (".env", "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI\n", True),
+        (".env.local", "APP_KEY=base64:Zm9vYmFy\n", True),
+        (".env", "UPSTREAM=https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/x\n", True),
+        ("deploy/prod.env", "STRIPE=sk_live_51Habcdefghij\n", True),
+        ("deploy/prod.env", "REPLICAS=3\n", False),
         ("keys/ID_RSA", "x\n", True),
         ("keys/Id_Rsa.PUB", "ssh-rsa AAAA\n", False),
         (".env.example", "K=\n", False),
@@ -120,7 +135,7 @@ def found(doc: dict[str, object]) -> set[tuple[str, str | None]]:
 
 
 def test_sent_means_transferred_by_the_chosen_builder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    make_tree(tmp_path, {"Dockerfile": "FROM scratch\nCOPY app.py /\n", "app.py": "x", ".env": "K=1\n"})
+    make_tree(tmp_path, {"Dockerfile": "FROM scratch\nCOPY app.py /\n", "app.py": "x", ".env": "API_TOKEN=abc123\n"})
     # BuildKit transfers only app.py: the .env stays on the machine, a warning that names the risk.
     doc = scan(capsys, str(tmp_path))
     assert found(doc) == {("CA402", ".env")}
@@ -261,7 +276,7 @@ def test_secret_through_run_cp_and_copy_from(
         {
             "Dockerfile": dockerfile,
             "app.py": "x",
-            "config/.env": "K=1\n",
+            "config/.env": "API_TOKEN=abc123\n",
             "config/app.ini": "a=1\n",
             "keys/id_rsa": "k",
         },

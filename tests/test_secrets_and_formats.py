@@ -60,7 +60,7 @@ def test_secret_sent_and_copied(tmp_path: Path, capsys: pytest.CaptureFixture[st
         tmp_path,
         {
             "Dockerfile": "FROM scratch\nCOPY . /app/\n",
-            "app/.env": "K=1",
+            "app/.env": "API_TOKEN=abc123",
             ".git/HEAD": "ref",
             ".git/config": "[core]",
             ".env.example": "K=",
@@ -80,7 +80,7 @@ def test_no_secret_findings_when_ignored(tmp_path: Path, capsys: pytest.CaptureF
         {
             ".dockerignore": "**/.env\n.git\n",
             "Dockerfile": "FROM scratch\nCOPY . /app/\n",
-            "app/.env": "K=1",
+            "app/.env": "API_TOKEN=abc123",
             ".git/HEAD": "ref",
         },
     )

@@ -59,8 +59,8 @@ def test_per_path_ignores_in_the_settings(tmp_path: Path, capsys: pytest.Capture
         {
             "Dockerfile": "FROM scratch\nCOPY . /app/\n",
             "tests/fixtures/tls/server.key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
-            "tests/fixtures/.env": "K=1\n",
-            "config/.env": "K=2\n",
+            "tests/fixtures/.env": "API_TOKEN=abc123\n",
+            "config/.env": "DB_PASSWORD=hunter2\n",
         },
     )
     (tmp_path / "pyproject.toml").write_text(
@@ -88,7 +88,7 @@ def test_baseline_survives_line_moves_and_reports_only_new_findings(
         {
             ".dockerignore": "*.log\n",
             "Dockerfile": "FROM scratch\nCOPY . /app/\n",
-            "config/.env": "K=1\n",
+            "config/.env": "API_TOKEN=abc123\n",
             "logs/a.log": "x",
         },
     )
@@ -101,7 +101,7 @@ def test_baseline_survives_line_moves_and_reports_only_new_findings(
     # Lines move (a comment and a blank line above), sizes change: still the same findings.
     (tmp_path / "Dockerfile").write_text("# the app\n\nFROM scratch\n\nCOPY . /app/\n")
     (tmp_path / ".dockerignore").write_text("# logs\n*.log\n")
-    (tmp_path / "config/.env").write_text("K=1\nL=2\n")
+    (tmp_path / "config/.env").write_text("API_TOKEN=abc123\nDEBUG=1\n")
     code, found, _ = run(capsys, str(tmp_path), "--no-progress", "--baseline", str(base))
     assert code == 0 and found == []
     # A new leak is reported and fails the gate; the known ones stay quiet.

@@ -4,13 +4,14 @@ name alone is no proof, and by content alone for small files of any name.
 One table for the secret kind of ``kinds`` and the CA4xx rules. Three kinds
 of evidence, cheapest first:
 
-* a name that is proof (``.env``, ``id_rsa``, ``*.kdbx``, ``.pgpass``...):
-  no read;
-* a name that only suggests (``*.pem``, ``*.key``, ``.npmrc``, ``.pypirc``,
-  ``.netrc``, ``credentials.json``, ``*.ovpn``...): the first bytes are read
-  and decide. A PEM file holding only ``CERTIFICATE``, ``PUBLIC KEY`` or
-  ``DH PARAMETERS`` blocks is not a secret; an ``.npmrc`` with settings only
-  (``legacy-peer-deps=true``, or a token written as ``${NPM_TOKEN}``) is not;
+* a name that is proof (``id_rsa``, ``*.kdbx``, ``.pgpass``...): no read;
+* a name that only suggests (``.env``, ``*.pem``, ``*.key``, ``.npmrc``,
+  ``.pypirc``, ``.netrc``, ``credentials.json``, ``*.ovpn``...): the first
+  bytes are read and decide. A PEM file holding only ``CERTIFICATE``,
+  ``PUBLIC KEY`` or ``DH PARAMETERS`` blocks is not a secret; an ``.npmrc``
+  with settings only (``legacy-peer-deps=true``, or a token written as
+  ``${NPM_TOKEN}``) is not; a ``.env`` of public build settings (URLs,
+  flags) is not;
 * any other small file (at most :data:`SNIFF_ANY_MAX` bytes, no code or
   document suffix): a PEM private-key header or a GCP service-account key
   (``"type": "service_account"`` with a ``private_key``) in its first
@@ -38,12 +39,10 @@ SNIFF_ANY_MAX = 8192  # files of any name at most this large are sniffed (an RSA
 READ_MAX = 64 * 1024  # credential files (.npmrc, credentials.json...) read at most this much
 PEM_READ_MAX = 1024 * 1024  # *.pem / *.key scanned this far for a private-key block (CA bundles are ~220 KiB)
 
-_ENV = "dotenv file"
 _SSH = "SSH private key"
 
 # Names that are proof: no read needed (lower case).
 CERTAIN_NAMES = {
-    ".env": _ENV,
     ".git-credentials": "git credentials",
     ".dockercfg": "registry credentials",
     "kubeconfig": "Kubernetes credentials",
@@ -117,6 +116,39 @@ def _service_account(data: bytes) -> bool:
     )
 
 
+# A dotenv line "NAME=value" (optionally "export NAME=value"), value unquoted or quoted.
+_DOTENV_LINE = re.compile(rb"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*(.*?)[ \t\r]*$", re.M)
+# Names that hold credentials: the last word says so (not when marked public, as front-end build
+# variables are): DB_PASSWORD, API_TOKEN, APP_KEY, AWS_SECRET_ACCESS_KEY; not TOKEN_TTL, AUTH_URL.
+_CREDENTIAL_NAME = re.compile(
+    rb"(?:SECRET|TOKEN|PASSW(?:OR)?D|PASS|PWD|PASSPHRASE|(?:^|_)KEY|APIKEY|CREDENTIALS?|SECRET_KEY_BASE)$", re.I
+)
+_PUBLIC_NAME = re.compile(rb"PUBLIC|PUBLISHABLE", re.I)
+# Values that are credentials whatever their name: a password in a URL, well-known token formats.
+_CREDENTIAL_VALUE = re.compile(
+    rb"://[^/\s:@'\"]+:[^/\s@'\"]+@|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_|"
+    rb"\b[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|\bxox[abprs]-|\bglpat-|\bnpm_[A-Za-z0-9]{30,}|\bSG\.[\w-]{16,}|"
+    rb"-----BEGIN [A-Z ]*PRIVATE KEY"
+)
+
+
+def _dotenv(data: bytes) -> bool:
+    """A dotenv file that assigns a credential: a literal value to a name whose last word
+    marks one (``DB_PASSWORD``, ``API_TOKEN``, ``APP_KEY``; not ``NEXT_PUBLIC_..._KEY`` nor
+    ``TOKEN_TTL``), or a value
+    that is one (``postgres://user:pw@``, ``AKIA...``, ``ghp_...``, ``sk_live_...``).
+    Public build settings (URLs, flags, ports) are not secrets."""
+    for name, value in _DOTENV_LINE.findall(data):
+        literal = value.strip(b"'\"")
+        if not literal or _PLACEHOLDER.match(value):
+            continue
+        if _CREDENTIAL_VALUE.search(value):
+            return True
+        if _CREDENTIAL_NAME.search(name) and not _PUBLIC_NAME.search(name):
+            return True
+    return _private_key(data)
+
+
 def _key_file(data: bytes) -> bool:
     """``*.key``: a PEM private key, or binary key material (DER) -- not a PEM of public
     material, not an empty file, not a Keynote document (a zip)."""
@@ -127,7 +159,9 @@ def _key_file(data: bytes) -> bool:
 
 # Names that only suggest a secret: (reason, bytes to read, content test).
 Sniffer = tuple[str, int, Callable[[bytes], bool]]
+_DOTENV: Sniffer = ("dotenv file with credentials", READ_MAX, _dotenv)
 SUGGESTIVE_NAMES: dict[str, Sniffer] = {
+    ".env": _DOTENV,
     ".npmrc": ("npm credentials", READ_MAX, _assignment("_authToken", "_auth", "_password", "password")),
     ".yarnrc.yml": ("npm credentials", READ_MAX, _assignment("npmAuthToken", "npmAuthIdent", sep=rb":")),
     ".pypirc": ("PyPI credentials", READ_MAX, _assignment("password")),
@@ -145,6 +179,7 @@ SUGGESTIVE_NAMES: dict[str, Sniffer] = {
     ),
 }
 SUGGESTIVE_SUFFIXES: dict[str, Sniffer] = {
+    ".env": _DOTENV,  # prod.env, docker.env
     ".pem": ("PEM private key", PEM_READ_MAX, _private_key),
     ".key": ("private key", PEM_READ_MAX, _key_file),
     ".ovpn": ("OpenVPN profile with an embedded key", READ_MAX, lambda d: bool(_OVPN_KEY.search(d) or _private_key(d))),
@@ -324,7 +359,7 @@ def _by_name(path: str) -> tuple[str, Sniffer | None] | None:
     if sniffer is not None:
         return sniffer[0], sniffer
     if name.startswith(".env."):
-        return _ENV, None
+        return _DOTENV[0], _DOTENV
     if name.startswith(_SSH_PREFIXES):
         return _SSH, None
     found = suffixes.longest(name, _SUFFIXES)  # "x.tfstate.backup"
