@@ -130,3 +130,27 @@ def test_flags_docker_takes_are_not_rejected(tmp_path: Path, capsys: pytest.Capt
         },
     )
     assert findings(capsys, tmp_path, "CA305") == []
+
+
+def test_packages_named_like_junk_are_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Django's `logs` app and a Go module's `build` package are code, not logs and build output."""
+    make_tree(
+        tmp_path,
+        {
+            "Dockerfile": "FROM scratch\nCOPY . /app\n",
+            "hc/logs/__init__.py": "",
+            "hc/logs/models.py": "class Log: pass\n",
+            "build/build.go": "package build\n",
+            "web/logs/today.log": "x" * 100,
+        },
+    )
+    (f,) = findings(capsys, tmp_path, "CA304")
+    assert "log 100 B (1 files)" in str(f["message"]) and "build" not in str(f["message"])
+
+
+def test_a_missing_source_in_build_output_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path, {"Dockerfile": "FROM scratch\nARG DEPENDENCY=target/dependency\nCOPY ${DEPENDENCY}/lib /app/lib\n"}
+    )
+    (f,) = findings(capsys, tmp_path, "CA301")
+    assert f["severity"] == "error" and "(target/ holds build output: the build fails until a step" in str(f["message"])

@@ -204,6 +204,9 @@ def test_chmod_chown_to_what_copy_gave_stores_nothing(
         ("FROM x\nWORKDIR /var/lib\nRUN apt-get install -y curl && rm -rf apt/*\n", "CA503", False),
         ("FROM x\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/partial\n", "CA503", True),
         ("FROM x\nRUN apt-get install -y curl && rm -rf /var/cache/apt\n", "CA503", True),
+        # CA502: pip takes any unambiguous prefix of --no-cache-dir (optparse)
+        ("FROM x\nRUN pip install --no-cache /wheels/*\n", "CA502", False),
+        ("FROM x\nRUN pip install --no-cach x\n", "CA502", True),
         # CA506: pnpm's store like npm's and yarn's caches
         ("FROM x\nRUN pnpm install --frozen-lockfile\n", "CA506", True),
         ("FROM x\nRUN pnpm add left-pad\n", "CA506", True),
@@ -240,3 +243,11 @@ def test_build_tools_in_a_multi_stage_final_stage_are_named(tmp_path: Path, caps
     assert (
         f["line"] == 4 and f["message"] == "build tools stay in the final image (final stage runtime): build-essential"
     )
+
+
+def test_touch_fix_is_said_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path, {"src/main.rs": "fn main() {}\n" * 100, "Dockerfile": "FROM x\nCOPY src /s\nRUN touch /s/main.rs\n"}
+    )
+    (f,) = [f for f in image_findings(capsys, tmp_path) if f["rule"] == "CA500"]
+    assert f["fix"] == "do it in a preparation stage and copy the result (multi-stage)"

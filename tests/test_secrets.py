@@ -288,3 +288,26 @@ def test_secret_through_run_cp_and_copy_from(
         return
     (f,) = hits
     assert f["line"] == dockerfile.count("\n") and all(p in f["message"] for p in copied)
+
+
+def test_keys_in_test_and_example_directories_are_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "Dockerfile": "FROM scratch\nCOPY . /app/\n",
+            "apps/web/example/cert.p12": b"\x30\x82",
+            "tests/fixtures/server.key": PRIVATE,
+            "deploy/server.key": PRIVATE,
+        },
+    )
+    doc = scan(capsys, str(tmp_path))
+    got = {(f["rule"], f["path"], f["severity"]) for f in doc["findings"] if f["rule"].startswith("CA4")}  # type: ignore[index,union-attr]
+    assert got == {
+        ("CA405", "apps/web/example/cert.p12", "warning"),
+        ("CA405", "tests/fixtures/server.key", "warning"),
+        ("CA405", "Dockerfile", "warning"),
+        ("CA400", "deploy/server.key", "error"),
+        ("CA401", "Dockerfile", "error"),
+    }
+    (f,) = [f for f in doc["findings"] if f["rule"] == "CA401"]  # type: ignore[union-attr,index]
+    assert "deploy/server.key" in f["message"] and "tests/" not in f["message"]

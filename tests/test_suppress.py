@@ -58,13 +58,13 @@ def test_per_path_ignores_in_the_settings(tmp_path: Path, capsys: pytest.Capture
         tmp_path,
         {
             "Dockerfile": "FROM scratch\nCOPY . /app/\n",
-            "tests/fixtures/tls/server.key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
-            "tests/fixtures/.env": "API_TOKEN=abc123\n",
+            "deploy/dev/server.key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+            "deploy/dev/.env": "API_TOKEN=abc123\n",
             "config/.env": "DB_PASSWORD=hunter2\n",
         },
     )
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.ctxaudit.per-path-ignores]\n"tests/fixtures/**" = ["CA400"]\n"Dockerfile" = ["ca4"]\n'
+        '[tool.ctxaudit.per-path-ignores]\n"deploy/dev/**" = ["CA400"]\n"Dockerfile" = ["ca4"]\n'
     )
     code, found, err = run(capsys, str(tmp_path), "--no-progress")
     assert [(f["rule"], f["path"]) for f in found if str(f["rule"]).startswith("CA4")] == [("CA400", "config/.env")]

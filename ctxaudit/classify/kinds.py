@@ -179,9 +179,15 @@ FILE_SUFFIXES: dict[str, str] = {
 
 
 def dir_kind(name: str, children: Collection[str] = ()) -> str | None:
-    """The kind a directory gives its subtree, or None."""
+    """The kind a directory gives its subtree, or None.
+
+    A directory that is a Python or Go package (``__init__.py`` or ``*.go``
+    among its children) is source whatever its name: Django's ``logs`` app,
+    the ``build`` package of a Go module."""
     kind = DIR_KINDS.get(name)
     if kind is not None:
+        if children and not name.startswith((".", "__")) and _is_package(children):
+            return None
         return kind
     for glob, k in DIR_GLOBS:
         if fnmatch.fnmatchcase(name, glob):
@@ -195,6 +201,10 @@ SECRET = "secret"
 # Directory kinds whose files are third-party or repository data: never judged as secrets
 # (a test key inside node_modules is not the project's; .git has rules of its own).
 UNJUDGED = frozenset({"vcs", "dependencies", "venv"})
+
+
+def _is_package(children: Collection[str]) -> bool:
+    return "__init__.py" in children or any(c.endswith(".go") for c in children)
 
 
 def name_kind(name: str) -> str:

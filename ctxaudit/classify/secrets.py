@@ -426,6 +426,36 @@ def judge(root: str, path: str, size: int, any_name: bool = True) -> str | None:
     return None
 
 
+# Directories of test and example material: keys there are published fixtures, not the project's secrets.
+TEST_DIRS = frozenset(
+    {
+        "example",
+        "examples",
+        "sample",
+        "samples",
+        "fixture",
+        "fixtures",
+        "__fixtures__",
+        "testdata",
+        "test_data",
+        "test-data",
+        "test",
+        "tests",
+        "__tests__",
+        "spec",
+        "specs",
+        "mock",
+        "mocks",
+    }
+)
+
+
+def test_material(path: str) -> bool:
+    """Whether a context path lies in a test or example directory (``tests/fixtures/server.key``,
+    ``apps/web/example/cert.p12``)."""
+    return any(part.lower() in TEST_DIRS for part in path.split("/")[:-1])
+
+
 def git_root(path: str) -> str | None:
     """The ``.git`` directory a path lies in, if any."""
     parts = path.split("/")

@@ -76,9 +76,14 @@ def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
             "invalid": INVALID_SOURCE,
         }[p.kind]
         fix = None
+        message = p.message
         if p.kind == "ignored" and p.source.context_path:
             fix = f"add '!{escape(p.source.context_path)}' at the end of the ignore file"
-        out.append(Finding(r, p.message, path=dockerfile, line=p.line, fix=fix))
+        if p.kind == "missing" and p.source.context_path:
+            made = _build_output(p.source.context_path)
+            if made is not None:
+                message += f" ({made}/ holds build output: the build fails until a step before `docker build` makes it)"
+        out.append(Finding(r, message, path=dockerfile, line=p.line, fix=fix))
     for u in usage.image_copies():
         junk = sorted(
             ((k, c) for k, c in u.swept.items() if k in JUNK_KINDS and c.bytes > 0),
@@ -99,6 +104,15 @@ def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
                 )
             )
     return out
+
+
+def _build_output(path: str) -> str | None:
+    """The build-output directory (``target``, ``dist``...) a missing source lies in, if any."""
+    parts = path.split("/")
+    for i, part in enumerate(parts[:-1] if len(parts) > 1 else parts):
+        if kinds.DIR_KINDS.get(part) == "build":
+            return "/".join(parts[: i + 1])
+    return None
 
 
 def ignore_line(anchor: str) -> str:

@@ -261,11 +261,11 @@ def check(plan: ImagePlan, usage: DockerfileUsage) -> list[Finding]:
         if rule_id == "CA500":
             verb = checks[0].command.name
             fix = (
-                "use COPY --chmod=... on the COPY"
+                "use COPY --chmod=... on the COPY, or "
                 if verb == "chmod"
-                else "use COPY --chown=... on the COPY"
+                else "use COPY --chown=... on the COPY, or "
                 if verb in ("chown", "chgrp")
-                else "do it in a preparation stage and COPY --from it"
+                else ""
             )
             out.append(
                 Finding(
@@ -275,7 +275,7 @@ def check(plan: ImagePlan, usage: DockerfileUsage) -> list[Finding]:
                     path=label,
                     line=line,
                     bytes=total,
-                    fix=f"{fix}, or do it in a preparation stage and copy the result (multi-stage)",
+                    fix=f"{fix}do it in a preparation stage and copy the result (multi-stage)",
                 )
             )
         else:
@@ -326,6 +326,7 @@ _CACHE_RULES = [
         _is_pip_install,
         lambda c, script, run: (
             c.has("--no-cache-dir")
+            or any(len(w) >= 10 and "--no-cache-dir".startswith(w) for w in c.words)  # optparse: --no-cache
             or "PIP_NO_CACHE_DIR" in c.env
             or run.env.get("PIP_NO_CACHE_DIR") not in (None, "", "0", "false")
             or _cache_mount(run, ".cache")

@@ -50,6 +50,15 @@ SECRET_ELIGIBLE = rule(
     "later `COPY . .`, a COPY of its directory, or the legacy builder (which sends the whole eligible "
     "context) would send it. Add the path to the ignore file to keep it out for good.",
 )
+TEST_SECRET = rule(
+    "CA405",
+    "test-secret-sent",
+    Severity.WARNING,
+    "A key or credential under a test or example directory is transferred to the builder or copied into the image.",
+    "Keys in tests/, fixtures/, example/... are usually published test material, not the project's secrets, "
+    "so they do not fail the build gate; they still have no business in an image. Exclude them in the ignore "
+    "file, or say you know with per-path-ignores.",
+)
 VCS_SENT = rule(
     "CA403",
     "vcs-history-sent",
@@ -122,7 +131,10 @@ class SecretsCollector:
         out = []
         for path, why, size, sent in self.files:
             fix = f"add '{escape(path)}' to {ignore_file}"
-            if sent:
+            if sent and secrets.test_material(path):
+                msg = f"{path}: {why} in a test or example directory, transferred to the builder"
+                out.append(Finding(TEST_SECRET, msg, path, None, size, fix))
+            elif sent:
                 how = "in the tar the legacy builder sends" if legacy else "a COPY/ADD or bind mount takes it"
                 out.append(
                     Finding(SECRET_SENT, f"{path}: {why}, transferred to the builder ({how})", path, None, size, fix)
@@ -192,16 +204,20 @@ def in_image(usage: DockerfileUsage, dockerfile: str, history_used: bool = False
     """CA401 per COPY/ADD of the final image that copies secrets; CA404 when it copies .git."""
     out = []
     for u in usage.image_copies():
-        if u.secrets:
-            names = ", ".join(u.secrets[:5]) + (" ..." if len(u.secrets) > 5 else "")
+        real = [p for p in u.secrets if not secrets.test_material(p)]
+        test = [p for p in u.secrets if secrets.test_material(p)]
+        for rule_, found, what in ((SECRET_IN_IMAGE, real, "secret"), (TEST_SECRET, test, "test or example key")):
+            if not found:
+                continue
+            names = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
             out.append(
                 Finding(
-                    SECRET_IN_IMAGE,
-                    f"{u.copy.cmd} at line {u.line} copies {len(u.secrets)} secret file(s) into the image: {names}",
+                    rule_,
+                    f"{u.copy.cmd} at line {u.line} copies {len(found)} {what} file(s) into the image: {names}",
                     path=dockerfile,
                     line=u.line,
-                    fix="; ".join(f"add '{escape(p)}' to the ignore file" for p in u.secrets[:3]),
-                    subject=" ".join(sorted(u.secrets)),
+                    fix="; ".join(f"add '{escape(p)}' to the ignore file" for p in found[:3]),
+                    subject=" ".join(sorted(found)),
                 )
             )
         vcs = u.by_kind.get("vcs")
