@@ -311,3 +311,9 @@ def test_keys_in_test_and_example_directories_are_warnings(tmp_path: Path, capsy
     }
     (f,) = [f for f in doc["findings"] if f["rule"] == "CA401"]  # type: ignore[union-attr,index]
     assert "deploy/server.key" in f["message"] and "tests/" not in f["message"]
+    # Left on the machine (BuildKit transfers only app.py), test keys are not worth a word; real ones are.
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY deploy/README /\n")
+    (tmp_path / "deploy/README").write_text("x")
+    doc = scan(capsys, str(tmp_path))
+    got = {(f["rule"], f["path"]) for f in doc["findings"] if f["rule"].startswith("CA4")}  # type: ignore[index,union-attr]
+    assert got == {("CA402", "deploy/server.key")}

@@ -131,9 +131,10 @@ class SecretsCollector:
         out = []
         for path, why, size, sent in self.files:
             fix = f"add '{escape(path)}' to {ignore_file}"
-            if sent and secrets.test_material(path):
-                msg = f"{path}: {why} in a test or example directory, transferred to the builder"
-                out.append(Finding(TEST_SECRET, msg, path, None, size, fix))
+            if secrets.test_material(path):
+                if sent:  # not transferred: test material that stays on the machine is not worth a word
+                    msg = f"{path}: {why} in a test or example directory, transferred to the builder"
+                    out.append(Finding(TEST_SECRET, msg, path, None, size, fix))
             elif sent:
                 how = "in the tar the legacy builder sends" if legacy else "a COPY/ADD or bind mount takes it"
                 out.append(
