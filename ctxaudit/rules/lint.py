@@ -34,7 +34,7 @@ ROOT_ONLY = rule(
     "CA201",
     "root-only-pattern",
     Severity.WARNING,
-    "A pattern without '/' matches only at the context root; same-named paths deeper are sent.",
+    "A pattern without '/' matches only at the context root; same-named paths deeper stay eligible.",
     "Docker anchors every line at the context root: '*.csv' does not match 'data/x.csv' and "
     "'node_modules' does not match 'web/node_modules'. Write '**/*.csv' to match at any depth.",
 )
@@ -293,7 +293,7 @@ class LintCollector:
                 Finding(
                     ROOT_ONLY,
                     f"'{p.text}' matches only at the root: {leak.files} deeper file(s), {human(leak.bytes)}, "
-                    f"are still sent{more}",
+                    f"are still eligible{more}",
                     path=file,
                     line=p.line,
                     bytes=leak.bytes,
