@@ -32,7 +32,7 @@ app = typer.Typer(
     help=(
         "See what `docker build` sends to the builder and copies into the image, before you build.\n\n"
         "Run `ctxaudit CONTEXT` (same as `ctxaudit scan CONTEXT`) for the report. "
-        "Exit codes: 0 clean, 1 a gate failed, 2 usage or input error."
+        "Exit codes: 0 clean, 1 a gate failed (by default: an error finding), 2 usage or input error."
     ),
     no_args_is_help=False,
     add_completion=False,
