@@ -250,13 +250,16 @@ def scan_command(
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar on stderr.")] = False,
     output: OutputOpt = None,
     max_size: Annotated[
-        str | None, typer.Option("--max-size", help="Gate: fail when the builder receives more (50MB, 1.5GiB).")
+        str | None, typer.Option("--max-size", help="Gate: fail when the eligible context is larger (50MB, 1.5GiB).")
     ] = None,
     max_files: Annotated[
-        int | None, typer.Option("--max-files", min=0, help="Gate: fail when more files are sent.")
+        int | None, typer.Option("--max-files", min=0, help="Gate: fail when the eligible context has more files.")
     ] = None,
     max_transfer: Annotated[
-        str | None, typer.Option("--max-transfer", help="Gate: fail when the Dockerfile-aware transfer is larger.")
+        str | None,
+        typer.Option(
+            "--max-transfer", help="Gate: fail when this build transfers more (BuildKit, cold cache; legacy: the tar)."
+        ),
     ] = None,
     fail_on: FailOnOpt = FailOn.error,
     ignore_rule: IgnoreRuleOpt = None,
@@ -636,7 +639,7 @@ def ls_command(
     sizes: Annotated[bool, typer.Option("--sizes", help="Print path<TAB>bytes.")] = False,
     ignored: Annotated[bool, typer.Option("--ignored", help="List what is left out instead.")] = False,
 ) -> None:
-    """List the eligible context: every file and symlink the builder receives.
+    """List the eligible context: every file and symlink the ignore file lets through.
 
     One path per line, relative to the context, sorted bytewise. Undecodable
     bytes and control characters in names print as \\xNN.
