@@ -89,6 +89,12 @@ FailOnOpt = Annotated[
         case_sensitive=False,
     ),
 ]
+OptionalFailOnOpt = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on", help="Exit 1 when a finding has this severity or worse (no default).", case_sensitive=False
+    ),
+]
 IgnoreRuleOpt = Annotated[
     list[str] | None, typer.Option("--ignore-rule", help="Leave out findings of this rule id (CA205...). Repeatable.")
 ]
@@ -479,7 +485,7 @@ def layers_command(
         float | None,
         typer.Option("--min-efficiency", min=0, max=100, help="Gate: fail below this efficiency, in percent (95)."),
     ] = None,
-    fail_on: FailOnOpt = None,
+    fail_on: OptionalFailOnOpt = None,
     ignore_rule: IgnoreRuleOpt = None,
     docker: Annotated[str, typer.Option("--docker", help="Docker CLI that saves an image given by name.")] = "docker",
 ) -> None:

@@ -23,7 +23,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("dockerfile", ("ctxaudit.dockerfile",)),
     ("rules", ("ctxaudit.rules",)),
     ("analysis", ("ctxaudit.analysis",)),
-    ("pipeline", ("ctxaudit.pipeline", "ctxaudit.gates", "ctxaudit.config", "ctxaudit.suppress", "ctxaudit.layerreport")),
+    (
+        "pipeline",
+        ("ctxaudit.pipeline", "ctxaudit.gates", "ctxaudit.config", "ctxaudit.suppress", "ctxaudit.layerreport"),
+    ),
     ("output", ("ctxaudit.output",)),
     ("cli", ("ctxaudit.cli", "ctxaudit.__main__")),
 ]
