@@ -18,7 +18,7 @@ import ctxaudit
 # Bottom to top. Top-level modules are listed by name, packages by prefix.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("common", ("ctxaudit", "ctxaudit.common")),
-    ("engine", ("ctxaudit.engine", "ctxaudit.archive")),
+    ("engine", ("ctxaudit.engine", "ctxaudit.archive", "ctxaudit.project")),
     ("classify", ("ctxaudit.classify",)),
     ("dockerfile", ("ctxaudit.dockerfile",)),
     ("rules", ("ctxaudit.rules",)),
