@@ -22,10 +22,12 @@ from .common.errors import EXIT_GATE, EXIT_INPUT, CtxauditError, InputError
 from .engine.builder import Builder
 
 if TYPE_CHECKING:
+    from .builds import ProjectReport
     from .config import Settings
     from .engine.context import Context
     from .output import Options
     from .pipeline import Observer, Report
+    from .project.model import Build, Project
 
 app = typer.Typer(
     name="ctxaudit",
@@ -118,6 +120,39 @@ OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-O", help="Write the report to this file instead of stdout.", dir_okay=False)
 ]
 
+ComposeOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--compose",
+        help="Compose file, merged in order like `docker compose -f` (repeatable). Default: compose.yaml, "
+        "compose.yml, docker-compose.yml or docker-compose.yaml in CONTEXT, with its override file.",
+        dir_okay=False,
+    ),
+]
+BakeOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--bake",
+        help="Bake file (HCL, JSON or Compose; repeatable). Default: the docker-bake.* files in CONTEXT.",
+        dir_okay=False,
+    ),
+]
+ServiceOpt = Annotated[
+    list[str] | None, typer.Option("--service", help="Audit only this Compose service (repeatable).")
+]
+TargetNameOpt = Annotated[
+    list[str] | None,
+    typer.Option("--target-name", help="Bake target or group to audit (repeatable). Default: the default group."),
+]
+BuildContextOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--build-context",
+        help="A named context, as `docker buildx build --build-context`: NAME=DIR, or NAME=docker-image://REF. "
+        "Repeatable.",
+    ),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -208,6 +243,89 @@ def _contexts(context: Path, files: list[Path] | None, builder: Builder) -> list
     return [open_context(context, f, builder) for f in files]
 
 
+def _named(values: list[str] | None) -> list[tuple[str, str]]:
+    out = []
+    for v in values or []:
+        name, eq, value = v.partition("=")
+        if not name or not eq or not value:
+            raise InputError(f"--build-context must be NAME=PATH (or NAME=docker-image://REF), got {v!r}")
+        out.append((name, value))
+    return out
+
+
+def _project(
+    context: Path,
+    file: list[Path] | Path | None,
+    compose: list[Path] | None,
+    bake: list[Path] | None,
+    service: list[str] | None,
+    target_name: list[str] | None,
+    build_context: list[str] | None,
+) -> tuple[Project | None, list[Build]] | None:
+    """The builds to audit, or None for a plain context (today's behaviour).
+
+    A Compose or Bake file (given, or found in CONTEXT unless -f names a
+    Dockerfile) makes a project; ``--build-context`` alone makes one build of
+    CONTEXT with named contexts.
+    """
+    from .project import select
+    from .project.model import Build, named_context
+
+    files = [file] if isinstance(file, Path) else list(file or [])
+    named = _named(build_context)
+    project = None
+    if compose or bake or not files:
+        if not context.is_dir():
+            return None  # open_context reports it
+        project = select.find(context, compose or [], bake or [], services=service or [], targets=target_name or [])
+    elif service or target_name:
+        raise InputError("--service/--target-name select builds of a Compose or Bake file; -f names one Dockerfile")
+    if project is not None and files:
+        raise InputError("-f names the Dockerfile of a plain context; with a Compose or Bake file, drop -f")
+    if project is None and not named:
+        return None
+    extra = []
+    for name, value in named:
+        n = named_context(name, value, Path.cwd())
+        if n.local and (n.path is None or not n.path.is_dir()):
+            raise InputError(f"--build-context {name}={value}: {n.path} is not a directory")
+        extra.append(n)
+    if project is None:
+        root = Path(os.path.abspath(context))
+        df = files[0] if files else None
+        dockerfile = Path(os.path.abspath(df)) if df is not None else None
+        return None, [Build(str(context), "cli", root, dockerfile, named=extra)]
+    for b in project.builds:
+        names = {n.name for n in extra}
+        b.named = [n for n in b.named if n.name not in names] + extra
+    return project, project.builds
+
+
+def _publish_project(preport: ProjectReport, fmt: Format, raw_bytes: bool, output: Path | None) -> None:
+    from . import output as out
+
+    options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
+    _emit(out.project_renderer(fmt.value)(preport, options), output)
+    from .output import github
+
+    if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
+        sys.stdout.write(github.project_commands(preport))
+
+
+def _breaches_project(preport: ProjectReport, s: Settings) -> list[str]:
+    """Check the gates first: the report shows them per build."""
+    from . import gates
+
+    return [b.message for b in gates.check_project(preport, s)]
+
+
+def _fail(breaches: list[str]) -> None:
+    for b in breaches:
+        typer.echo(f"ctxaudit: gate failed: {b}", err=True)
+    if breaches:
+        raise typer.Exit(EXIT_GATE)
+
+
 def _progress_bar(wanted: bool) -> Observer | None:
     """The walk observer that draws a progress bar, when wanted and stderr is a terminal."""
     from .output import progress
@@ -274,6 +392,15 @@ def scan_command(
     ] = False,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    compose: ComposeOpt = None,
+    bake: BakeOpt = None,
+    service: ServiceOpt = None,
+    target_name: TargetNameOpt = None,
+    build_context: BuildContextOpt = None,
+    max_total_size: Annotated[
+        str | None,
+        typer.Option("--max-total-size", help="Gate: fail when a project's contexts total more (each counted once)."),
+    ] = None,
 ) -> None:
     """Report what the build context costs and where the weight is.
 
@@ -282,6 +409,10 @@ def scan_command(
     --max-files, --max-transfer, --fail-on, or the same keys in
     .ctxaudit.toml / [tool.ctxaudit]) exit 1 with one line per breach;
     error findings fail by default (--fail-on never: report only).
+
+    A Compose or Bake file in CONTEXT (or --compose / --bake) makes it a
+    project: one section per build, then the project's totals; the gates
+    apply per build and --max-total-size to the total.
     """
     from .config import parse_size
     from .pipeline import scan
@@ -294,7 +425,35 @@ def scan_command(
         max_size=parse_size(max_size) if max_size else None,
         max_files=max_files,
         max_transfer=parse_size(max_transfer) if max_transfer else None,
+        max_total_size=parse_size(max_total_size) if max_total_size else None,
     )
+    found = _project(context, file, compose, bake, service, target_name, build_context)
+    if found is not None:
+        from .builds import scan_builds
+
+        if baseline or write_baseline:
+            raise InputError(
+                "--baseline/--write-baseline work on a plain context, not yet on a Compose or Bake project"
+            )
+        preport = scan_builds(
+            found[0],
+            found[1],
+            _builder(s),
+            top=top,
+            full=full,
+            observe=_progress_bar(not no_progress),
+            build_args=_build_args(build_arg),
+            target=target,
+            ignore_rules=s.ignore_rules,
+            suggestions=not no_suggest,
+            per_path_ignores=s.per_path_ignores,
+        )
+        breaches = _breaches_project(preport, s)
+        _publish_project(preport, fmt, raw_bytes, output)
+        _fail(breaches)
+        return
+    if s.max_total_size is not None and max_total_size:
+        raise InputError("--max-total-size applies to a Compose or Bake project; none was found")
     contexts = _contexts(context, file, _builder(s))
     report = scan(
         contexts,

@@ -7,6 +7,7 @@ first file that has settings wins, and command-line flags win over it.
     max-size = "50MB"
     max-files = 20000
     max-transfer = "10MiB"
+    max-total-size = "200MB"   # a Compose/Bake project: all its builds' contexts
     fail-on = "error"          # the default; "never" reports without failing
     builder = "buildkit"
     ignore-rules = ["CA205"]
@@ -63,6 +64,7 @@ class Settings:
     max_size: int | None = None
     max_files: int | None = None
     max_transfer: int | None = None
+    max_total_size: int | None = None
     fail_on: str | None = None
     builder: str | None = None
     ignore_rules: list[str] = field(default_factory=list)
@@ -78,7 +80,16 @@ class Settings:
         return out
 
 
-_KEYS = {"max-size", "max-files", "max-transfer", "fail-on", "builder", "ignore-rules", "per-path-ignores"}
+_KEYS = {
+    "max-size",
+    "max-files",
+    "max-transfer",
+    "max-total-size",
+    "fail-on",
+    "builder",
+    "ignore-rules",
+    "per-path-ignores",
+}
 _RULE_ID = re.compile(r"^CA\d{0,3}$", re.I)
 
 
@@ -94,6 +105,8 @@ def _from_table(table: dict[str, Any], source: str) -> Settings:
             s.max_size = parse_size(table["max-size"])
         if "max-transfer" in table:
             s.max_transfer = parse_size(table["max-transfer"])
+        if "max-total-size" in table:
+            s.max_total_size = parse_size(table["max-total-size"])
         if "max-files" in table:
             s.max_files = int(table["max-files"])
         if "fail-on" in table:

@@ -9,11 +9,15 @@ cold-cache transfer, or the legacy tar to the byte).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .common.display import size as human
 from .config import DEFAULT_FAIL_ON, Settings
 from .engine.builder import Builder
 from .pipeline import Report
+
+if TYPE_CHECKING:
+    from .builds import ProjectReport
 from .rules.findings import at_or_above
 
 
@@ -57,4 +61,59 @@ def check(report: Report, s: Settings) -> list[Breach]:
     if hits:
         worst = max(hits, key=lambda f: f.level.rank).level.value
         out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {floor} (worst: {worst})"))
+    return out
+
+
+def check_project(preport: ProjectReport, s: Settings) -> list[Breach]:
+    """The gates for every build of a project, then for the total.
+
+    ``--max-size``, ``--max-files`` and ``--max-transfer`` apply to each
+    build (its main context and local named contexts); ``--max-total-size``
+    to the project's total, a context several builds send counted once;
+    ``--fail-on`` to every finding. Each breach is also recorded in
+    ``preport.breaches`` for the report.
+    """
+    out: list[Breach] = []
+    for br in preport.builds:
+        if br.report is None:
+            continue
+        title = br.build.title
+        sent = br.eligible
+        if s.max_size is not None and sent.bytes > s.max_size:
+            out.append(
+                Breach(
+                    "max-size", f"{title}: context size {_bytes(sent.bytes)} exceeds --max-size {_bytes(s.max_size)}"
+                )
+            )
+        if s.max_files is not None and sent.files > s.max_files:
+            out.append(
+                Breach("max-files", f"{title}: {sent.files:,} files sent, more than --max-files {s.max_files:,}")
+            )
+        limit = s.max_transfer
+        if limit is not None:
+            moved = br.transfer
+            if moved is None:
+                out.append(Breach("max-transfer", f"{title}: --max-transfer needs a Dockerfile, none was found"))
+            elif moved.bytes > limit:
+                out.append(
+                    Breach(
+                        "max-transfer",
+                        f"{title}: transfer {_bytes(moved.bytes)} exceeds --max-transfer {_bytes(limit)}",
+                    )
+                )
+    if s.max_total_size is not None and preport.eligible.bytes > s.max_total_size:
+        out.append(
+            Breach(
+                "max-total-size",
+                f"project: contexts total {_bytes(preport.eligible.bytes)} (each context once) "
+                f"exceeds --max-total-size {_bytes(s.max_total_size)}",
+            )
+        )
+    if s.fail_on:
+        hits = at_or_above(preport.findings, s.fail_on)
+        if hits:
+            worst = max(hits, key=lambda f: f.level.rank).level.value
+            out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {s.fail_on} (worst: {worst})"))
+    preport.gated = any(x is not None for x in (s.max_size, s.max_files, s.max_transfer, s.max_total_size, s.fail_on))
+    preport.breaches = [(b.message.split(":", 1)[0] if b.gate != "fail-on" else "project", b.message) for b in out]
     return out

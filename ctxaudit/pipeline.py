@@ -90,11 +90,14 @@ class Report:
 
 
 def load_dockerfile(ctx: Context, build_args: Mapping[str, str], target: str | None) -> Dockerfile:
-    assert ctx.dockerfile is not None
-    try:
-        text = ctx.dockerfile.read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError as exc:
-        raise InputError(f"cannot read {ctx.dockerfile_label}: {exc.strerror or exc}") from None
+    if ctx.inline is not None:
+        text = ctx.inline
+    else:
+        assert ctx.dockerfile is not None
+        try:
+            text = ctx.dockerfile.read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise InputError(f"cannot read {ctx.dockerfile_label}: {exc.strerror or exc}") from None
     try:
         return build_model(text, build_args, target)
     except (DockerfileError, DockerfileModelError) as exc:
@@ -126,7 +129,7 @@ def scan(
     reports = [
         DockerfileReport(c, m, DockerfileUsage(m, c.builder, str(c.root), outside_dockerfile=_outside(c)))
         for c in contexts
-        if c.dockerfile is not None
+        if c.has_dockerfile
         for m in [load_dockerfile(c, build_args or {}, target)]
     ]
     plans = [image_rules.prepare(r.model, r.usage, r.label) for r in reports]

@@ -25,7 +25,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("analysis", ("ctxaudit.analysis",)),
     (
         "pipeline",
-        ("ctxaudit.pipeline", "ctxaudit.gates", "ctxaudit.config", "ctxaudit.suppress", "ctxaudit.layerreport"),
+        (
+            "ctxaudit.pipeline",
+            "ctxaudit.builds",
+            "ctxaudit.gates",
+            "ctxaudit.config",
+            "ctxaudit.suppress",
+            "ctxaudit.layerreport",
+        ),
     ),
     ("output", ("ctxaudit.output",)),
     ("cli", ("ctxaudit.cli", "ctxaudit.__main__")),

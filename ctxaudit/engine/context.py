@@ -13,6 +13,7 @@ from .builder import Builder
 from .ignorefile import IgnoreFile, IgnoreFileError
 
 DEFAULT_DOCKERFILE = "Dockerfile"
+INLINE_LABEL = "(inline Dockerfile)"
 
 
 @dataclass(frozen=True)
@@ -22,21 +23,30 @@ class Context:
     builder: Builder
     dockerfile: Path | None = None  # None: no Dockerfile found (listing still works)
     label: str = ""  # the context as the user named it, for messages
+    # Dockerfile text given inline (Compose dockerfile_inline, Bake dockerfile-inline):
+    # buildx sends it from a directory of its own, so only the context's .dockerignore applies.
+    inline: str | None = None
 
     @property
     def name(self) -> str:
         return self.label or str(self.root)
 
     @property
+    def has_dockerfile(self) -> bool:
+        return self.dockerfile is not None or self.inline is not None
+
+    @property
     def dockerfile_label(self) -> str:
         """The Dockerfile relative to the context when inside it."""
+        if self.inline is not None:
+            return INLINE_LABEL
         if self.dockerfile is None:
             return "none"
         return self.dockerfile_rel or str(self.dockerfile)
 
     @property
     def dockerfile_rel(self) -> str | None:
-        """The Dockerfile's path inside the context, None when outside or absent."""
+        """The Dockerfile's path inside the context, None when outside, inline or absent."""
         if self.dockerfile is None:
             return None
         rel = os.path.relpath(os.path.realpath(self.dockerfile), self.root)
@@ -66,10 +76,15 @@ def open_context(
     dockerfile: Path | None = None,
     builder: Builder = Builder.BUILDKIT,
     errors: list[IgnoreFileError] | None = None,
+    inline: str | None = None,
+    label: str | None = None,
 ) -> Context:
     """Validate the inputs and select the ignore file; raise InputError.
 
     With ``errors``, unusable ignore-file lines are collected there instead.
+    ``inline``: the Dockerfile's text (then ``dockerfile`` is not read and
+    only the context's own ``.dockerignore`` applies). ``label``: how
+    messages name the context (default: ``path`` as given).
     """
     if not path.exists():
         raise InputError(f"context not found: {path}")
@@ -78,8 +93,10 @@ def open_context(
     root = Path(os.path.realpath(path))
     if not os.access(root, os.R_OK | os.X_OK):
         raise InputError(f"cannot read context directory: {path}")
+    if inline is not None:
+        return Context(root, _select_ignore(root, None, builder, errors), builder, None, label or str(path), inline)
     df = find_dockerfile(root, dockerfile)
-    return Context(root, _select_ignore(root, df, builder, errors), builder, df, label=str(path))
+    return Context(root, _select_ignore(root, df, builder, errors), builder, df, label=label or str(path))
 
 
 def with_builder(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None = None) -> Context:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..pipeline import Report
 
 if TYPE_CHECKING:
+    from ..builds import ProjectReport
     from ..layerreport import LayersReport
 
 
@@ -59,5 +60,22 @@ def layers_renderer(name: str) -> Callable[[LayersReport, Options], str]:
         "json": json_out.layers_render,
         "markdown": markdown.layers_render,
         "sarif": sarif.layers_render,
+    }
+    return formats[name]
+
+
+ProjectRenderer = Callable[["ProjectReport", Options], str]
+
+
+def project_renderer(name: str) -> ProjectRenderer:
+    """The renderer of a project report (every build, then the totals)."""
+    from . import json as json_out
+    from . import markdown, sarif, table
+
+    formats: dict[str, ProjectRenderer] = {
+        "table": table.render_project,
+        "json": json_out.render_project,
+        "markdown": markdown.render_project,
+        "sarif": sarif.render_project,
     }
     return formats[name]

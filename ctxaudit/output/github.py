@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..pipeline import Report
 from ..rules.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from ..builds import ProjectReport
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -45,3 +49,8 @@ def commands_for(findings: list[Finding], root: Path) -> str:
                 props.insert(1, f"line={f.line}")
         lines.append(f"::{_COMMAND[f.level]} {','.join(props)}::{_data(f.text)}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def project_commands(p: ProjectReport) -> str:
+    """Annotations for every finding of a project's builds."""
+    return commands_for(p.findings, p.root)

@@ -16,8 +16,9 @@ from ..pipeline import SCHEMA_VERSION, DockerfileReport, Report
 from ..rules.findings import Finding
 from . import Options
 
-if TYPE_CHECKING:  # the layers modules load only for `ctxaudit layers`
+if TYPE_CHECKING:  # the layers and project modules load only when used
     from ..analysis.layers import LayerRow, Totals
+    from ..builds import BuildReport, ProjectReport
     from ..layerreport import LayersReport
 
 
@@ -245,3 +246,101 @@ def layers_document(report: LayersReport) -> dict[str, Any]:
 
 def layers_render(report: LayersReport, options: Options) -> str:
     return dumps(layers_document(report))
+
+
+def _pos(p: ProjectReport, pos: object) -> dict[str, Any] | None:
+    file = getattr(pos, "file", None)
+    return {"file": p.label(file), "line": getattr(pos, "line", None) or None} if file else None
+
+
+def _located(f: Finding, p: ProjectReport) -> dict[str, Any]:
+    out = finding(f)
+    if f.path:
+        out["path"] = p.label(f.path)
+    return out
+
+
+def build_doc(br: BuildReport, p: ProjectReport) -> dict[str, Any]:
+    """One build of a project (README: JSON, ``builds``)."""
+    from ..builds import ignore_reason
+
+    b = br.build
+    doc: dict[str, Any] = {
+        "name": b.name,
+        "kind": b.kind,
+        "declared": _pos(p, b.declared),
+        "context": p.label(b.context) if b.context is not None else None,
+        "remote": b.remote,
+        "dockerfile": p.label(b.dockerfile) if b.dockerfile is not None else None,
+        "dockerfile_inline": b.dockerfile_inline,
+        "target": b.target,
+        "args": dict(b.args),
+        "unresolved": dict(b.unresolved),
+        "ignore_file": None,
+        "ignore_reason": None,
+        "named_contexts": [],
+        "skipped": br.skipped,
+        "sent": None,
+        "transfer": None,
+        "image": None,
+        "findings": [_located(f, p) for f in br.findings],
+        "report": None,
+    }
+    for n in b.named:
+        nr = next((x for x in br.named if x.named is n), None)
+        doc["named_contexts"].append(
+            {
+                "name": n.name,
+                "value": n.value,
+                "kind": n.kind,
+                "path": p.label(n.path) if n.path is not None else None,
+                "ignore_file": p.label(nr.ctx.ignore.path) if nr is not None and nr.ctx.ignore.path else None,
+                "sent": count(nr.stats.sent) if nr is not None else None,
+            }
+        )
+    if br.report is not None:
+        ctx = br.report.ctx
+        label = p.label(ctx.ignore.path) if ctx.ignore.path is not None else "none"
+        doc["ignore_file"] = p.label(ctx.ignore.path) if ctx.ignore.path is not None else None
+        doc["ignore_reason"] = ignore_reason(ctx, label)
+        doc["sent"] = count(br.eligible)
+        t = br.transfer
+        doc["transfer"] = count(t) if t is not None else None
+        doc["image"] = count(br.report.primary.usage.image) if br.report.primary is not None else None
+        doc["report"] = document(br.report)
+    return doc
+
+
+def project_document(p: ProjectReport) -> dict[str, Any]:
+    """A project report: ``builds``, ``summary``, every finding (README documents it)."""
+    project = None
+    if p.project is not None:
+        project = {
+            "kind": p.project.kind,
+            "directory": str(p.project.directory),
+            "files": [p.label(f) for f in p.project.files],
+            "notes": p.project.notes,
+        }
+    return {
+        "schema": SCHEMA_VERSION,
+        "project": project,
+        "builder": p.builder.value,
+        "builds": [build_doc(br, p) for br in p.builds],
+        "summary": {
+            "builds": len(p.builds),
+            "audited": len(p.audited),
+            "eligible": count(p.eligible),
+            "eligible_sum": count(p.eligible_sum),
+            "transfer": count(p.transfer),
+            "image": count(p.image),
+            "shared": [
+                {"context": p.label(sh.root), "ignore_files": sh.ignores, "builds": sh.builds} for sh in p.shared
+            ],
+            "gates": [{"build": who, "message": message} for who, message in p.breaches],
+        },
+        "findings": [_located(f, p) for f in p.findings],
+    }
+
+
+def render_project(p: ProjectReport, options: Options) -> str:
+    return dumps(project_document(p))

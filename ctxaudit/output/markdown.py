@@ -13,6 +13,7 @@ from . import Options
 from .table import numbers, share
 
 if TYPE_CHECKING:
+    from ..builds import ProjectReport
     from ..layerreport import LayersReport
 
 
@@ -198,3 +199,33 @@ def layers_render(report: LayersReport, options: Options) -> str:
     for n in report.notes:
         out.append(f"> note: {n}")
     return "\n".join(out) + "\n"
+
+
+def render_project(p: ProjectReport, options: Options) -> str:
+    """Every build's report, then the project summary (for a PR comment or a job summary)."""
+    from .table import _Style, summary_lines
+
+    out: list[str] = []
+    if p.project is not None:
+        files = ", ".join(_code(p.label(f)) for f in p.project.files)
+        out += [f"## ctxaudit: {'Compose' if p.project.kind == 'compose' else 'Bake'} project ({files})", ""]
+    for br in p.builds:
+        b = br.build
+        if br.report is None:
+            out += [f"## {b.title}: not audited ({br.skipped})", ""]
+            continue
+        body = render(br.report, options).replace("## ctxaudit: ", f"## {b.title}: ", 1)
+        out.append(body)
+    out += ["### Project summary", "", "```text", *summary_lines(p, _Style(options)), "```", ""]
+    if p.findings:
+        rows = [
+            [
+                f.level.value,
+                f.rule.id,
+                _code(p.label(f.path) + (f":{f.line}" if f.line else "")) if f.path else "",
+                f.text,
+            ]
+            for f in p.findings
+        ]
+        out += [f"### All findings ({len(p.findings)})", "", _table(rows, ["severity", "rule", "where", "message"]), ""]
+    return "\n".join(out)

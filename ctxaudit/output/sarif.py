@@ -22,6 +22,7 @@ from . import Options
 from .json import dumps
 
 if TYPE_CHECKING:
+    from ..builds import ProjectReport
     from ..layerreport import LayersReport
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -111,3 +112,8 @@ def layers_render(report: LayersReport, options: Options) -> str:
     """``ctxaudit layers -o sarif``: the findings at their Dockerfile lines (paths
     below the context), or without a location when no Dockerfile was given."""
     return dumps(findings_document(report.findings, report.root))
+
+
+def render_project(p: ProjectReport, options: Options) -> str:
+    """A project's findings: build-level ones at the Compose or Bake file line (paths absolute)."""
+    return dumps(findings_document(p.findings, p.root))

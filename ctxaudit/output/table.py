@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,8 +18,9 @@ from ..pipeline import DockerfileReport, Report
 from ..rules.findings import Finding, Severity
 from . import Options
 
-if TYPE_CHECKING:  # the layers modules load only for `ctxaudit layers`
+if TYPE_CHECKING:  # the layers and project modules load only when used
     from ..analysis.layers import LayerRow, Totals
+    from ..builds import BuildReport, ProjectReport
     from ..common.counts import Count
     from ..layerreport import LayersReport
 
@@ -128,17 +130,29 @@ def dockerfile_section(d: DockerfileReport, st: _Style, counts: bool = True) -> 
 
 def render(report: Report, options: Options) -> str:
     st = _Style(options)
-    s = report.stats
     ctx = report.ctx
-    total = s.sent.bytes
     out: list[str] = []
     ignore = ctx.ignore.display if ctx.ignore.path else "none"
     out.append(f"{st.head('ctxaudit')}  {display.path(ctx.name)}")
     out.append(
         f"builder {ctx.builder.value} · ignore file {ignore}"
-        + (f" · Dockerfile {display.path(ctx.dockerfile_label)}" if ctx.dockerfile else "")
+        + (f" · Dockerfile {display.path(ctx.dockerfile_label)}" if ctx.has_dockerfile else "")
     )
-    out.append("")
+    out += context_body(report, st)
+    if report.findings:
+        out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
+    if report.suggestions:
+        out += ["", st.head("Suggested ignore lines (ctxaudit suggest --write adds them)")]
+        out.append(suggestions_table(report.suggestions, st))
+    return "\n".join(out) + "\n"
+
+
+def context_body(report: Report, st: _Style) -> list[str]:
+    """The context's figures and Dockerfile sections (no header, findings or suggestions)."""
+    s = report.stats
+    ctx = report.ctx
+    total = s.sent.bytes
+    out: list[str] = [""]
     primary = report.primary if report.primary is not None and report.primary.ctx is ctx else None
     if primary is not None:
         summary = [[name, f"{c.files:,} files", st.size(c.bytes)] for name, c in numbers(primary)]
@@ -168,12 +182,7 @@ def render(report: Report, options: Options) -> str:
         out.append(_table(rows, ["kind", "files", "size", "share"], right=(1, 2, 3)))
     for d in report.dockerfiles:
         out += ["", dockerfile_section(d, st, counts=d is not primary)]
-    if report.findings:
-        out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
-    if report.suggestions:
-        out += ["", st.head("Suggested ignore lines (ctxaudit suggest --write adds them)")]
-        out.append(suggestions_table(report.suggestions, st))
-    return "\n".join(out) + "\n"
+    return out
 
 
 def suggestions_table(suggestions: Sequence[Suggestion], st: _Style) -> str:
@@ -358,3 +367,141 @@ def _layer_table(rows: Sequence[LayerRow], st: _Style) -> str:
         )
     headers = ["#", "line", "instruction", "size", "added", "changed", "deleted", "waste", "hidden later"]
     return _table(body, headers, right=(0, 1, 3, 4, 5, 6, 7, 8))
+
+
+# -- a project: every build, then the summary -----------------------------------
+
+
+def _located(findings: Sequence[Finding], p: ProjectReport) -> list[Finding]:
+    """Findings with paths relative to the project directory, for display."""
+    return [dataclasses.replace(f, path=p.label(f.path)) if f.path else f for f in findings]
+
+
+def _where(p: ProjectReport, pos: object) -> str:
+    file, line = getattr(pos, "file", None), getattr(pos, "line", 0)
+    return f"{p.label(file)}:{line}" if file else ""
+
+
+def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
+    """Title, inputs and the ignore file (with why) of one build."""
+    from ..builds import ignore_reason
+
+    b = br.build
+    where = _where(p, b.declared)
+    out = [st.head(f"== {b.title}" + (f" ({where})" if where else "") + " ==")]
+    if br.report is None:
+        context = b.remote or (p.label(b.context) + "/" if b.context is not None else "not evaluated")
+        out.append(f"context {context}: not audited ({br.skipped})")
+        return out
+    ctx = br.report.ctx
+    parts = [f"context {p.label(ctx.root)}/"]
+    if ctx.inline is not None:
+        parts.append("Dockerfile inline")
+    elif ctx.dockerfile is not None:
+        parts.append(f"Dockerfile {p.label(ctx.dockerfile)}")
+    if b.target:
+        parts.append(f"target {b.target}")
+    if b.args:
+        shown = ", ".join(f"{k}={v}" for k, v in b.args.items())
+        parts.append("args " + (shown if len(shown) <= 80 else shown[:77] + "..."))
+    out.append(" · ".join(parts))
+    label = p.label(ctx.ignore.path) if ctx.ignore.path is not None else "none"
+    out.append(f"ignore file {ignore_reason(ctx, label)}")
+    for n in b.named:
+        if n.local:
+            nr = next((x for x in br.named if x.named is n), None)
+            if nr is None:
+                continue
+            nlabel = p.label(nr.ctx.ignore.path) if nr.ctx.ignore.path is not None else "none"
+            out.append(
+                f"named context {n.name} = {p.label(nr.ctx.root)}/ (ignore file {nlabel}, its own root's): "
+                f"{nr.stats.sent.files:,} files, {st.size(nr.stats.sent.bytes)} sent"
+            )
+        else:
+            out.append(f"named context {n.name} = {n.value} ({n.kind}, not walked)")
+    return out
+
+
+def render_project(p: ProjectReport, options: Options) -> str:
+    st = _Style(options)
+    out: list[str] = []
+    if p.project is not None:
+        files = ", ".join(p.label(f) for f in p.project.files)
+        kind = "Compose" if p.project.kind == "compose" else "Bake"
+        out.append(f"{st.head('ctxaudit')}  {kind} project {display.path(str(p.project.directory))} ({files})")
+    else:
+        out.append(f"{st.head('ctxaudit')}  {len(p.builds)} build(s)")
+    out.append(f"builder {p.builder.value} · {len(p.builds)} build(s), {len(p.audited)} audited")
+    for note in p.project.notes if p.project is not None else []:
+        out.append(st.dim(note))
+    for br in p.builds:
+        out += ["", *build_header(br, p, st)]
+        if br.report is not None:
+            out += context_body(br.report, st)
+        if br.findings:
+            out += ["", st.head(f"Findings ({len(br.findings)})"), findings_table(_located(br.findings, p), st)]
+        if br.report is not None and br.report.suggestions:
+            ign = br.report.ctx.ignore
+            target = p.label(ign.path) if ign.path is not None else p.label(br.report.ctx.root / ".dockerignore")
+            out += ["", st.head(f"Suggested ignore lines for {target} (ctxaudit suggest --write adds them)")]
+            out.append(suggestions_table(br.report.suggestions, st))
+    out += ["", *summary_lines(p, st)]
+    return "\n".join(out) + "\n"
+
+
+def summary_lines(p: ProjectReport, st: _Style) -> list[str]:
+    """The project summary: one row per build, the totals, shared contexts, gates."""
+    out = [st.head("Project summary")]
+    gates = {who for who, _ in p.breaches}
+    rows: list[list[str]] = []
+    for br in p.builds:
+        if br.report is None:
+            rows.append([br.build.title, br.build.remote or "-", "-", "not audited", "", "", ""])
+            continue
+        ctx = br.report.ctx
+        e = br.eligible
+        t = br.transfer
+        img = br.report.primary.usage.image if br.report.primary is not None else None
+        rows.append(
+            [
+                br.build.title,
+                p.label(ctx.root) + "/" + (f" +{len(br.named)} named" if br.named else ""),
+                p.label(ctx.ignore.path) if ctx.ignore.path is not None else "none",
+                f"{e.files:,} files, {st.size(e.bytes)}",
+                st.size(t.bytes) if t is not None else "-",
+                st.size(img.bytes) if img is not None else "-",
+                ("FAIL" if br.build.title in gates else "ok") if p.gated else "-",
+            ]
+        )
+    rows.append(
+        [
+            "total",
+            "each context once",
+            "",
+            f"{p.eligible.files:,} files, {st.size(p.eligible.bytes)}",
+            st.size(p.transfer.bytes),
+            st.size(p.image.bytes),
+            ("FAIL" if "project" in gates else "ok") if p.gated else "-",
+        ]
+    )
+    out.append(
+        _table(rows, ["build", "context", "ignore file", "eligible", "transfer", "image", "gates"], right=(3, 4, 5))
+    )
+    out.append(
+        st.dim(
+            "(transfer: what each build sends with a cold cache, added up; eligible: what the ignore files let "
+            "through, a context several builds send with the same ignore file counted once)"
+        )
+    )
+    for sh in p.shared:
+        if sh.same_ignore:
+            out.append(
+                f"shared context: {p.label(sh.root)}/ is sent by {', '.join(sh.builds)} with the same ignore file: "
+                f"{st.size(sh.eligible.bytes)} each time, counted once in the total"
+            )
+        else:
+            out.append(
+                f"shared context: {p.label(sh.root)}/ is sent by {', '.join(sh.builds)} with different ignore "
+                f"files ({', '.join(sh.ignores)}): each counted once in the total"
+            )
+    return out
