@@ -22,9 +22,11 @@ from .common.errors import EXIT_GATE, EXIT_INPUT, CtxauditError, InputError
 from .engine.builder import Builder
 
 if TYPE_CHECKING:
+    from .analysis.suggest import Plan
     from .builds import ProjectReport
     from .config import Settings
     from .engine.context import Context
+    from .engine.ignorefile import IgnoreFileError
     from .output import Options
     from .pipeline import Observer, Report
     from .project.model import Build, Project
@@ -301,6 +303,86 @@ def _project(
     return project, project.builds
 
 
+class _Audit:
+    """One build's contexts for the commands that work context by context."""
+
+    def __init__(self, title: str, build: Build, ctx: Context, named: list[tuple[str, Context]]) -> None:
+        self.title = title
+        self.build = build
+        self.ctx = ctx
+        self.named = named  # (name, context) of each local named context
+        self.errors: dict[int, list[IgnoreFileError]] = {}  # id(context) -> its unusable ignore lines
+
+
+def _audits(
+    context: Path,
+    file: list[Path] | Path | None,
+    compose: list[Path] | None,
+    bake: list[Path] | None,
+    service: list[str] | None,
+    target_name: list[str] | None,
+    build_context: list[str] | None,
+    builder: Builder,
+    collect: bool = False,
+) -> list[_Audit] | None:
+    """Each build of the project with its contexts opened; None for a plain context.
+
+    A build that cannot be audited (remote or missing context) is named on
+    stderr and left out. ``collect``: keep unusable ignore-file lines in
+    ``_Audit.errors`` instead of failing (lint).
+    """
+    from .engine.context import open_context
+
+    found = _project(context, file, compose, bake, service, target_name, build_context)
+    if found is None:
+        return None
+    project, builds = found
+    base = project.directory if project is not None else Path.cwd()
+
+    def label(path: Path) -> str:
+        rel = os.path.relpath(path, base)
+        return str(path) if rel.startswith("..") else rel
+
+    out = []
+    for b in builds:
+        if b.context is None or not b.context.is_dir():
+            why = f"remote context {b.remote}" if b.remote else "its context is missing or not evaluated"
+            typer.echo(f"ctxaudit: {b.title}: not audited ({why})", err=True)
+            continue
+        errors: dict[int, list[IgnoreFileError]] = {}
+
+        def opened(
+            path: Path, dockerfile: Path | None, inline: str | None, errors: dict[int, list[IgnoreFileError]]
+        ) -> Context:
+            mine: list[IgnoreFileError] | None = [] if collect else None
+            c = open_context(path, dockerfile, builder, mine, inline=inline, label=label(path))
+            errors[id(c)] = mine or []
+            return c
+
+        try:
+            ctx = opened(b.context, b.dockerfile, b.dockerfile_inline, errors)
+            named = [(n.name, opened(n.path, None, None, errors)) for n in b.named if n.local and n.path is not None]
+        except InputError as exc:
+            raise InputError(f"{b.title}: {exc}") from None
+        audit = _Audit(b.title, b, ctx, named)
+        audit.errors = errors
+        out.append(audit)
+    return out
+
+
+def _near(path: Path) -> str:
+    """A path relative to the current directory when below it."""
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _one(audits: list[_Audit], command: str) -> _Audit:
+    if len(audits) != 1:
+        names = ", ".join(a.build.name for a in audits) or "none"
+        raise InputError(f"{command} works on one build; pick one with --service or --target-name (builds: {names})")
+    return audits[0]
+
+
 def _publish_project(preport: ProjectReport, fmt: Format, raw_bytes: bool, output: Path | None) -> None:
     from . import output as out
 
@@ -483,6 +565,11 @@ def lint_command(
     ignore_rule: IgnoreRuleOpt = None,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    compose: ComposeOpt = None,
+    bake: BakeOpt = None,
+    service: ServiceOpt = None,
+    target_name: TargetNameOpt = None,
+    build_context: BuildContextOpt = None,
 ) -> None:
     """Lint the active ignore file against this context (rules CA2xx).
 
@@ -494,13 +581,16 @@ def lint_command(
     """
     from .config import DEFAULT_FAIL_ON
     from .engine.context import open_context
-    from .engine.ignorefile import IgnoreFileError
     from .output import table
     from .pipeline import lint
     from .rules.findings import at_or_above
 
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
     errors: list[IgnoreFileError] = []
+    audits = _audits(context, file, compose, bake, service, target_name, build_context, _builder(s), collect=True)
+    if audits is not None:
+        _lint_project(audits, s, fmt, output)
+        return
     ctx = open_context(context, file, _builder(s), errors)
     report = lint(ctx, errors, s.ignore_rules, s.per_path_ignores)
     _baseline(report, s, baseline, write_baseline)
@@ -509,6 +599,35 @@ def lint_command(
     else:
         _publish(report, fmt, False, output)
     if at_or_above(report.findings, s.fail_on or DEFAULT_FAIL_ON):
+        raise typer.Exit(EXIT_GATE)
+
+
+def _lint_project(audits: list[_Audit], s: Settings, fmt: Format, output: Path | None) -> None:
+    """lint for each distinct ignore file of the project's builds (and named contexts)."""
+    from .builds import BuildReport, ProjectReport, absolute_finding
+    from .output import table
+    from .pipeline import lint
+    from .rules.findings import at_or_above
+
+    done: set[tuple[Path, Path | None]] = set()
+    texts: list[str] = []
+    preport = ProjectReport(None, [], _builder(s), True)
+    for a in audits:
+        for title, ctx in [(a.title, a.ctx), *((f"{a.title}, named context {n}", c) for n, c in a.named)]:
+            key = (ctx.root, ctx.ignore.path)
+            if key in done:
+                continue
+            done.add(key)
+            report = lint(ctx, a.errors.get(id(ctx), []), s.ignore_rules, s.per_path_ignores)
+            texts.append(f"==> {title}: {ctx.name}/ <==\n" + table.lint_text(report, _terminal()))
+            br = BuildReport(a.build, report, findings=[absolute_finding(f, ctx.root) for f in report.findings])
+            preport.builds.append(br)
+            preport.findings += br.findings
+    if fmt is Format.table and output is None:
+        _emit("\n".join(texts), None)
+    else:
+        _publish_project(preport, fmt, False, output)
+    if at_or_above(preport.findings, s.fail_on or "error"):
         raise typer.Exit(EXIT_GATE)
 
 
@@ -525,6 +644,11 @@ def explain_command(
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
+    compose: ComposeOpt = None,
+    bake: BakeOpt = None,
+    service: ServiceOpt = None,
+    target_name: TargetNameOpt = None,
+    build_context: BuildContextOpt = None,
 ) -> None:
     """Say for each path whether the builder receives it, and which line decided.
 
@@ -539,7 +663,16 @@ def explain_command(
     from .output import table
 
     b = _builder(_settings(context, builder))
-    ctx = open_context(context, file, b)
+    audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    if audits is not None:
+        a = _one(audits, "explain")
+        ctx = a.ctx
+        for raw in paths:  # an absolute path inside a named context is explained there
+            for _, c in a.named:
+                if os.path.isabs(raw) and not relative(c, raw).startswith("../"):
+                    ctx = c
+    else:
+        ctx = open_context(context, file, b)
     ignore = ctx.ignore.label
     results = []
     for raw in paths:
@@ -567,6 +700,11 @@ def image_command(
     ignore_rule: IgnoreRuleOpt = None,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    compose: ComposeOpt = None,
+    bake: BakeOpt = None,
+    service: ServiceOpt = None,
+    target_name: TargetNameOpt = None,
+    build_context: BuildContextOpt = None,
 ) -> None:
     """The size traps of the Dockerfile, with the bytes at stake (rules CA5xx).
 
@@ -579,6 +717,11 @@ def image_command(
     from .pipeline import scan
 
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
+    s.max_size = s.max_files = s.max_transfer = s.max_total_size = None  # the context gates belong to scan
+    found = _project(context, file, compose, bake, service, target_name, build_context)
+    if found is not None:
+        _image_project(found, s, _build_args(build_arg), target, fmt, output)
+        return
     contexts = _contexts(context, file, _builder(s))
     if all(c.dockerfile is None for c in contexts):
         raise InputError(f"no Dockerfile in {context} (use -f)")
@@ -597,7 +740,6 @@ def image_command(
         _emit(table.image_text(report, _terminal()), None)
     else:
         _publish(report, fmt, False, output)
-    s.max_size = s.max_files = s.max_transfer = None  # the context gates belong to scan
     _enforce(report, s)
 
 
@@ -700,6 +842,45 @@ def layers_command(
         raise typer.Exit(EXIT_GATE)
 
 
+def _image_project(
+    found: tuple[Project | None, list[Build]],
+    s: Settings,
+    build_args: dict[str, str],
+    target: str | None,
+    fmt: Format,
+    output: Path | None,
+) -> None:
+    from .builds import scan_builds
+    from .output import table
+
+    preport = scan_builds(
+        found[0],
+        found[1],
+        _builder(s),
+        top=0,
+        build_args=build_args,
+        target=target,
+        ignore_rules=s.ignore_rules,
+        suggestions=False,
+    )
+    for br in preport.builds:
+        br.findings = [f for f in br.findings if f.rule.id.startswith("CA5")]
+        if br.report is not None:
+            br.report.findings = [f for f in br.report.findings if f.rule.id.startswith("CA5")]
+    preport.findings = [f for f in preport.findings if f.rule.id.startswith("CA5")]
+    breaches = _breaches_project(preport, s)
+    if fmt is Format.table and output is None:
+        texts = [
+            f"==> {br.build.title}: {br.report.ctx.name}/ <==\n" + table.image_text(br.report, _terminal())
+            for br in preport.builds
+            if br.report is not None and br.report.primary is not None
+        ]
+        _emit("\n".join(texts), None)
+    else:
+        _publish_project(preport, fmt, False, output)
+    _fail(breaches)
+
+
 @app.command("suggest")
 def suggest_command(
     context: ContextArg = Path("."),
@@ -717,6 +898,11 @@ def suggest_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff --write would apply.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts.")] = False,
+    compose: ComposeOpt = None,
+    bake: BakeOpt = None,
+    service: ServiceOpt = None,
+    target_name: TargetNameOpt = None,
+    build_context: BuildContextOpt = None,
 ) -> None:
     """Propose ignore lines, largest saving first, that never break the build.
 
@@ -725,7 +911,9 @@ def suggest_command(
     rules, and large paths no COPY/ADD uses. The proposal is checked by
     running the walk and the Dockerfile analysis again: a line that would
     exclude a COPY source gets a '!' exception. --write appends a block to
-    the active ignore file atomically and keeps every existing byte.
+    the active ignore file atomically and keeps every existing byte. In a
+    Compose or Bake project, per build, naming the ignore file each line goes
+    into; a file several builds read gets only the lines safe for all of them.
     """
     import datetime
 
@@ -736,7 +924,18 @@ def suggest_command(
     from .output import json as json_out
     from .pipeline import load_dockerfile
 
-    (ctx,) = _contexts(context, [file] if file else None, _builder(_settings(context, builder)))
+    b = _builder(_settings(context, builder))
+    audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    if audits is not None:
+        plans = []
+        for a in audits:
+            args = {**a.build.args, **_build_args(build_arg)}
+            adf = load_dockerfile(a.ctx, args, target or a.build.target) if a.ctx.has_dockerfile else None
+            min_b, unused = max(parse_size(min_bytes), 1), parse_size(unused_min)
+            plans.append((a, suggest.plan(a.ctx, adf, min_bytes=min_b, unused_min=unused)))
+        _suggest_project(plans, write, dry_run, fmt, raw_bytes)
+        return
+    (ctx,) = _contexts(context, [file] if file else None, b)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
     p = suggest.plan(ctx, df, min_bytes=max(parse_size(min_bytes), 1), unused_min=parse_size(unused_min))
     target_file = suggest.target_file(ctx)
@@ -762,6 +961,46 @@ def suggest_command(
     sys.stdout.write(table.plan_text(p, label, Options(raw_bytes=raw_bytes)))
 
 
+def _suggest_project(
+    plans: list[tuple[_Audit, Plan]], write: bool, dry_run: bool, fmt: Format, raw_bytes: bool
+) -> None:
+    import datetime
+
+    from .analysis import ignorewrite, suggest
+    from .common import display
+    from .output import Options, table
+    from .output import json as json_out
+
+    if fmt is Format.json and not (write or dry_run):
+        docs = [{"build": a.build.name, **json_out.plan_document(p, suggest.target_file(a.ctx))} for a, p in plans]
+        sys.stdout.write(json_out.dumps(docs))
+        return
+    if not (write or dry_run):
+        texts = []
+        for a, p in plans:
+            label = display.path(_near(suggest.target_file(a.ctx)))
+            texts.append(
+                f"==> {a.title}: lines for {label} <==\n" + table.plan_text(p, label, Options(raw_bytes=raw_bytes))
+            )
+        sys.stdout.write("\n".join(texts))
+        return
+    by_file: dict[Path, list[Plan]] = {}
+    for a, p in plans:
+        by_file.setdefault(suggest.target_file(a.ctx), []).append(p)
+    for target_file, group in by_file.items():
+        combined = suggest.common(group)
+        label = display.path(_near(target_file))
+        if not combined.candidates:
+            typer.echo(f"nothing to add to {label}")
+            continue
+        old, new = suggest.written(combined, target_file, datetime.date.today().isoformat())
+        if dry_run:
+            sys.stdout.write(ignorewrite.unified_diff(target_file, old, new, label))
+            continue
+        ignorewrite.write_atomic(target_file, new)
+        typer.echo(f"added {sum(len(c.lines) for c in combined.candidates)} line(s) to {label}")
+
+
 @app.command("init")
 def init_command(
     context: ContextArg = Path("."),
@@ -769,6 +1008,11 @@ def init_command(
     builder: BuilderOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing ignore file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the file instead of writing it.")] = False,
+    compose: ComposeOpt = None,
+    bake: BakeOpt = None,
+    service: ServiceOpt = None,
+    target_name: TargetNameOpt = None,
+    build_context: BuildContextOpt = None,
 ) -> None:
     """Write a starter ignore file for the stacks the context holds.
 
@@ -781,13 +1025,18 @@ def init_command(
     from .analysis import ignorewrite, starter, suggest
     from .pipeline import load_dockerfile
 
-    (ctx,) = _contexts(context, [file] if file else None, _builder(_settings(context, builder)))
+    b = _builder(_settings(context, builder))
+    audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    if audits is not None:
+        ctx = _one(audits, "init").ctx
+    else:
+        (ctx,) = _contexts(context, [file] if file else None, b)
     target_file = suggest.target_file(ctx)
     if target_file.exists() and not force and not dry_run:
         raise InputError(
             f"{target_file} exists; use --force to overwrite it (or ctxaudit suggest --write to add to it)"
         )
-    df = load_dockerfile(ctx, {}, None) if ctx.dockerfile else None
+    df = load_dockerfile(ctx, {}, None) if ctx.has_dockerfile else None
     stacks, text = starter.starter_text(ctx, df, datetime.date.today().isoformat())
     if dry_run:
         sys.stdout.write(text)
@@ -803,17 +1052,38 @@ def ls_command(
     builder: BuilderOpt = None,
     sizes: Annotated[bool, typer.Option("--sizes", help="Print path<TAB>bytes.")] = False,
     ignored: Annotated[bool, typer.Option("--ignored", help="List what is left out instead.")] = False,
+    compose: ComposeOpt = None,
+    bake: BakeOpt = None,
+    service: ServiceOpt = None,
+    target_name: TargetNameOpt = None,
+    build_context: BuildContextOpt = None,
 ) -> None:
     """List the eligible context: every file and symlink the ignore file lets through.
 
     One path per line, relative to the context, sorted bytewise. Undecodable
-    bytes and control characters in names print as \\xNN.
+    bytes and control characters in names print as \\xNN. With a Compose or
+    Bake project (or --build-context), each build's context and named
+    contexts, each after a `==> BUILD: DIR/ <==` line when there are several.
     """
-    from .common import display
     from .engine.context import open_context
+
+    b = _builder(_settings(context, builder))
+    audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    if audits is not None:
+        listings = [(a.title, a.ctx) for a in audits]
+        listings += [(f"{a.title}, named context {n}", c) for a in audits for n, c in a.named]
+        for title, c in listings:
+            if len(listings) > 1:
+                sys.stdout.write(f"==> {title}: {c.name}/ <==\n")
+            _list(c, sizes, ignored)
+        return
+    _list(open_context(context, file, b), sizes, ignored)
+
+
+def _list(ctx: Context, sizes: bool, ignored: bool) -> None:
+    from .common import display
     from .engine.walk import Status, walk
 
-    ctx = open_context(context, file, _builder(_settings(context, builder)))
     want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)
     shown = display.path
     write = sys.stdout.write

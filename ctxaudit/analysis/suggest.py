@@ -463,6 +463,26 @@ def _breaks(c: Candidate, needs: list[Need]) -> bool:
     return False
 
 
+def common(plans: list[Plan]) -> Plan:
+    """The lines every plan proposes (several builds read one ignore file), with
+    the exceptions any of them needs; the first plan's figures."""
+    first = plans[0]
+    if len(plans) == 1:
+        return first
+    keep = set.intersection(*({c.line for c in p.candidates} for p in plans))
+    out: list[Candidate] = []
+    for c in first.candidates:
+        if c.line not in keep:
+            continue
+        merged = dataclasses.replace(c, exceptions=list(c.exceptions))
+        for p in plans[1:]:
+            for other in p.candidates:
+                if other.line == c.line:
+                    merged.exceptions += [x for x in other.exceptions if x not in merged.exceptions]
+        out.append(merged)
+    return dataclasses.replace(first, candidates=out)
+
+
 def render_block(candidates: list[Candidate], today: str) -> str:
     """The text ``--write`` appends: a comment, then the lines."""
     lines = [f"# Added by ctxaudit suggest on {today}: Docker rules (anchored at the context root)."]
