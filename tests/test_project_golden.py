@@ -1,0 +1,93 @@
+"""Compose and Bake projects against the real tools' goldens (tests/project/golden).
+
+The resolved model equals what Docker Compose v2.40.3 prints (``config
+--format json``); interpolation equals the binary's on every template; for
+every build, the context listing, BuildKit's transfer figure and the image's
+files equal what the real engine produced, and each local named context's
+listing equals the engine's walk of that directory with its own
+.dockerignore. Re-record with tests/project/record.py.
+"""
+
+from __future__ import annotations
+
+import projharness as ph
+import pytest
+
+from ctxaudit.project.interp import InterpolationError, MissingRequired, substitute
+
+
+@pytest.mark.parametrize("name", ph.COMPOSE_FIXTURES)
+def test_compose_resolves_like_docker_compose(name: str) -> None:
+    golden = ph.read_json(ph.GOLDEN / f"{name}.compose.json")
+    assert ph.resolved(name) == golden
+
+
+def test_compose_goldens_hold_what_the_issue_names() -> None:
+    shop = ph.read_json(ph.GOLDEN / "shop.compose.json")
+    # Interpolated args from .env, the override file merged, a value-less arg from .env.
+    assert shop["api"]["args"] == {"APP_ENV": "prod", "GIT_SHA": "abc123", "PY_VERSION": "3.12", "WORKERS": "4"}
+    assert shop["api"]["context"] == shop["worker"]["context"] == "<fixture>/backend"
+    assert shop["worker"]["dockerfile"] == "../worker/Dockerfile"
+    assert shop["docs"]["dockerfile_inline"] == "FROM scratch\nCOPY . /docs/\n"
+    assert shop["report"]["additional_contexts"]["libs"] == "<fixture>/libs"
+    assert shop["upstream"]["context"].startswith("https://")
+    merge = ph.read_json(ph.GOLDEN / "merge.compose.json")
+    assert merge["base"]["args"]["A"] == "yes" and merge["base"]["args"]["E"] == "8"  # Go's YAML, not YAML 1.1
+    assert "B" not in merge["base"]["args"]  # !reset
+    assert merge["merged"]["additional_contexts"] == {"only": "<fixture>/more"}  # !override
+    assert merge["child"]["context"] == "<fixture>/common/ctx"  # extends: paths stay relative to their file
+    assert merge["included"]["args"] == {"GREETING": "from-included-dotenv"}  # include: its own .env
+
+
+INTERP = ph.read_json(ph.GOLDEN / "interp.json")
+
+
+@pytest.mark.parametrize("template", sorted(INTERP))
+def test_interpolation_matches_the_binary(template: str) -> None:
+    want = INTERP[template]
+    lookup = ph.ENV_INTERP.get
+    if "value" in want:
+        # The binary is compose-go v2.9.1: defaults are interpolated eagerly.
+        assert substitute(template, lookup, lazy=False) == want["value"]
+        return
+    with pytest.raises(InterpolationError) as exc:
+        substitute(template, lookup, lazy=False)
+    if "required variable" in want["error"]:
+        assert isinstance(exc.value, MissingRequired)
+        assert str(exc.value) in want["error"]
+    else:
+        assert "invalid interpolation format" in want["error"] and not isinstance(exc.value, MissingRequired)
+
+
+def test_lazy_interpolation_is_current_compose() -> None:
+    # compose-go >= v2.10.1 evaluates only the branch it uses.
+    assert substitute("${SET:-${UNSET?boom}}", ph.ENV_INTERP.get) == "val"
+    with pytest.raises(MissingRequired):
+        substitute("${SET:-${UNSET?boom}}", ph.ENV_INTERP.get, lazy=False)
+
+
+ENGINE = {name: ph.read_json(ph.GOLDEN / f"{name}.engine.json") for name in ph.ENGINE_FIXTURES}
+BUILDS = [(name, build) for name in ph.ENGINE_FIXTURES for build in sorted(ENGINE[name])]
+
+
+@pytest.mark.parametrize(("name", "build"), BUILDS)
+def test_each_build_against_the_engine(name: str, build: str) -> None:
+    golden = ENGINE[name][build]
+    ours = ph.ctxaudit_view(name)[build]
+    assert ours["listing"] == golden["listing"]
+    assert ours["named"] == golden["named"]
+    if "engine_build" in golden:
+        return
+    assert ours["ok"] == golden["ok"]
+    assert ours["transfer"] == golden["transfer"]
+    assert ours["image"] == golden["image"]
+
+
+def test_engine_goldens_cover_every_build_and_the_shared_context() -> None:
+    assert set(ENGINE["shop"]) == {"web", "api", "worker", "docs", "report"}
+    api, worker = ENGINE["shop"]["api"], ENGINE["shop"]["worker"]
+    # One context, two ignore files: api.Dockerfile.dockerignore keeps tests/ out, worker's keeps config/ out.
+    assert "tests/test_main.py" not in {p for p, _ in api["listing"]}
+    assert "config/prod.toml" not in {p for p, _ in worker["listing"]}
+    assert ["/app/config.toml", 14] in api["image"]  # COPY config/${APP_ENV}.toml with APP_ENV=prod from .env
+    assert set(ENGINE["bakeapp"]) == {"app", "tools"}
