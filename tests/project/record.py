@@ -96,7 +96,7 @@ def record_engine(name: str, env: dict[str, str]) -> dict[str, Any]:
             proj = Path(tmp) / name
             shutil.copytree(src, proj, symlinks=True)
 
-            def moved(p: Path) -> Path:
+            def moved(p: Path, proj: Path = proj) -> Path:
                 return proj / p.relative_to(src)
 
             ctx = moved(b.context)
@@ -173,7 +173,8 @@ def main() -> int:
     if "engine" in args.parts:
         env = engine.engine_env()
         for name in ph.ENGINE_FIXTURES:
-            drift += engine.store(ph.GOLDEN / f"{name}.engine.json", record_engine(name, env), args.check, f"{name}.engine")
+            golden = record_engine(name, env)
+            drift += engine.store(ph.GOLDEN / f"{name}.engine.json", golden, args.check, f"{name}.engine")
     return 1 if drift else 0
 
 
