@@ -345,6 +345,8 @@ def load(
         for blk in d.get("target", []):
             for k, v in blk.items():
                 t = raw_targets.setdefault(k, _Target(k, declared=_line(f, "target", k)))
+                if t.origin and any(a in (v or {}) for a in ("context", "dockerfile", "dockerfile-inline")):
+                    t.declared = _line(f, "target", k)  # the block that sets what is built
                 for a, val in (v or {}).items():
                     if a.startswith("__"):
                         continue

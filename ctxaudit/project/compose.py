@@ -300,9 +300,9 @@ def _merge_into(base: YMap, over: YMap) -> None:
         if isinstance(v, Override):
             v = _strip(v.value)
         elif isinstance(v, YMap) and isinstance(base.get(k), YMap):
-            _merge_into(base[k], v)
+            _merge_into(base[k], v)  # a merged mapping keeps the line of its first declaration
             if pos is not None:
-                base.key_pos[k] = pos
+                base.key_pos.setdefault(k, pos)
             continue
         else:
             v = _strip(v)
