@@ -18,30 +18,48 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis.stats import ContextStats
+from .analysis.suggest import Planner, Suggestion
 from .classify import kinds
 from .common.counts import Count
 from .common.errors import InputError
+from .dockerfile.usage import DockerfileUsage
 from .engine.builder import Builder
 from .engine.context import Context, open_context
 from .engine.ignorefile import ROOT_IGNORE
-from .pipeline import Observer, Report, scan
+from .pipeline import Collector, Observer, Report, fan_out, scan
 from .project.model import Build, NamedContext, Project
+from .rules import dockerfile as dockerfile_rules
 from .rules import project as project_rules
+from .rules import secrets as secret_rules
 from .rules.findings import Finding, sort_findings
+from .rules.secrets import SecretsCollector
 
 
 @dataclass
 class NamedReport:
-    """A local named context: its own walk and ignore file."""
+    """A local named context: its own walk and ignore file, and what the
+    Dockerfile takes from it (``usage``, None without a Dockerfile)."""
 
     named: NamedContext
     ctx: Context
     stats: ContextStats
+    usage: DockerfileUsage | None = None
+    suggestions: list[Suggestion] = field(default_factory=list)
+    secret_findings: list[Finding] = field(default_factory=list)  # paths relative to the named context
 
     @property
     def transfer(self) -> Count:
-        """What BuildKit sends of it: everything its .dockerignore lets through."""
-        return self.stats.sent
+        """What BuildKit sends of it: the paths COPY --from / --mount=from take
+        (everything when a stage built FROM it runs a command or is the
+        target); nothing when the Dockerfile never names it (BuildKit loads a
+        named context only when a source uses it)."""
+        if self.usage is None:
+            return Count(self.stats.sent.files, self.stats.sent.bytes)
+        return self.usage.transfer
+
+    @property
+    def image(self) -> Count:
+        return self.usage.image if self.usage is not None else Count()
 
 
 @dataclass
@@ -80,6 +98,18 @@ class BuildReport:
         for n in self.named:
             total.files += n.transfer.files
             total.bytes += n.transfer.bytes
+        return total
+
+    @property
+    def image(self) -> Count | None:
+        """What reaches the image through COPY/ADD and FROM a named context; None without a Dockerfile."""
+        if self.report is None or self.report.primary is None:
+            return None
+        u = self.report.primary.usage.image
+        total = Count(u.files, u.bytes)
+        for n in self.named:
+            total.files += n.image.files
+            total.bytes += n.image.bytes
         return total
 
 
@@ -186,6 +216,7 @@ def scan_builds(
                 ignore_rules=ignore_rules,
                 suggestions=suggestions,
                 per_path_ignores=per_path_ignores,
+                named=[n.name for n in b.named] if builder is Builder.BUILDKIT else [],
             )
         except InputError as exc:
             raise InputError(f"{b.title}: {exc}") from None
@@ -198,13 +229,18 @@ def scan_builds(
                 nctx = open_context(n.path, None, builder, label=out.label(n.path))
             except InputError as exc:
                 raise InputError(f"{b.title}: named context {n.name}: {exc}") from None
-            stats = ContextStats(top=top)
-            entries = kinds.walk(nctx)
-            for e in observe(entries) if observe is not None else entries:
-                stats.add(e)
-            stats.finish()
-            br.named.append(NamedReport(n, nctx, stats))
+            nr = _named_scan(n, nctx, report, top, observe, suggestions)
+            br.named.append(nr)
             named.append((n, nctx))
+            label = f"{report.primary.label} (named context {n.name})" if report.primary is not None else ""
+            found: list[Finding] = []
+            if nr.usage is not None and report.primary is not None:
+                found += dockerfile_rules.check(nr.usage, label) + secret_rules.in_image(nr.usage, label)
+                # Located at the Dockerfile line; its path is the main context's.
+                found = [
+                    absolute_finding(dataclasses.replace(f, path=report.primary.label), report.ctx.root) for f in found
+                ]
+            br.findings += found + [absolute_finding(f, nctx.root) for f in nr.secret_findings]
         audited.append((b, ctx, named))
     misplaced = project_rules.misplaced(project, audited)
     for br in out.builds:
@@ -216,6 +252,32 @@ def scan_builds(
     out.findings = sort_findings(_dedupe([f for br in out.builds for f in br.findings]))
     _totals(out)
     return out
+
+
+def _named_scan(
+    n: NamedContext, nctx: Context, report: Report, top: int, observe: Observer | None, suggestions: bool
+) -> NamedReport:
+    """One walk of a named context fanned out to its statistics, its usage and its planner."""
+    stats = ContextStats(top=top)
+    collectors: list[Collector] = [stats]
+    usage = None
+    model = report.primary.model if report.primary is not None else None
+    if model is not None and nctx.builder is Builder.BUILDKIT:
+        usage = DockerfileUsage(model, nctx.builder, str(nctx.root), source=n.name)
+        collectors.append(usage)
+    # A named context's secrets count as sent when its usage transfers them.
+    secrets = SecretsCollector(str(nctx.root), usage.transfers if usage is not None else None)
+    collectors.append(secrets)
+    planner = Planner(nctx, model, source=n.name) if suggestions and usage is not None else None
+    if planner is not None:
+        collectors.append(planner)
+    entries = kinds.walk(nctx)
+    fan_out(observe(entries) if observe is not None else entries, collectors)
+    nr = NamedReport(n, nctx, stats, usage)
+    nr.secret_findings = secrets.findings(nctx.ignore.label)
+    if planner is not None:
+        nr.suggestions = planner.plan().suggestions()
+    return nr
 
 
 def _totals(out: ProjectReport) -> None:
@@ -240,8 +302,8 @@ def _totals(out: ProjectReport) -> None:
         if t is not None:
             out.transfer.files += t.files
             out.transfer.bytes += t.bytes
-        if br.report.primary is not None:
-            img = br.report.primary.usage.image
+        img = br.image
+        if img is not None:
             out.image.files += img.files
             out.image.bytes += img.bytes
     for count in groups.values():

@@ -89,7 +89,10 @@ class Report:
         return self.dockerfiles[0] if self.dockerfiles else None
 
 
-def load_dockerfile(ctx: Context, build_args: Mapping[str, str], target: str | None) -> Dockerfile:
+def load_dockerfile(
+    ctx: Context, build_args: Mapping[str, str], target: str | None, named: Sequence[str] = ()
+) -> Dockerfile:
+    """The Dockerfile model (``named``: the build's named contexts); InputError when invalid."""
     if ctx.inline is not None:
         text = ctx.inline
     else:
@@ -99,7 +102,7 @@ def load_dockerfile(ctx: Context, build_args: Mapping[str, str], target: str | N
         except OSError as exc:
             raise InputError(f"cannot read {ctx.dockerfile_label}: {exc.strerror or exc}") from None
     try:
-        return build_model(text, build_args, target)
+        return build_model(text, build_args, target, named)
     except (DockerfileError, DockerfileModelError) as exc:
         where = f"{ctx.dockerfile_label}:{exc.line}" if exc.line else ctx.dockerfile_label
         raise InputError(f"{where}: {exc.message}") from None
@@ -116,21 +119,23 @@ def scan(
     ignore_rules: Sequence[str] = (),
     suggestions: bool = True,
     per_path_ignores: Mapping[str, Sequence[str]] | None = None,
+    named: Sequence[str] = (),
 ) -> Report:
     """Walk once per ignore file and gather everything the report shows.
 
     ``contexts`` holds one Context per Dockerfile (the first one is primary
     and gives the context statistics); a context without a Dockerfile is
     scanned without the Dockerfile sections. ``observe`` sees every walk
-    (the CLI's progress bar). Raises InputError for an unreadable or
-    invalid Dockerfile.
+    (the CLI's progress bar). ``named``: the names of the build's named
+    contexts (what they send is ctxaudit.builds' part). Raises InputError
+    for an unreadable or invalid Dockerfile.
     """
     primary = contexts[0]
     reports = [
         DockerfileReport(c, m, DockerfileUsage(m, c.builder, str(c.root), outside_dockerfile=_outside(c)))
         for c in contexts
         if c.has_dockerfile
-        for m in [load_dockerfile(c, build_args or {}, target)]
+        for m in [load_dockerfile(c, build_args or {}, target, named)]
     ]
     plans = [image_rules.prepare(r.model, r.usage, r.label) for r in reports]
     groups: dict[Path | None, list[DockerfileReport]] = {}

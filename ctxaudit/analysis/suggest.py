@@ -292,7 +292,7 @@ def _errors(usage: DockerfileUsage) -> set[tuple[str, int, str]]:
 
 
 def _analyse(
-    ctx: Context, df: Dockerfile | None, primary_done: DockerfileUsage | None = None
+    ctx: Context, df: Dockerfile | None, primary_done: DockerfileUsage | None = None, source: str = ""
 ) -> tuple[set[tuple[str, int, str]], int, int]:
     """Errors of the Dockerfile analysis under both builders, and what ``ctx`` sends.
 
@@ -309,7 +309,7 @@ def _analyse(
         if not primary and df is None:
             continue
         c = dataclasses.replace(ctx, builder=builder)
-        usage = DockerfileUsage(df, builder, str(ctx.root), checks_only=True) if df is not None else None
+        usage = DockerfileUsage(df, builder, str(ctx.root), checks_only=True, source=source) if df is not None else None
         for e in walk(c, sizes=primary):
             if usage is not None:
                 usage.add(e)
@@ -340,13 +340,15 @@ class Planner:
         min_bytes: int = 1,
         unused_min: int = 1024 * 1024,
         lint: LintCollector | None = None,
+        source: str = "",
     ) -> None:
         self.ctx = ctx
         self.df = df
         self.min_bytes = min_bytes
+        self.source = source  # "" the main context, else the named context ctx is
         root = str(ctx.root)
-        self.usage = sources_usage(df, root) if df is not None else None
-        self.check = DockerfileUsage(df, ctx.builder, root, checks_only=True) if df is not None else None
+        self.usage = sources_usage(df, root, source) if df is not None else None
+        self.check = DockerfileUsage(df, ctx.builder, root, checks_only=True, source=source) if df is not None else None
         self.own_lint = lint is None
         self.lint = LintCollector(ctx, deep=False) if lint is None else lint
         self.discovery = Discovery(ctx, self.usage, min_bytes, unused_min, self.lint)
@@ -376,7 +378,7 @@ class Planner:
         nothing = Plan([], before, before, files_before, files_before, ctx.ignore)
         if not chosen:
             return nothing
-        baseline, _, _ = _analyse(ctx, df, self.check)
+        baseline, _, _ = _analyse(ctx, df, self.check, self.source)
         for c in chosen:
             _keep_sources(c, sources)
         if any(c.exceptions for c in chosen):
@@ -387,7 +389,7 @@ class Planner:
                 return nothing
         while True:
             trial = dataclasses.replace(ctx, ignore=with_lines(ctx.ignore, [ln for c in chosen for ln in c.lines]))
-            errors, files_after, after = _analyse(trial, df)
+            errors, files_after, after = _analyse(trial, df, source=self.source)
             if not errors - baseline:
                 chosen.sort(key=lambda c: (-c.marginal_bytes, c.line))  # largest saving first
                 return Plan(chosen, before, after, files_before, files_after, ctx.ignore)
@@ -405,11 +407,11 @@ def plan(ctx: Context, df: Dockerfile | None, *, min_bytes: int = 1, unused_min:
     return planner.finish().plan()
 
 
-def sources_usage(df: Dockerfile, root: str) -> DockerfileUsage:
+def sources_usage(df: Dockerfile, root: str, source: str = "") -> DockerfileUsage:
     """The usage whose sources every proposed line must keep: the legacy
     builder's, which builds every stage up to the target (BuildKit only the
     ones the target needs), so it covers both."""
-    return DockerfileUsage(df, Builder.LEGACY, root, wire_and_tar=False)
+    return DockerfileUsage(df, Builder.LEGACY, root, wire_and_tar=False, source=source)
 
 
 # A source the Dockerfile needs: the '!' line that keeps it, and paths to probe.

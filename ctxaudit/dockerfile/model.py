@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from ..engine.gostrings import clean
@@ -64,6 +64,7 @@ class Copy:
     link: bool = False
     parents: bool = False
     excludes: list[str] = field(default_factory=list)
+    from_context: str | None = None  # --from names a named build context
 
     @property
     def cmd(self) -> str:
@@ -77,6 +78,11 @@ class Copy:
     def takes_context(self) -> bool:
         return self.from_ is None
 
+    @property
+    def context_name(self) -> str | None:
+        """The context its sources come from: "" the main one, a named one, None a stage or image."""
+        return "" if self.from_ is None else self.from_context
+
 
 @dataclass
 class Mount:
@@ -85,6 +91,14 @@ class Mount:
     target: str
     from_: str | None
     from_stage: Stage | None = None
+    from_context: str | None = None  # from= names a named build context
+
+    @property
+    def context_name(self) -> str | None:
+        """The context a bind mount takes from ("" the main one), None for other mounts."""
+        if self.type != "bind":
+            return None
+        return "" if self.from_ is None else self.from_context
 
 
 @dataclass
@@ -117,6 +131,11 @@ class Stage:
     # built FROM this one starts with it.
     env: dict[str, str | None] = field(default_factory=dict)
     workdir: str = "/"
+    # Named build contexts (BuildKit, dockerfile2llb/convert.go): the stage *is*
+    # a named context of its own name (its instructions are not run), or is
+    # built FROM one.
+    context: str | None = None
+    base_context: str | None = None
 
     @property
     def label(self) -> str:
@@ -196,9 +215,34 @@ def _parse_mount(spec: str) -> dict[str, str]:
     return out
 
 
-def build_model(text: str, build_args: Mapping[str, str] | None = None, target: str | None = None) -> Dockerfile:
-    """Parse and dispatch a Dockerfile far enough to know what it takes from the context."""
+def context_key(name: str) -> str:
+    """A named context's name as BuildKit compares it (reference.ParseNormalizedNamed,
+    FamiliarString, ``:latest`` trimmed; dockerui/namedcontext.go)."""
+    key = name.lower()
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"):
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+            break
+    return key.removesuffix(":latest")
+
+
+def build_model(
+    text: str,
+    build_args: Mapping[str, str] | None = None,
+    target: str | None = None,
+    named_contexts: Collection[str] = (),
+) -> Dockerfile:
+    """Parse and dispatch a Dockerfile far enough to know what it takes from the context.
+
+    ``named_contexts``: the names of the build's named contexts. As BuildKit
+    resolves them (dockerfile2llb/convert.go): a stage named like one is
+    replaced by it (its instructions are not run); ``FROM n`` of a name that
+    is no earlier stage starts from it; ``COPY --from=n`` and
+    ``RUN --mount=from=n`` take from it unless n is an earlier stage
+    (``scratch`` and ``context`` are never redirected).
+    """
     parsed = parse(text)
+    named = {context_key(n): n for n in named_contexts if context_key(n) not in ("scratch", "context")}
     args = dict(build_args or {})
     esc = parsed.escape
     meta: dict[str, str | None] = {k: args.get(k, v) for k, v in AUTOMATIC_ARGS.items()}
@@ -214,6 +258,15 @@ def build_model(text: str, build_args: Mapping[str, str] | None = None, target: 
             return stages[int(ref)]
         return None
 
+    def named_source(ref: str | None) -> str | None:
+        """The named context ``--from=ref`` takes from: a stage replaced by one, or an unknown name."""
+        if ref is None:
+            return None
+        s = lookup(ref)
+        if s is not None:
+            return s.context
+        return named.get(context_key(ref))
+
     for ins in parsed.instructions:
         if ins.cmd == "from":
             if not ins.args:
@@ -225,6 +278,13 @@ def build_model(text: str, build_args: Mapping[str, str] | None = None, target: 
             if base is None:
                 notes.append(("dynamic-from", ins.start, f"FROM {base_raw}: {', '.join(sorted(unknown))} unknown"))
             stage = Stage(len(stages), name, base or base_raw, base_stage, ins.start)
+            if name and context_key(name) in named:
+                stage.context = named[context_key(name)]
+            elif base_stage is not None and base_stage.context is not None:
+                stage.base_context = base_stage.context
+                stage.base_stage = None
+            elif base_stage is None and base and context_key(base) in named:
+                stage.base_context = named[context_key(base)]
             if base_stage is not None:
                 stage.env = dict(base_stage.env)
                 stage.workdir = base_stage.workdir
@@ -246,8 +306,8 @@ def build_model(text: str, build_args: Mapping[str, str] | None = None, target: 
                     value = None
                 scope[key] = value
             continue
-        if stage is None:
-            continue  # only ARG may precede FROM; BuildKit rejects the rest
+        if stage is None or stage.context is not None:
+            continue  # only ARG may precede FROM; a stage replaced by a named context is not run
         env = stage.env
         if ins.cmd == "env":
             for key, value in _env_pairs(ins, esc):
@@ -260,10 +320,17 @@ def build_model(text: str, build_args: Mapping[str, str] | None = None, target: 
             stage.commands.append(ins)
         elif ins.cmd in ("copy", "add"):
             c = _copy(ins, stage, env, stage.workdir, esc, lookup)
+            c.from_context = named_source(c.from_)
+            if c.from_context is not None:
+                c.from_stage = None
             stage.copies.append(c)
             stage.commands.append(c)
         elif ins.cmd == "run":
             r = _run(ins, stage, env, esc, lookup)
+            for m in r.mounts:
+                m.from_context = named_source(m.from_)
+                if m.from_context is not None:
+                    m.from_stage = None
             r.workdir = stage.workdir
             stage.runs.append(r)
             stage.commands.append(r)

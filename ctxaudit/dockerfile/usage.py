@@ -138,7 +138,12 @@ class DockerfileUsage:
         checks_only: bool = False,
         wire_and_tar: bool = True,
         outside_dockerfile: int | None = None,
+        source: str = "",
     ) -> None:
+        # source: "" the main context, else the named context whose walk this is fed
+        # (its own transfer, taken by COPY --from=NAME, RUN --mount=from=NAME, FROM NAME).
+        self.source = source
+        self._of = f" of named context {source}" if source else ""
         self.df = df
         # legacy: size of a Dockerfile outside the context, which the CLI adds to the tar
         self.outside_dockerfile = outside_dockerfile
@@ -172,7 +177,7 @@ class DockerfileUsage:
                             name = posixpath.basename(src.heredoc.name)
                             self.image_files[posixpath.join(c.dest, name) if c.dest_is_dir else c.dest] = size
                         continue
-                    if not c.takes_context or src.kind != "context":
+                    if c.context_name != source or src.kind != "context":
                         continue
                     path = src.context_path
                     if path is None:
@@ -187,7 +192,7 @@ class DockerfileUsage:
                     self.sources.append(st)
             for r in stage.runs:
                 for m in r.mounts:
-                    if m.type != "bind" or m.from_ is not None:
+                    if m.context_name != source:
                         continue
                     path = m.source.context_path
                     if path is None:
@@ -197,6 +202,15 @@ class DockerfileUsage:
                         continue
                     transfer_paths.append(path)
         self.whole_context = "" in transfer_paths
+        # FROM a named context: the whole directory is sent when that stage runs
+        # a command or is the target (dockerfile2llb dispatchRun, convert.go), and
+        # its files are the stage's filesystem, in the image when the stage is.
+        based = [s for s in self.stages if source and s.base_context == source]
+        if any(s.runs or s is df.target for s in based):
+            self.whole_context = True
+            transfer_paths.append("")
+        self.base_in_image = any(s.index in self.image_chain for s in based)
+        self.base_image = Count()
         self.transfer_selectors = (
             [] if self.whole_context else [Selector.of(Source(p, p), p) for p in follow_links(root, transfer_paths)]
         )
@@ -242,7 +256,7 @@ class DockerfileUsage:
                 want = clean("/" + src.value)
                 for s in chain:
                     for earlier in s.copies:
-                        if not earlier.takes_context:
+                        if earlier.context_name != self.source:
                             continue
                         if _overlap(earlier.dest, want):
                             out.append((u, earlier, want, None))
@@ -281,6 +295,10 @@ class DockerfileUsage:
         if not e.is_file:
             return
         self.eligible.add(0 if e.hardlink_of is not None else e.size)  # a hard link's data is sent once
+        if self.base_in_image:
+            self.base_image.add(e.size)
+            if self.record_image:
+                self.image_files["/" + e.path] = e.size
         if self._transferred(e.path):
             self._send_parents()
             self.transfer.add(0 if e.hardlink_of is not None else e.size)
@@ -409,14 +427,18 @@ class DockerfileUsage:
                         c,
                         sel.source,
                         c.line,
-                        f"{c.cmd} source {sel.source.raw!r} is excluded by the ignore file: the build fails "
+                        f"{c.cmd} source {sel.source.raw!r} is excluded by the ignore file{self._of}: the build fails "
                         '("failed to compute cache key")',
                     )
                 )
             else:
                 self.problems.append(
                     Problem(
-                        "missing", c, sel.source, c.line, f"{c.cmd} source {sel.source.raw!r} is not in the context"
+                        "missing",
+                        c,
+                        sel.source,
+                        c.line,
+                        f"{c.cmd} source {sel.source.raw!r} is not in the context{self._of}",
                     )
                 )
         if self.builder is Builder.LEGACY:
@@ -439,7 +461,7 @@ class DockerfileUsage:
 
     @property
     def image(self) -> Count:
-        total = Count()
+        total = Count(self.base_image.files, self.base_image.bytes)
         for u in self.image_copies():
             total.files += u.files + u.traced_files
             total.bytes += self.image_bytes(u)

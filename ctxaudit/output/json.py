@@ -296,6 +296,10 @@ def build_doc(br: BuildReport, p: ProjectReport) -> dict[str, Any]:
                 "path": p.label(n.path) if n.path is not None else None,
                 "ignore_file": p.label(nr.ctx.ignore.path) if nr is not None and nr.ctx.ignore.path else None,
                 "sent": count(nr.stats.sent) if nr is not None else None,
+                "transfer": count(nr.transfer) if nr is not None and nr.usage is not None else None,
+                "whole_context": nr.usage.whole_context if nr is not None and nr.usage is not None else None,
+                "image": count(nr.image) if nr is not None and nr.usage is not None else None,
+                "suggestions": [suggestion(sg) for sg in nr.suggestions] if nr is not None else [],
             }
         )
     if br.report is not None:
@@ -306,7 +310,8 @@ def build_doc(br: BuildReport, p: ProjectReport) -> dict[str, Any]:
         doc["sent"] = count(br.eligible)
         t = br.transfer
         doc["transfer"] = count(t) if t is not None else None
-        doc["image"] = count(br.report.primary.usage.image) if br.report.primary is not None else None
+        img = br.image
+        doc["image"] = count(img) if img is not None else None
         doc["report"] = document(br.report)
     return doc
 

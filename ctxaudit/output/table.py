@@ -13,6 +13,7 @@ from ..analysis.explain import Explanation
 from ..analysis.suggest import Plan, Suggestion
 from ..common import display
 from ..common.counts import Count
+from ..dockerfile.usage import DockerfileUsage
 from ..engine.builder import Builder
 from ..pipeline import DockerfileReport, Report
 from ..rules.findings import Finding, Severity
@@ -94,8 +95,13 @@ def numbers(d: DockerfileReport) -> list[tuple[str, Count]]:
     ]
 
 
-def dockerfile_section(d: DockerfileReport, st: _Style, counts: bool = True) -> str:
+def dockerfile_section(
+    d: DockerfileReport, st: _Style, counts: bool = True, named: Sequence[DockerfileUsage] = ()
+) -> str:
+    """The Dockerfile's figures and its COPY/ADD rows; ``named``: the usages of
+    the build's named contexts, which give the rows of COPY --from=NAME."""
     u = d.usage
+    rows_of = {id(c.copy): (n, c) for n in named for c in n.copies if c.copy.context_name == n.source}
     stages = ", ".join(s.label for s in u.stages)
     lines = [
         st.head(f"Dockerfile {display.path(d.label)}") + f"  target {d.model.target.label}; stages built: {stages}"
@@ -115,13 +121,14 @@ def dockerfile_section(d: DockerfileReport, st: _Style, counts: bool = True) -> 
         for c in u.copies:
             where = "image" if c.copy.stage.index in u.image_chain else f"stage {c.copy.stage.label}"
             text = c.copy.ins.original.strip()
+            owner, row = rows_of.get(id(c.copy), (u, c))
             copy_rows.append(
                 [
                     str(c.line),
                     text if len(text) <= 60 else text[:57] + "...",
                     where,
-                    f"{c.files + c.traced_files:,}",
-                    st.size(u.image_bytes(c)),
+                    f"{row.files + row.traced_files:,}",
+                    st.size(owner.image_bytes(row)),
                 ]
             )
         lines += ["", _table(copy_rows, ["line", "instruction", "into", "files", "size"], right=(0, 3, 4))]
@@ -147,7 +154,7 @@ def render(report: Report, options: Options) -> str:
     return "\n".join(out) + "\n"
 
 
-def context_body(report: Report, st: _Style) -> list[str]:
+def context_body(report: Report, st: _Style, named: Sequence[DockerfileUsage] = ()) -> list[str]:
     """The context's figures and Dockerfile sections (no header, findings or suggestions)."""
     s = report.stats
     ctx = report.ctx
@@ -181,7 +188,7 @@ def context_body(report: Report, st: _Style) -> list[str]:
         rows = [[k, f"{c.files:,}", st.size(c.bytes), share(c.bytes, total)] for k, c in kinds]
         out.append(_table(rows, ["kind", "files", "size", "share"], right=(1, 2, 3)))
     for d in report.dockerfiles:
-        out += ["", dockerfile_section(d, st, counts=d is not primary)]
+        out += ["", dockerfile_section(d, st, counts=d is not primary, named=named if d is report.primary else ())]
     return out
 
 
@@ -413,10 +420,18 @@ def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
             if nr is None:
                 continue
             nlabel = p.label(nr.ctx.ignore.path) if nr.ctx.ignore.path is not None else "none"
-            out.append(
+            line = (
                 f"named context {n.name} = {p.label(nr.ctx.root)}/ (ignore file {nlabel}, its own root's): "
-                f"{nr.stats.sent.files:,} files, {st.size(nr.stats.sent.bytes)} sent"
+                f"{nr.stats.sent.files:,} files, {st.size(nr.stats.sent.bytes)} eligible"
             )
+            if nr.usage is not None:
+                how = "everything eligible" if nr.usage.whole_context else "referenced paths only"
+                t, img = nr.transfer, nr.image
+                line += (
+                    f"; BuildKit transfer ({how}) {t.files:,} files, {st.size(t.bytes)}; "
+                    f"reaches the image {img.files:,} files, {st.size(img.bytes)}"
+                )
+            out.append(line)
         else:
             out.append(f"named context {n.name} = {n.value} ({n.kind}, not walked)")
     return out
@@ -437,7 +452,7 @@ def render_project(p: ProjectReport, options: Options) -> str:
     for br in p.builds:
         out += ["", *build_header(br, p, st)]
         if br.report is not None:
-            out += context_body(br.report, st)
+            out += context_body(br.report, st, [n.usage for n in br.named if n.usage is not None])
         if br.findings:
             out += ["", st.head(f"Findings ({len(br.findings)})"), findings_table(_located(br.findings, p), st)]
         if br.report is not None and br.report.suggestions:
@@ -445,6 +460,12 @@ def render_project(p: ProjectReport, options: Options) -> str:
             target = p.label(ign.path) if ign.path is not None else p.label(br.report.ctx.root / ".dockerignore")
             out += ["", st.head(f"Suggested ignore lines for {target} (ctxaudit suggest --write adds them)")]
             out.append(suggestions_table(br.report.suggestions, st))
+        for nr in br.named:
+            if nr.suggestions:
+                ign = nr.ctx.ignore
+                target = p.label(ign.path) if ign.path is not None else p.label(nr.ctx.root / ".dockerignore")
+                out += ["", st.head(f"Suggested ignore lines for {target}, named context {nr.named.name}")]
+                out.append(suggestions_table(nr.suggestions, st))
     out += ["", *summary_lines(p, st)]
     return "\n".join(out) + "\n"
 
@@ -461,7 +482,7 @@ def summary_lines(p: ProjectReport, st: _Style) -> list[str]:
         ctx = br.report.ctx
         e = br.eligible
         t = br.transfer
-        img = br.report.primary.usage.image if br.report.primary is not None else None
+        img = br.image
         rows.append(
             [
                 br.build.title,
