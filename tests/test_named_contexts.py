@@ -39,7 +39,7 @@ def test_named_context_case(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     main_dir = make_tree(tmp_path / "ctx", case["ctx"])
     names = list(case["named"])
-    for i, (n, files) in enumerate(case["named"].items()):
+    for i, files in enumerate(case["named"].values()):
         make_tree(tmp_path / f"named{i}", files)
     for i, n in enumerate(names):
         u = _usage(tmp_path / f"named{i}", case["dockerfile"], names, n)
