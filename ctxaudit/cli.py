@@ -928,11 +928,16 @@ def suggest_command(
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
     if audits is not None:
         plans = []
+        min_b, unused = max(parse_size(min_bytes), 1), parse_size(unused_min)
         for a in audits:
             args = {**a.build.args, **_build_args(build_arg)}
-            adf = load_dockerfile(a.ctx, args, target or a.build.target) if a.ctx.has_dockerfile else None
-            min_b, unused = max(parse_size(min_bytes), 1), parse_size(unused_min)
-            plans.append((a, suggest.plan(a.ctx, adf, min_bytes=min_b, unused_min=unused)))
+            names = [n for n, _ in a.named]
+            adf = load_dockerfile(a.ctx, args, target or a.build.target, names) if a.ctx.has_dockerfile else None
+            plans.append((a.title, a.ctx, suggest.plan(a.ctx, adf, min_bytes=min_b, unused_min=unused)))
+            if adf is not None and b is Builder.BUILDKIT:
+                for n, nctx in a.named:
+                    p = suggest.plan(nctx, adf, min_bytes=min_b, unused_min=unused, source=n)
+                    plans.append((f"{a.title}, named context {n}", nctx, p))
         _suggest_project(plans, write, dry_run, fmt, raw_bytes)
         return
     (ctx,) = _contexts(context, [file] if file else None, b)
@@ -962,7 +967,7 @@ def suggest_command(
 
 
 def _suggest_project(
-    plans: list[tuple[_Audit, Plan]], write: bool, dry_run: bool, fmt: Format, raw_bytes: bool
+    plans: list[tuple[str, Context, Plan]], write: bool, dry_run: bool, fmt: Format, raw_bytes: bool
 ) -> None:
     import datetime
 
@@ -972,21 +977,21 @@ def _suggest_project(
     from .output import json as json_out
 
     if fmt is Format.json and not (write or dry_run):
-        docs = [{"build": a.build.name, **json_out.plan_document(p, suggest.target_file(a.ctx))} for a, p in plans]
+        docs = [{"build": title, **json_out.plan_document(p, suggest.target_file(c))} for title, c, p in plans]
         sys.stdout.write(json_out.dumps(docs))
         return
     if not (write or dry_run):
         texts = []
-        for a, p in plans:
-            label = display.path(_near(suggest.target_file(a.ctx)))
+        for title, c, p in plans:
+            label = display.path(_near(suggest.target_file(c)))
             texts.append(
-                f"==> {a.title}: lines for {label} <==\n" + table.plan_text(p, label, Options(raw_bytes=raw_bytes))
+                f"==> {title}: lines for {label} <==\n" + table.plan_text(p, label, Options(raw_bytes=raw_bytes))
             )
         sys.stdout.write("\n".join(texts))
         return
     by_file: dict[Path, list[Plan]] = {}
-    for a, p in plans:
-        by_file.setdefault(suggest.target_file(a.ctx), []).append(p)
+    for _, c, p in plans:
+        by_file.setdefault(suggest.target_file(c), []).append(p)
     for target_file, group in by_file.items():
         combined = suggest.common(group)
         label = display.path(_near(target_file))

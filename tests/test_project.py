@@ -188,9 +188,9 @@ def test_hcl_without_python_hcl2_is_reported(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(builtins, "__import__", no_hcl2)
     with pytest.raises(InputError, match=r"docker-bake.hcl: reading HCL needs the optional python-hcl2"):
         select.find(BAKEAPP, environ={})
-    # A JSON bake file needs nothing.
-    project = bake.load([BAKEAPP / "docker-bake.json"], BAKEAPP, {}, ["app"])
-    assert project.builds[0].args == {"FROM_JSON": "${TAG}-json"} or project.builds[0].unresolved
+    # A JSON bake file needs nothing (alone, TAG is an unknown variable: reported, not guessed).
+    (app,) = bake.load([BAKEAPP / "docker-bake.json"], BAKEAPP, {}, ["app"]).builds
+    assert app.args == {} and app.unresolved == {"args.FROM_JSON": "${TAG}-json"}
 
 
 # -- The scan of a project ----------------------------------------------------------------
@@ -352,3 +352,34 @@ def test_suggest_write_gives_a_shared_ignore_file_only_lines_safe_for_all(
     lines = (tmp_path / "ctx" / ".dockerignore").read_text().splitlines()
     assert "__pycache__" in lines
     assert not any("log" in ln and not ln.startswith("#") for ln in lines)  # b copies logs/
+
+
+def test_named_context_findings_and_suggestions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "compose.yaml": "services:\n  app:\n    build:\n      context: app\n"
+            "      additional_contexts:\n        libs: ./libs\n",
+            "app/Dockerfile": "FROM scratch\nCOPY --from=libs . /libs/\nCOPY --from=libs gone.txt /gone.txt\n",
+            "libs/pkg/mod.py": "x = 1\n",
+            "libs/pkg/__pycache__/mod.cpython-311.pyc": 400,
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "scan", ".", "-o", "json")
+    assert code == 0
+    (build,) = json.loads(out)["builds"]
+    libs = build["named_contexts"][0]
+    assert libs["whole_context"] is True and libs["transfer"] == {"files": 2, "bytes": 406}
+    assert libs["suggestions"][0]["pattern"] == "**/__pycache__"
+    rules = {(f["rule"], f["path"], f["line"]) for f in build["findings"]}
+    assert ("CA304", "app/Dockerfile", 2) in rules  # junk copied from the named context
+    assert ("CA301", "app/Dockerfile", 3) in rules
+    missing = next(f for f in build["findings"] if f["rule"] == "CA301")
+    assert "not in the context of named context libs" in missing["message"]
+    code, out, _ = run(capsys, "suggest", ".")
+    assert "==> service app, named context libs: lines for libs/.dockerignore <==" in out
+    code, _, _ = run(capsys, "suggest", ".", "--write")
+    assert (tmp_path / "libs" / ".dockerignore").read_text().splitlines()[-1] == "**/__pycache__"

@@ -399,9 +399,12 @@ class Planner:
             chosen = kept
 
 
-def plan(ctx: Context, df: Dockerfile | None, *, min_bytes: int = 1, unused_min: int = 1024 * 1024) -> Plan:
-    """Suggestions for ``ctx`` from a walk of their own (see Planner)."""
-    planner = Planner(ctx, df, min_bytes, unused_min)
+def plan(
+    ctx: Context, df: Dockerfile | None, *, min_bytes: int = 1, unused_min: int = 1024 * 1024, source: str = ""
+) -> Plan:
+    """Suggestions for ``ctx`` from a walk of their own (see Planner); ``source``:
+    the named context ``ctx`` is (its sources are the ones to keep)."""
+    planner = Planner(ctx, df, min_bytes, unused_min, source=source)
     for e in kinds.walk(ctx):
         planner.add(e)
     return planner.finish().plan()
