@@ -443,7 +443,9 @@ def render_project(p: ProjectReport, options: Options) -> str:
     if p.project is not None:
         files = ", ".join(p.label(f) for f in p.project.files)
         kind = "Compose" if p.project.kind == "compose" else "Bake"
-        out.append(f"{st.head('ctxaudit')}  {kind} project {display.path(str(p.project.directory))} ({files})")
+        where = os.path.relpath(p.project.directory)
+        where = str(p.project.directory) if where.startswith("..") else where
+        out.append(f"{st.head('ctxaudit')}  {kind} project {display.path(where)} ({files})")
     else:
         out.append(f"{st.head('ctxaudit')}  {len(p.builds)} build(s)")
     out.append(f"builder {p.builder.value} · {len(p.builds)} build(s), {len(p.audited)} audited")
