@@ -192,7 +192,7 @@ def scan_builds(
     for b in builds:
         br = BuildReport(b, None)
         out.builds.append(br)
-        br.findings = project_rules.input_findings(b)
+        br.findings = project_rules.input_findings(b, legacy=builder is Builder.LEGACY)
         if b.context is None or any(f.rule is project_rules.MISSING_INPUT for f in br.findings):
             br.skipped = (
                 "remote context"
@@ -223,7 +223,7 @@ def scan_builds(
         br.report = report
         named: list[tuple[NamedContext, Context]] = []
         for n in b.named:
-            if not n.local or n.path is None:
+            if not n.local or n.path is None or builder is Builder.LEGACY:
                 continue
             try:
                 nctx = open_context(n.path, None, builder, label=out.label(n.path))

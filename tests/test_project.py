@@ -383,3 +383,36 @@ def test_named_context_findings_and_suggestions(
     assert "==> service app, named context libs: lines for libs/.dockerignore <==" in out
     code, _, _ = run(capsys, "suggest", ".", "--write")
     assert (tmp_path / "libs" / ".dockerignore").read_text().splitlines()[-1] == "**/__pycache__"
+
+
+def test_other_formats_and_explicit_files(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(ph.FIXTURES)
+    code, out, _ = run(capsys, "scan", "shop", "-o", "markdown", "--no-suggest")
+    assert code == 0 and out.startswith("## ctxaudit: Compose project (`compose.yaml`, `compose.override.yaml`)")
+    assert "## service api: `backend`" in out and "### Project summary" in out and "CA600" in out
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = run(capsys, "scan", "shop", "--no-progress", "--no-suggest")
+    assert "::warning file=shop/compose.yaml,line=7,title=CA600 misplaced-ignore-file::service web" in out
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    code, out, _ = run(capsys, "lint", "shop", "-o", "json")
+    doc = json.loads(out)
+    assert {b["name"] for b in doc["builds"]} == {"web", "api", "worker", "docs", "report"}
+    # --compose: exactly these files (no override), relative paths against the first file's directory.
+    code, out, _ = run(capsys, "scan", ".", "--compose", "shop/compose.yaml", "-o", "json", "--no-suggest")
+    api = next(b for b in json.loads(out)["builds"] if b["name"] == "api")
+    assert api["args"]["PY_VERSION"] == "3.11" and api["context"] == "backend"
+    # --bake: a JSON bake file alone (no HCL), targets relative to the directory bake runs in.
+    make_tree(tmp_path, {"b.json": '{"target": {"default": {"context": "ctx"}}}', "ctx/Dockerfile": "FROM scratch\n"})
+    code, out, err = run(capsys, "scan", str(tmp_path), "--bake", str(tmp_path / "b.json"), "-o", "json")
+    assert code == 0, err
+    (b,) = json.loads(out)["builds"]
+    assert b["name"] == "default" and b["kind"] == "target" and b["dockerfile"].endswith("ctx/Dockerfile")
+
+
+def test_named_contexts_under_the_legacy_builder(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(SHOP), "-b", "legacy", "--service", "report", "--no-progress", "--no-suggest")
+    assert code == 0
+    assert "CA604" in out and "named context(s) libs are not sent by the legacy builder" in out
+    assert "named context libs = " not in out

@@ -60,6 +60,16 @@ UNRESOLVED = rule(
 )
 
 
+NAMED_LEGACY = rule(
+    "CA604",
+    "named-context-without-buildkit",
+    Severity.WARNING,
+    "Named contexts need BuildKit: the legacy builder does not send them.",
+    "DOCKER_BUILDKIT=0 builds know no --build-context or additional_contexts: COPY --from=NAME and FROM NAME "
+    "then mean an image called NAME. ctxaudit audits the named contexts under --builder buildkit only.",
+)
+
+
 def _loc(pos: Pos | None) -> tuple[str | None, int | None]:
     return (pos.file, pos.line or None) if pos is not None else (None, None)
 
@@ -69,10 +79,21 @@ def declared(build: Build) -> tuple[str | None, int | None]:
     return _loc(build.context_at or build.declared)
 
 
-def input_findings(build: Build) -> list[Finding]:
-    """Remote, missing and unresolved inputs of a build (before any walk)."""
+def input_findings(build: Build, legacy: bool = False) -> list[Finding]:
+    """Remote, missing and unresolved inputs of a build (before any walk);
+    ``legacy``: the build runs on the legacy builder (no named contexts)."""
     path, line = declared(build)
     out: list[Finding] = []
+    local = [n.name for n in build.named if n.local]
+    if legacy and local:
+        out.append(
+            Finding(
+                NAMED_LEGACY,
+                f"{build.title}: named context(s) {', '.join(local)} are not sent by the legacy builder",
+                path,
+                line,
+            )
+        )
     if build.remote is not None:
         out.append(Finding(REMOTE, f"{build.title}: context {build.remote} is remote, not audited", path, line))
     for attr, text in build.unresolved.items():
