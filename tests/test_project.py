@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import projharness as ph
+import jsonschema
 import pytest
 from helpers import make_tree
 
@@ -251,7 +252,9 @@ def test_project_json_and_sarif(capsys: pytest.CaptureFixture[str], monkeypatch:
     assert summary["shared"] == [{"context": "backend", "ignore_files": ignores, "builds": ["api", "worker"]}]
     assert summary["eligible"]["bytes"] == sum(b["sent"]["bytes"] for b in doc["builds"] if b["sent"])
     code, out, _ = run(capsys, "scan", ".", "-o", "sarif", "--no-suggest")
-    results = json.loads(out)["runs"][0]["results"]
+    sarif = json.loads(out)
+    jsonschema.validate(sarif, json.loads((Path(__file__).parent / "fixtures" / "sarif-2.1.0.json").read_text()))
+    results = sarif["runs"][0]["results"]
     ca600 = [r for r in results if r["ruleId"] == "CA600"]
     assert ca600 and all(
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "compose.yaml" for r in ca600
