@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import projharness as ph
 import jsonschema
+import projharness as ph
 import pytest
 from helpers import make_tree
 
