@@ -419,3 +419,23 @@ def test_named_contexts_under_the_legacy_builder(capsys: pytest.CaptureFixture[s
     assert code == 0
     assert "CA604" in out and "named context(s) libs are not sent by the legacy builder" in out
     assert "named context libs = " not in out
+
+
+def test_bake_reads_the_compose_file_beside_it_and_relative_paths(tmp_path: Path) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "compose.yaml": "services:\n  api:\n    build: ./api\n",
+            "docker-bake.hcl": 'target "api" {\n  args = { FROM_HCL = "1" }\n}\n',
+            "sub/docker-bake.json": '{"target": {"web": {"context": "cwd://web", "contexts": {"n": "./n"}}}}',
+        },
+    )
+    project = select.find(tmp_path, environ={})
+    assert project is not None and project.kind == "bake"
+    (api,) = project.builds  # the Compose service, under the HCL target of its name
+    assert api.context == tmp_path / "api" and api.args == {"FROM_HCL": "1"}
+    sub = tmp_path / "sub" / "docker-bake.json"
+    (web,) = bake.load([sub], tmp_path, {}, ["web"]).builds
+    assert web.context == tmp_path / "web" and web.named[0].path == tmp_path / "n"  # relative to where bake runs
+    (web,) = bake.load([sub], tmp_path, {"BUILDX_BAKE_FILE_RELATIVE_PATHS": "1"}, ["web"]).builds
+    assert web.context == tmp_path / "web" and web.named[0].path == tmp_path / "sub" / "n"  # cwd:// stays

@@ -440,7 +440,10 @@ def _build(
     t = targets[name]
     unresolved: dict[str, str] = dict(values.pop("__unresolved__", {}))
 
-    def base_for(attr: str) -> Path:
+    def base_for(attr: str, value: str = "") -> Path:
+        # cwd:// is always the directory bake runs in (bake.go isSpecialContextPath).
+        if value.startswith("cwd://"):
+            return directory
         return origin[attr].parent if relative and attr in origin else directory
 
     b = Build(name, "bake", None, declared=t.declared, context_at=t.declared)
@@ -469,7 +472,8 @@ def _build(
             if is_remote(value) or "://" in value.removeprefix("cwd://"):
                 b.remote, b.context = value, None
             else:
-                b.context = Path(os.path.normpath(os.path.join(base_for("context"), value.removeprefix("cwd://"))))
+                base = base_for("context", value)
+                b.context = Path(os.path.normpath(os.path.join(base, value.removeprefix("cwd://"))))
     elif composed is None:
         b.context = directory
     inline = values.get("dockerfile-inline")
@@ -508,7 +512,7 @@ def _build(
             if isinstance(v, Unresolved) or not isinstance(v, str):
                 unresolved[f"contexts.{k}"] = str(v)
                 continue
-            named[k] = named_context(k, v, base_for("contexts"), t.declared)
+            named[k] = named_context(k, v, base_for("contexts", v), t.declared)
         b.named = list(named.values())
     b.unresolved = unresolved
     return b
