@@ -104,9 +104,8 @@ def record_engine(name: str, env: dict[str, str]) -> dict[str, Any]:
             g: dict[str, Any] = {}
             text = b.dockerfile_inline if b.dockerfile_inline is not None else df.read_text()  # type: ignore[union-attr]
             local = [n.name for n in b.named if n.local]
-            # The real build first, with a cold cache: a build just before would
-            # leave BuildKit only the changes to send.
-            subprocess.run(["/usr/bin/docker", "builder", "prune", "-af"], env=env, capture_output=True)
+            # The real build first, from a directory no build has sent yet (cold
+            # cache); a build just before would leave BuildKit only the changes to send.
             if ph.uses_named_context(text, [n.name for n in b.named]):
                 g["engine_build"] = "the 20.10 engine has no named contexts: listing only"
             else:
