@@ -82,12 +82,16 @@ def check_project(preport: ProjectReport, s: Settings) -> list[Breach]:
         if s.max_size is not None and sent.bytes > s.max_size:
             out.append(
                 Breach(
-                    "max-size", f"{title}: context size {_bytes(sent.bytes)} exceeds --max-size {_bytes(s.max_size)}"
+                    "max-size",
+                    f"{title}: eligible context {_bytes(sent.bytes)} exceeds --max-size {_bytes(s.max_size)}",
                 )
             )
         if s.max_files is not None and sent.files > s.max_files:
             out.append(
-                Breach("max-files", f"{title}: {sent.files:,} files sent, more than --max-files {s.max_files:,}")
+                Breach(
+                    "max-files",
+                    f"{title}: eligible context has {sent.files:,} files, more than --max-files {s.max_files:,}",
+                )
             )
         limit = s.max_transfer
         if limit is not None:
@@ -109,11 +113,18 @@ def check_project(preport: ProjectReport, s: Settings) -> list[Breach]:
                 f"exceeds --max-total-size {_bytes(s.max_total_size)}",
             )
         )
-    if s.fail_on:
-        hits = at_or_above(preport.findings, s.fail_on)
-        if hits:
-            worst = max(hits, key=lambda f: f.level.rank).level.value
-            out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {s.fail_on} (worst: {worst})"))
-    preport.gated = any(x is not None for x in (s.max_size, s.max_files, s.max_transfer, s.max_total_size, s.fail_on))
-    preport.breaches = [(b.message.split(":", 1)[0] if b.gate != "fail-on" else "project", b.message) for b in out]
+    floor = s.fail_on or DEFAULT_FAIL_ON
+    hits = at_or_above(preport.findings, floor)
+    if hits:
+        worst = max(hits, key=lambda f: f.level.rank).level.value
+        out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {floor} (worst: {worst})"))
+    preport.gated = True  # --fail-on has a default
+    failing = [
+        (br.build.title, f"{br.build.title}: findings at or above {floor}")
+        for br in preport.builds
+        if at_or_above(br.findings, floor)
+    ]
+    preport.breaches = failing + [
+        (b.message.split(":", 1)[0] if b.gate != "fail-on" else "project", b.message) for b in out
+    ]
     return out

@@ -266,8 +266,8 @@ def test_project_json_and_sarif(capsys: pytest.CaptureFixture[str], monkeypatch:
 def test_gates_per_build_and_total(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, str(SHOP), "--no-progress", "--max-size", "250B", "--no-suggest")
     assert code == 1
-    assert "gate failed: service api: context size 292 B" in err
-    assert "gate failed: service report: context size 2.1 KiB" in err
+    assert "gate failed: service api: eligible context 292 B" in err
+    assert "gate failed: service report: eligible context 2.1 KiB" in err
     assert "service web" not in err
     assert "FAIL" in out and " ok" in out
     code, _, err = run(capsys, str(SHOP), "--no-progress", "--max-total-size", "2KB", "--no-suggest")
@@ -372,7 +372,7 @@ def test_named_context_findings_and_suggestions(
     )
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "scan", ".", "-o", "json")
-    assert code == 0
+    assert code == 1  # the missing COPY --from source is an error: the default --fail-on
     (build,) = json.loads(out)["builds"]
     libs = build["named_contexts"][0]
     assert libs["whole_context"] is True and libs["transfer"] == {"files": 2, "bytes": 406}
