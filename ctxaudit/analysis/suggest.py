@@ -301,7 +301,9 @@ def _analyse(
     """
     errors: set[tuple[str, int, str]] = set()
     files = size = 0
-    for builder in (ctx.builder, *(b for b in Builder if b is not ctx.builder)):
+    # Docker's two builders always (an ignore file is usually shared), and
+    # buildah when it is the one audited.
+    for builder in (ctx.builder, *(b for b in (Builder.BUILDKIT, Builder.LEGACY) if b is not ctx.builder)):
         primary = builder is ctx.builder
         if primary and primary_done is not None:
             errors |= _errors(primary_done)

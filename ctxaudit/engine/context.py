@@ -14,6 +14,7 @@ from .ignorefile import IgnoreFile, IgnoreFileError
 
 DEFAULT_DOCKERFILE = "Dockerfile"
 INLINE_LABEL = "(inline Dockerfile)"
+CONTAINERFILE = "Containerfile"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class Context:
     # Dockerfile text given inline (Compose dockerfile_inline, Bake dockerfile-inline):
     # buildx sends it from a directory of its own, so only the context's .dockerignore applies.
     inline: str | None = None
+    # buildah looks for <Containerfile>.containerignore with -f as typed;
+    # --ignorefile replaces the lookup (buildah only).
+    dockerfile_arg: str | None = None
+    ignorefile: Path | None = None
 
     @property
     def name(self) -> str:
@@ -55,16 +60,25 @@ class Context:
         return rel
 
 
-def find_dockerfile(root: Path, given: Path | None) -> Path | None:
-    """The -f file, else ``Dockerfile`` (or the CLI's fallback ``dockerfile``)."""
+def find_dockerfile(root: Path, given: Path | None, builder: Builder = Builder.BUILDKIT) -> Path | None:
+    """The -f file, else ``Dockerfile`` (or the CLI's fallback ``dockerfile``).
+
+    buildah: a relative -f is tried in the current directory, then in the
+    context (imagebuildah's ``BuildDockerfiles``); without -f it takes
+    ``Containerfile``, else ``Dockerfile`` (``util.DiscoverContainerfile``).
+    """
+    buildah = builder is Builder.BUILDAH
     if given is not None:
         path = given if given.is_absolute() else Path.cwd() / given
+        if buildah and not path.exists() and not given.is_absolute():
+            path = root / given
         if not path.exists():
             raise InputError(f"Dockerfile not found: {given}")
         if path.is_dir():
             raise InputError(f"Dockerfile is a directory: {given}")
         return path
-    for name in (DEFAULT_DOCKERFILE, DEFAULT_DOCKERFILE.lower()):
+    names = (CONTAINERFILE, DEFAULT_DOCKERFILE) if buildah else (DEFAULT_DOCKERFILE, DEFAULT_DOCKERFILE.lower())
+    for name in names:
         candidate = root / name
         if candidate.is_file():
             return candidate
@@ -78,6 +92,7 @@ def open_context(
     errors: list[IgnoreFileError] | None = None,
     inline: str | None = None,
     label: str | None = None,
+    ignorefile: Path | None = None,
 ) -> Context:
     """Validate the inputs and select the ignore file; raise InputError.
 
@@ -85,29 +100,49 @@ def open_context(
     ``inline``: the Dockerfile's text (then ``dockerfile`` is not read and
     only the context's own ``.dockerignore`` applies). ``label``: how
     messages name the context (default: ``path`` as given).
+    ``ignorefile`` is buildah's ``--ignorefile`` (an InputError for Docker's
+    builders, which have no such option).
     """
     if not path.exists():
         raise InputError(f"context not found: {path}")
     if not path.is_dir():
         raise InputError(f"context is not a directory: {path}")
+    if ignorefile is not None and builder is not Builder.BUILDAH:
+        raise InputError(f"--ignorefile is a buildah/podman option; docker build ({builder}) has none")
     root = Path(os.path.realpath(path))
     if not os.access(root, os.R_OK | os.X_OK):
         raise InputError(f"cannot read context directory: {path}")
+    name = label or str(path)
     if inline is not None:
-        return Context(root, _select_ignore(root, None, builder, errors), builder, None, label or str(path), inline)
-    df = find_dockerfile(root, dockerfile)
-    return Context(root, _select_ignore(root, df, builder, errors), builder, df, label=label or str(path))
+        ctx = Context(root, IgnoreFile(None, "(none)"), builder, None, name, inline, ignorefile=ignorefile)
+    else:
+        df = find_dockerfile(root, dockerfile, builder)
+        arg = str(dockerfile) if dockerfile is not None else None
+        ctx = Context(root, IgnoreFile(None, "(none)"), builder, df, name, dockerfile_arg=arg, ignorefile=ignorefile)
+    return dataclasses.replace(ctx, ignore=_select_ignore(ctx, builder, errors))
 
 
 def with_builder(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None = None) -> Context:
     """The same build under another builder, with the ignore file that builder reads."""
-    return dataclasses.replace(ctx, builder=builder, ignore=_select_ignore(ctx.root, ctx.dockerfile, builder, errors))
+    return dataclasses.replace(ctx, builder=builder, ignore=_select_ignore(ctx, builder, errors))
 
 
-def _select_ignore(
-    root: Path, dockerfile: Path | None, builder: Builder, errors: list[IgnoreFileError] | None
-) -> IgnoreFile:
+def containerfiles(ctx: Context) -> list[str]:
+    """buildah's ``-f`` arguments as typed, or the Containerfile it discovered."""
+    if ctx.dockerfile_arg is not None:
+        return [ctx.dockerfile_arg]
+    return [] if ctx.dockerfile is None else [str(ctx.dockerfile)]
+
+
+def _select_ignore(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None) -> IgnoreFile:
     try:
-        return ignorefile.select(root, dockerfile, builder, errors)
+        return ignorefile.select(
+            ctx.root,
+            ctx.dockerfile,
+            builder,
+            errors,
+            containerfiles=containerfiles(ctx),
+            ignorefile=ctx.ignorefile if builder is Builder.BUILDAH else None,
+        )
     except IgnoreFileError as exc:
         raise InputError(str(exc)) from None

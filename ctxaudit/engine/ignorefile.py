@@ -7,14 +7,17 @@ a UTF-8 BOM dropped on line one, then :func:`ctxaudit.pattern.normalize_line`.
 Selection: BuildKit reads ``<Dockerfile name>.dockerignore`` next to the
 Dockerfile when it exists (even empty) *instead of* the root
 ``.dockerignore``; the legacy builder reads only the root ``.dockerignore``.
+buildah reads and selects its own way (:mod:`ctxaudit.engine.containers`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import containers
 from .builder import Builder
 from .pattern import DockerIgnorePattern, PatternError, UnsupportedPattern, quote
 
@@ -66,24 +69,30 @@ def split_lines(data: bytes) -> list[bytes]:
     return [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
 
 
-def parse(data: bytes, display: str, errors: list[IgnoreFileError] | None = None) -> list[DockerIgnorePattern]:
+def parse(
+    data: bytes, display: str, errors: list[IgnoreFileError] | None = None, buildah: bool = False
+) -> list[DockerIgnorePattern]:
     """Patterns of an ignore file's bytes, each with its 1-based line.
 
     An unusable line raises IgnoreFileError, or with ``errors`` is recorded
-    there and left out (lint reports them all).
+    there and left out (lint reports them all). ``buildah``: as buildah
+    reads it (imagebuilder's ``ParseIgnore``: lines split on ``\\n`` only,
+    of any length, no BOM dropped; see :mod:`.containers`).
     """
     out: list[DockerIgnorePattern] = []
-    for number, raw in enumerate(split_lines(data), start=1):
+    lines = data.split(b"\n") if buildah else split_lines(data)
+    make = containers.BuildahPattern if buildah else DockerIgnorePattern
+    for number, raw in enumerate(lines, start=1):
         error: IgnoreFileError | None = None
         pat: DockerIgnorePattern | None = None
-        if len(raw) + 1 > _MAX_LINE:
+        if len(raw) + 1 > _MAX_LINE and not buildah:
             error = IgnoreFileError(display, number, "", "line too long (bufio.Scanner: token too long)")
         else:
-            if number == 1 and raw.startswith(_BOM):
+            if number == 1 and raw.startswith(_BOM) and not buildah:
                 raw = raw[len(_BOM) :]
             text = raw.decode("utf-8", "surrogateescape")
             try:
-                pat = DockerIgnorePattern(text, line=number)
+                pat = make(text, line=number)
             except PatternError as exc:
                 error = IgnoreFileError(display, number, exc.pattern, exc.reason)
             except UnsupportedPattern as exc:
@@ -94,18 +103,20 @@ def parse(data: bytes, display: str, errors: list[IgnoreFileError] | None = None
             errors.append(error)
             continue
         assert pat is not None
+        if buildah and pat.include is None:
+            continue
         if pat.deferred_error is not None:
             pat.deferred_error.file = display
         out.append(pat)
     return out
 
 
-def read(path: Path, display: str, errors: list[IgnoreFileError] | None = None) -> IgnoreFile:
+def read(path: Path, display: str, errors: list[IgnoreFileError] | None = None, buildah: bool = False) -> IgnoreFile:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IgnoreFileError(display, 0, "", f"cannot read: {exc.strerror or exc}") from None
-    return IgnoreFile(path, display, parse(data, display, errors))
+    return IgnoreFile(path, display, parse(data, display, errors, buildah))
 
 
 def _display(path: Path, context: Path) -> str:
@@ -116,9 +127,26 @@ def _display(path: Path, context: Path) -> str:
 
 
 def select(
-    context: Path, dockerfile: Path | None, builder: Builder, errors: list[IgnoreFileError] | None = None
+    context: Path,
+    dockerfile: Path | None,
+    builder: Builder,
+    errors: list[IgnoreFileError] | None = None,
+    *,
+    containerfiles: Sequence[str] = (),
+    ignorefile: Path | None = None,
 ) -> IgnoreFile:
-    """The ignore file ``builder`` reads for a build of ``dockerfile`` in ``context``."""
+    """The ignore file ``builder`` reads for a build of ``dockerfile`` in ``context``.
+
+    buildah only: ``containerfiles`` are the ``-f`` arguments as typed (or
+    the Containerfile it discovered), ``ignorefile`` its ``--ignorefile``.
+    """
+    if builder is Builder.BUILDAH:
+        if ignorefile is not None:
+            return read(ignorefile, str(ignorefile), errors, buildah=True)
+        found = containers.choose(context, containerfiles)
+        if found is None:
+            return IgnoreFile(None, "(none)")
+        return read(found, _display(found, context), errors, buildah=True)
     root = context / ROOT_IGNORE
     root_exists = root.is_file()
     if builder is Builder.BUILDKIT and dockerfile is not None:

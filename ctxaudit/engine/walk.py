@@ -14,6 +14,13 @@ when they may skip an excluded directory without entering it:
   they are ignored, so both are always sent (the daemon then drops them
   before COPY sees the context).
 
+buildah (and ``podman build``) sends nothing: each COPY/ADD walks the
+context itself. Its copier decides every path alone with storage's old
+matcher (no parent results) and skips an excluded directory unless the text
+of some exception plus ``/`` *starts with* the directory's path
+(:mod:`.containers`); the Dockerfile and the ignore file are ordinary files.
+The walk here is what ``COPY . dest`` takes.
+
 Entries come out sorted bytewise by path, one at a time: memory is bounded
 by the largest directory and the depth, not by the tree.
 
@@ -21,7 +28,8 @@ Special files, as a real engine treats them (recorded in the conformance
 goldens): symlinks are sent as links, never followed. BuildKit sends a
 socket or a device node as an empty regular file and drops FIFOs; the legacy
 tar keeps FIFOs and device nodes as such and drops sockets with an error
-in the CLI log.
+in the CLI log; buildah's copier does the same (sockets skipped with a
+warning; tests/buildah goldens).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..common.errors import InputError
+from . import containers
 from .builder import Builder
 from .context import Context
 from .ignorefile import ROOT_IGNORE
@@ -154,15 +163,22 @@ class Walker:
         self.label_dir = label_dir
         self.full = full
         self.sizes = sizes
-        self.user_patterns = ctx.ignore.lines
-        patterns = list(self.user_patterns)
         self.legacy = ctx.builder is Builder.LEGACY
+        self.buildah = ctx.builder is Builder.BUILDAH
+        # Lines read for another builder are compiled again as this one reads them.
+        self.user_patterns = containers.for_builder(ctx.ignore.lines, self.buildah)
+        patterns = list(self.user_patterns)
         self._build_files: set[str] = set()
         if self.legacy:
             patterns += self._kept_build_files(patterns)
-        self.matcher = Matcher(patterns)
+        self.matcher: Matcher = containers.BuildahMatcher(patterns) if self.buildah else Matcher(patterns)
         self.user_count = len(self.user_patterns)
-        if self.legacy:
+        # FIFOs and device nodes kept, sockets dropped (legacy tar, buildah's copier)
+        self._keeps_special = self.legacy or self.buildah
+        if self.buildah:
+            self._may_prune = True
+            self._exception_dirs = []
+        elif self.legacy:
             self._may_prune = not self.matcher.exclusions
             self._exception_dirs = self.matcher.exception_prefixes(trim_glob=False)
         else:
@@ -194,6 +210,8 @@ class Walker:
 
     def prunes(self, rel: str) -> bool:
         """May the builder skip this excluded directory without entering it?"""
+        if isinstance(self.matcher, containers.BuildahMatcher):
+            return not self.matcher.enters(rel)
         if self.legacy:
             if self._may_prune:
                 return True
@@ -333,13 +351,13 @@ class Walker:
 
     def _finish_sent(self, entry: Entry, problem: str | None, s: os.stat_result | None, etype: EntryType) -> None:
         """Builder-specific fate of a non-directory that the ignore file lets through."""
-        if etype is EntryType.FIFO and not self.legacy:
+        if etype is EntryType.FIFO and not self._keeps_special:
             entry.status = Status.DROPPED  # BuildKit does not send FIFOs
             return
-        if etype is EntryType.SOCKET and self.legacy:
-            entry.status = Status.DROPPED  # archive/tar: sockets not supported
+        if etype is EntryType.SOCKET and self._keeps_special:
+            entry.status = Status.DROPPED  # archive/tar: sockets not supported; buildah skips them
             return
-        if etype in (EntryType.SOCKET, EntryType.DEVICE) and not self.legacy:
+        if etype in (EntryType.SOCKET, EntryType.DEVICE) and not self._keeps_special:
             entry.type = EntryType.FILE  # arrives as an empty regular file
             entry.size = 0
         entry.problem = problem
@@ -402,6 +420,9 @@ class Walker:
             if self._legacy_validation_reaches(rel):
                 return f'cannot read directory {rel}: the legacy CLI fails with "can\'t stat"'
             return None
+        if self.buildah:
+            # The copier reads every directory it enters, excluded or not.
+            return f"cannot read directory {rel}: buildah's COPY fails (copier: get: error reading)"
         if excluded:
             return None  # fsutil tolerates a permission error on an excluded path
         return f"cannot read directory {rel}: BuildKit fails the build"

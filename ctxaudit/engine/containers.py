@@ -1,0 +1,317 @@
+"""Ignore files as buildah (and ``podman build``) read them.
+
+buildah does not share Docker's code for ``.dockerignore``. Three pieces
+decide, each reproduced here from its source (buildah v1.28.2 and v1.44.0,
+``openshift/imagebuilder`` v1.2.3 to v1.2.21, ``containers/storage``
+v1.43.0 to ``go.podman.io/storage`` v1.63.0; none of them changed what this
+module does in that span):
+
+* which file: :func:`choose`, buildah's ``pkg/parse.ContainerIgnoreFile``
+  (``--ignorefile``; else ``<Containerfile>.dockerignore`` beats
+  ``<Containerfile>.containerignore`` beside each ``-f`` file as typed; else
+  ``<context>/.containerignore`` beats ``<context>/.dockerignore``; one file,
+  never merged, an empty one still wins);
+* reading it: :func:`parse_line` (``ignorefile.parse`` splits the file),
+  imagebuilder's ``ParseIgnore`` (split on
+  ``\\n`` only, ``#`` a comment only as the first byte, ``/`` trimmed from
+  both ends *before* whitespace) followed by storage's
+  ``NewPatternMatcher`` (whitespace trimmed, ``filepath.Clean``, ``!`` for an
+  exception with one leading ``/`` dropped after it, ``filepath.Match``
+  validation). No BOM is stripped; storage compiles each pattern with
+  ``text/scanner``, which skips a BOM at the start of every pattern;
+* matching: :class:`BuildahPattern`, storage's ``Pattern.compile``: the
+  *old* Docker translation, ``^`` + glob + ``(/.*)?$`` where only ``.`` and
+  ``$`` are escaped, so ``(``, ``|``, ``+``, ``{`` and ``^`` are Go regexp
+  syntax (``(a|b).txt`` is an alternation), and Go searches rather than
+  matches (``^`` is the only anchor); :class:`BuildahMatcher`, the
+  deprecated ``Matches``: every line tried on the path alone, the last
+  matching one decides, no parent-directory results. buildah's copier
+  prunes an excluded directory unless some exception ``P`` satisfies
+  ``strings.HasPrefix(P + "/", dir)``: a plain string prefix, so ``b`` is
+  entered for ``!b*/keep.txt``.
+
+Goldens recorded on a real buildah are in tests/buildah.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pathspec
+from pathspec.pattern import RegexPattern
+
+from . import gomatch, goregex
+from .gostrings import clean, trim_space
+from .matcher import Decision, Matcher
+from .pattern import DockerIgnorePattern, MatchType, PatternError, UnsupportedPattern
+
+CONTAINERIGNORE = ".containerignore"
+DOCKERIGNORE = ".dockerignore"
+
+_BOM = "\ufeff"
+_NEVER = re.compile(r"(?!)")
+# Undecodable bytes come in as surrogate escapes; text/scanner reads each as
+# utf8.RuneError, so the regexp holds U+FFFD where the name holds the byte.
+_INVALID = re.compile("[\udc80-\udcff]")
+
+
+def parse_line(line: str) -> tuple[str, bool] | None:
+    """ParseIgnore + NewPatternMatcher for one line: (pattern, exclusion) or None.
+
+    None for comments and lines left empty. Raises PatternError as
+    NewPatternMatcher does (a lone ``!``, a pattern ``filepath.Match`` rejects).
+    """
+    if not line or line[0] == "#":
+        return None
+    text = trim_space(line.strip("/"))
+    if not text:
+        return None
+    text = clean(text)
+    exclusion = text[0] == "!"
+    if exclusion:
+        if len(text) == 1:
+            raise PatternError(line, 'illegal exclusion pattern: "!"')
+        text = clean(text[1:])
+        if text.startswith("/"):
+            text = text[1:]
+    try:
+        gomatch.validate(text)
+    except gomatch.BadPattern:
+        raise PatternError(text, "syntax error in pattern") from None
+    return text, exclusion
+
+
+def storage_regex(pattern: str) -> str:
+    """containers/storage's ``Pattern.compile``: the Go regexp of a pattern.
+
+    ``*`` is ``[^/]*``, ``?`` is ``[^/]``, ``**/`` is ``(.*/)?``, a
+    trailing ``**`` is ``.*``; only ``.`` and ``$`` are escaped, ``\\x``
+    is passed on as ``\\x`` and everything else is copied as regexp text.
+    A BOM at the start is skipped (``text/scanner``). Raises PatternError
+    for a trailing backslash.
+    """
+    if pattern.startswith(_BOM):
+        pattern = pattern[1:]
+    pattern = _INVALID.sub("\ufffd", pattern)
+    out = ["^"]
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        i += 1
+        if ch == "*":
+            if i < n and pattern[i] == "*":
+                i += 1
+                if i < n and pattern[i] == "/":
+                    i += 1
+                out.append(".*" if i >= n else "(.*/)?")
+            else:
+                out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch in ".$":
+            out.append("\\" + ch)
+        elif ch == "\\":
+            if i >= n:
+                raise PatternError(pattern, "syntax error in pattern")
+            out.append("\\" + pattern[i])
+            i += 1
+        else:
+            out.append(ch)
+    out.append("(/.*)?$")
+    return "".join(out)
+
+
+class BuildahPattern(DockerIgnorePattern):
+    """One line of an ignore file as buildah reads and matches it.
+
+    Same attributes as :class:`DockerIgnorePattern` (``text``, ``exclusion``,
+    ``line``, ``regex``, ``deferred_error``...), so the walk, lint and
+    explain handle both. ``regex.match`` has Go's search semantics: the
+    expression is prefixed so that it may start anywhere, as
+    ``regexp.MatchString`` does. A regexp Go cannot compile (``a(b``) is
+    kept as ``deferred_error``: storage compiles on the first path it
+    checks, so every COPY/ADD from the context then fails.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, pattern: str, line: int = 0) -> None:
+        self.line = line
+        try:
+            norm = parse_line(pattern)
+        except PatternError as exc:
+            exc.line = line
+            raise
+        self.match_type = MatchType.REGEXP
+        self.deferred_error: PatternError | None = None
+        if norm is None:
+            RegexPattern.__init__(self, None)
+            self.text = ""
+            self.exclusion = False
+            self.go_regexp = ""
+            self._m = _NEVER.match
+            return
+        text, exclusion = norm
+        regex = _NEVER
+        go = ""
+        try:
+            go = storage_regex(text)
+            regex = re.compile(r"(?s:.*?)(?:" + goregex.translate(go) + ")")
+        except (PatternError, goregex.GoRegexError) as exc:
+            reason = "syntax error in pattern" + (f" ({exc})" if isinstance(exc, goregex.GoRegexError) else "")
+            self.deferred_error = PatternError(text, reason, line)
+        except goregex.UnsupportedRegex as exc:
+            raise UnsupportedPattern(f"{exc} (pattern {text!r})") from None
+        RegexPattern.__init__(self, regex, include=not exclusion)
+        self.pattern = pattern
+        self.text = text
+        self.exclusion = exclusion
+        self.go_regexp = go
+        self._m = regex.match
+
+
+pathspec.util.register_pattern("containerignore", BuildahPattern)
+
+
+def for_builder(patterns: Sequence[DockerIgnorePattern], buildah: bool) -> list[DockerIgnorePattern]:
+    """The lines compiled as the builder compiles them.
+
+    An ignore file read for one builder can be walked by another (lint
+    compares them, suggest checks its proposal under each): each line is
+    read again from its text in the other dialect. A line that dialect
+    rejects is left out of its walk (the rejection is reported for the
+    builder that reads the file).
+    """
+    want: type[DockerIgnorePattern] = BuildahPattern if buildah else DockerIgnorePattern
+    if all(type(p) is want for p in patterns):
+        return list(patterns)
+    out: list[DockerIgnorePattern] = []
+    for p in patterns:
+        if type(p) is want:
+            out.append(p)
+            continue
+        if p.include is None:
+            continue
+        try:
+            q = want(str(p.pattern), line=p.line)
+        except (PatternError, UnsupportedPattern):
+            continue
+        if q.include is not None:
+            out.append(q)
+    return out
+
+
+class BuildahMatcher(Matcher):
+    """storage's ``PatternMatcher.Matches`` and the copier's pruning test.
+
+    Every line is tried on the path alone and the last one that matches
+    decides (``Decision.rule`` is its index; ``bits`` stay 0: there are no
+    parent results). A line whose regexp Go cannot compile fails every
+    check, as storage returns ``ErrBadPattern`` for each call.
+    """
+
+    def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
+        super().__init__(patterns)
+        self._error = next((p.deferred_error for p in self.patterns if p.deferred_error is not None), None)
+        self._reversed = [
+            (i, p.regex.match, not p.exclusion)
+            for i, p in reversed(list(enumerate(self.patterns)))
+            if p.regex is not None
+        ]
+        self._specs = [p.text + "/" for p in self.patterns if p.exclusion]
+        parts = [p.regex.pattern for p in self.patterns if p.regex is not None]
+        self._any = re.compile("|".join(f"(?:{x})" for x in parts)).match if parts else _NEVER.match
+        self._none = Decision(False, 0, None)
+
+    def decide(self, path: str) -> Decision:
+        if self._error is not None:
+            raise self._error
+        for i, match, ignores in self._reversed:
+            if match(path) is not None:
+                return Decision(ignores, 0, i)
+        return self._none
+
+    def shortcut(self, parent: int) -> tuple[Callable[[str], re.Match[str] | None] | None, Decision]:
+        """One regex over every line: a path none matches is not excluded."""
+        return (None if self._error is not None else self._any), self._none
+
+    def using_parent_results(self, path: str, parent: int | None) -> Decision:
+        return self.decide(path)
+
+    def or_parent_matches(self, path: str) -> Decision:
+        # A line that matches a directory matches everything below it
+        # through its "(/.*)?" suffix: the path alone answers.
+        return self.decide(path)
+
+    def matches_one_parent(self, path: str) -> bool:
+        return self.decide(path).matched
+
+    def along(self, path: str) -> Iterator[tuple[str, Decision]]:
+        end = path.find("/")
+        while end != -1:
+            yield path[:end], self.decide(path[:end])
+            end = path.find("/", end + 1)
+        yield path, self.decide(path)
+
+    def exception_prefixes(self, trim_glob: bool) -> list[str]:
+        return list(self._specs)
+
+    def enters(self, directory: str) -> bool:
+        """The copier's test for an excluded directory: enter it when some
+        exception's text plus ``/`` starts with the directory's path."""
+        return any(spec.startswith(directory) for spec in self._specs)
+
+
+def secure_join(root: str, unsafe: str) -> str:
+    """filepath-securejoin's SecureJoin: ``unsafe`` resolved inside ``root``.
+
+    Symbolic links are followed as if ``root`` were ``/``: an absolute
+    target starts again at ``root`` and ``..`` never climbs above it.
+    """
+    resolved = ""
+    todo = unsafe
+    links = 0
+    while todo:
+        comp, _, todo = todo.partition("/")
+        if comp in ("", "."):
+            continue
+        if comp == "..":
+            resolved = os.path.dirname(resolved)
+            continue
+        candidate = os.path.join(resolved, comp)
+        full = os.path.join(root, candidate)
+        if not os.path.islink(full):
+            resolved = candidate
+            continue
+        links += 1
+        if links > 255:
+            raise OSError(40, "too many levels of symbolic links", full)
+        target = os.readlink(full)
+        if target.startswith("/"):
+            resolved = ""
+        todo = target + ("/" + todo if todo else "")
+    return os.path.join(root, resolved)
+
+
+def choose(context: Path, containerfiles: Sequence[str]) -> Path | None:
+    """ContainerIgnoreFile without ``--ignorefile``: the file buildah reads, or None.
+
+    ``containerfiles`` are the ``-f`` arguments as typed (a relative one is
+    looked up under the context, even when buildah found the Containerfile
+    relative to the current directory), or the discovered Containerfile.
+    The two context-level names are resolved inside the context (v1.29,
+    ``securejoin``; 1.28 followed a symlink out of it).
+    """
+    for cf in containerfiles:
+        base = cf if os.path.isabs(cf) else os.path.join(context, cf)
+        for suffix in (".dockerignore", ".containerignore"):
+            if os.path.exists(base + suffix):
+                return Path(base + suffix)
+    for name in (CONTAINERIGNORE, DOCKERIGNORE):
+        path = secure_join(str(context), name)
+        if os.path.lexists(path):
+            return Path(path)
+    return None
