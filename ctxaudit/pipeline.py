@@ -27,6 +27,7 @@ from .dockerfile.usage import DockerfileUsage
 from .engine.builder import Builder
 from .engine.context import Context, with_builder
 from .engine.ignorefile import IgnoreFileError
+from .engine.podman import RemoteTransfer, remote_transfer
 from .engine.walk import Entry, walk
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
@@ -69,6 +70,8 @@ class DockerfileReport:
     ctx: Context
     model: Dockerfile
     usage: DockerfileUsage
+    # buildah: the tar a remote podman client would upload instead (local buildah sends nothing)
+    remote: RemoteTransfer | None = None
 
     @property
     def label(self) -> str:
@@ -132,7 +135,11 @@ def scan(
     """
     primary = contexts[0]
     reports = [
-        DockerfileReport(c, m, DockerfileUsage(m, c.builder, str(c.root), outside_dockerfile=_outside(c)))
+        DockerfileReport(
+            c,
+            m,
+            DockerfileUsage(m, c.builder, str(c.root), outside_dockerfile=_outside(c), ignore_lines=c.ignore.lines),
+        )
         for c in contexts
         if c.has_dockerfile
         for m in [load_dockerfile(c, build_args or {}, target, named)]
@@ -169,6 +176,9 @@ def scan(
     for key, group in groups.items():
         if key != primary_key:
             fan_out(walked(group[0].ctx), [r.usage for r in group])
+    for r in reports:
+        if r.ctx.builder is Builder.BUILDAH:
+            r.remote = remote_transfer(r.ctx)
 
     findings: list[Finding] = walk_rules.check(stats.problems)
     findings += lint_rules.static_checks(primary) + lint.findings()

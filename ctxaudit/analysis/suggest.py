@@ -311,7 +311,11 @@ def _analyse(
         if not primary and df is None:
             continue
         c = dataclasses.replace(ctx, builder=builder)
-        usage = DockerfileUsage(df, builder, str(ctx.root), checks_only=True, source=source) if df is not None else None
+        usage = (
+            DockerfileUsage(df, builder, str(ctx.root), checks_only=True, source=source, ignore_lines=ctx.ignore.lines)
+            if df is not None
+            else None
+        )
         for e in walk(c, sizes=primary):
             if usage is not None:
                 usage.add(e)
@@ -350,7 +354,11 @@ class Planner:
         self.source = source  # "" the main context, else the named context ctx is
         root = str(ctx.root)
         self.usage = sources_usage(df, root, source) if df is not None else None
-        self.check = DockerfileUsage(df, ctx.builder, root, checks_only=True, source=source) if df is not None else None
+        self.check = (
+            DockerfileUsage(df, ctx.builder, root, checks_only=True, source=source, ignore_lines=ctx.ignore.lines)
+            if df is not None
+            else None
+        )
         self.own_lint = lint is None
         self.lint = LintCollector(ctx, deep=False) if lint is None else lint
         self.discovery = Discovery(ctx, self.usage, min_bytes, unused_min, self.lint)

@@ -80,15 +80,19 @@ class Selector:
         return None
 
 
-def image_path(copy: Copy, root: str, path: str) -> str:
-    """Where a context file taken through ``root`` lands in the image."""
+def image_path(copy: Copy, root: str, path: str, name: str | None = None) -> str:
+    """Where a context file taken through ``root`` lands in the image.
+
+    ``name``: the source's own name when it is a symlink to the file copied
+    (BuildKit and buildah both keep the link's name, checked on both).
+    """
     dest = copy.dest if copy.dest.endswith("/") else copy.dest + "/"
     if copy.parents or root == "":
         return dest + path
     if path != root:
         return dest + path[len(root) + 1 :]
     if copy.dest_is_dir:
-        return posixpath.join(copy.dest, posixpath.basename(path))
+        return posixpath.join(copy.dest, posixpath.basename(name or path))
     return copy.dest
 
 

@@ -5,6 +5,7 @@ Fed the same entry stream as the context statistics (one walk), it keeps:
 * the cold-cache BuildKit transfer: the files some COPY/ADD or bind mount
   of a needed stage refers to (everything eligible when one takes ``.``),
   or for the legacy builder the whole context as a tar, headers included;
+  buildah transfers nothing: ``transfer`` is what its COPY/ADD read in place;
 * per COPY/ADD: files, bytes and kinds it copies into its stage;
 * the bytes that reach the final image through COPY/ADD (the target stage
   and the stages it is built FROM; ``COPY --from`` traced back to the
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..classify import kinds
 from ..common.counts import Count, tally
-from ..engine import gomatch, tarsize, wire
+from ..engine import containers, gomatch, tarsize, wire
 from ..engine.builder import Builder
 from ..engine.gostrings import clean
 from ..engine.matcher import Matcher
@@ -56,6 +58,7 @@ class CopyUsage:
     # and the context paths that give them their kind (first few), for CA304.
     swept: dict[str, Count] = field(default_factory=dict)
     swept_anchors: dict[str, list[str]] = field(default_factory=dict)
+    buildah: bool = False
     _exclude: Matcher | None = None
 
     @property
@@ -74,9 +77,31 @@ class CopyUsage:
             seen.append(anchor)
 
     def excluded(self, root: str, path: str) -> bool:
-        """COPY --exclude: patterns relative to the source root."""
+        """COPY --exclude: patterns relative to the source root.
+
+        buildah (v1.44, ``joinExcludePatternWithCopySource``) adds each
+        pattern as written, relative to the context, and joined with each
+        source, matched with its own matcher on the context path."""
         if not self.copy.excludes:
             return False
+        if self.buildah:
+            if self._exclude is None:
+                lines = list(self.copy.excludes)
+                for src in self.copy.sources:
+                    base = clean(src.context_path or ".")
+                    if base != ".":
+                        lines += [_join_exclude(base, x) for x in self.copy.excludes]
+                pats: list[DockerIgnorePattern] = []
+                for line in lines:
+                    try:
+                        pats.append(containers.BuildahPattern(line, from_file=False))
+                    except (PatternError, ValueError):
+                        continue
+                self._exclude = containers.BuildahMatcher(pats)
+            try:
+                return self._exclude.using_parent_results(path, None).matched
+            except PatternError:
+                return False
         if self._exclude is None:
             self._exclude = Matcher([DockerIgnorePattern.raw(p) for p in self.copy.excludes])
         rel = path[len(root) + 1 :] if root and path != root else (posixpath.basename(path) if root else path)
@@ -139,17 +164,23 @@ class DockerfileUsage:
         wire_and_tar: bool = True,
         outside_dockerfile: int | None = None,
         source: str = "",
+        ignore_lines: Sequence[DockerIgnorePattern] = (),
     ) -> None:
         # source: "" the main context, else the named context whose walk this is fed
         # (its own transfer, taken by COPY --from=NAME, RUN --mount=from=NAME, FROM NAME).
         self.source = source
         self._of = f" of named context {source}" if source else ""
         self.df = df
+        # buildah decides a source that the walk of "." never reaches with its
+        # own matcher (the ignore file's lines): see finish().
+        self.buildah = builder is Builder.BUILDAH
+        self._ignore_lines = ignore_lines
         # legacy: size of a Dockerfile outside the context, which the CLI adds to the tar
         self.outside_dockerfile = outside_dockerfile
         self._ignore_size: int | None = None
-        # wire_and_tar=False: no BuildKit wire model and no legacy tar size (suggest's discovery)
-        self.wire_and_tar = wire_and_tar
+        # wire_and_tar=False: no BuildKit wire model and no legacy tar size (suggest's discovery);
+        # buildah sends neither
+        self.wire_and_tar = wire_and_tar and not self.buildah
         # checks_only: only which sources resolve (suggest's safety check re-runs it often)
         self.checks_only = checks_only
         self.old_fsutil = old_fsutil  # wire model of the 20.10 engine (for its goldens)
@@ -167,7 +198,7 @@ class DockerfileUsage:
         transfer_paths: list[str] = []
         for stage in self.stages:
             for c in stage.copies:
-                u = CopyUsage(c, [])
+                u = CopyUsage(c, [], buildah=self.buildah)
                 self.copies.append(u)
                 for src in c.sources:
                     if src.kind == "heredoc" and src.heredoc is not None:
@@ -200,7 +231,8 @@ class DockerfileUsage:
                             Problem("dynamic", None, m.source, r.line, f"bind mount source {m.source.raw!r} is dynamic")
                         )
                         continue
-                    transfer_paths.append(path)
+                    if not self.buildah:  # buildah mounts the context directory itself: nothing is read
+                        transfer_paths.append(path)
         self.whole_context = "" in transfer_paths
         # FROM a named context: the whole directory is sent when that stage runs
         # a command or is the target (dockerfile2llb dispatchRun, convert.go), and
@@ -308,42 +340,47 @@ class DockerfileUsage:
                 root = st.selector.root_of(e.path)
                 if root is None:
                     continue
-                if not u.excluded(root, e.path):
-                    u.files += 1
-                    u.bytes += e.size
-                    kind = kinds.of(e)
-                    u.note_kind(e.path, kind, e.size)
-                    anchor = None if kind == kinds.SOURCE else swept_anchor(root, e.path)
-                    if anchor is not None:
-                        u.note_swept(kind, anchor, e.size)
-                    ipath = image_path(u.copy, root, e.path)
-                    self._answer(u.copy, ipath, e.size, e.stat.st_mode if e.stat is not None else 0o644)
-                    if self.record_image and u.copy.stage.index in self.image_chain:
-                        self.image_files[ipath] = e.size
-                    for tu, earlier, want, alias in self._trace:
-                        if earlier is not u.copy:
-                            continue
-                        there = ipath if alias is None else alias.apply(ipath)
-                        if there is None or not (there == want or _below(there, want)):
-                            continue
-                        tu.traced_bytes += e.size
-                        tu.traced_files += 1
-                        tu.note_kind(e.path, kind, e.size)
-                        # Still swept when COPY --from takes a directory above what gives the kind.
-                        if anchor is not None:
-                            a = image_path(u.copy, root, anchor)
-                            a = a if alias is None else alias.apply(a) or a
-                            if _below(a, want):
-                                tu.note_swept(kind, anchor, e.size)
-                        if self.record_image and tu.copy.stage.index in self.image_chain:
-                            self.image_files[_traced_path(tu.copy, want, there)] = e.size
-                st.found = True
-                st.files += 1
-                if len(st.examples) < 50:
-                    st.examples.append(e.path)
-                if len(st.roots) < 50:
-                    st.roots.add(root)
+                self._take(u, st, root, e)
                 break
+
+    def _take(self, u: CopyUsage, st: SourceState, root: str, e: Entry) -> None:
+        """A context file that COPY/ADD ``u`` takes through source ``st`` (rooted at ``root``)."""
+        if not u.excluded(root, e.path):
+            u.files += 1
+            u.bytes += e.size
+            kind = kinds.of(e)
+            u.note_kind(e.path, kind, e.size)
+            anchor = None if kind == kinds.SOURCE else swept_anchor(root, e.path)
+            if anchor is not None:
+                u.note_swept(kind, anchor, e.size)
+            src = st.selector.source.context_path
+            ipath = image_path(u.copy, root, e.path, src if st.selector.rest is None and src else None)
+            self._answer(u.copy, ipath, e.size, e.stat.st_mode if e.stat is not None else 0o644)
+            if self.record_image and u.copy.stage.index in self.image_chain:
+                self.image_files[ipath] = e.size
+            for tu, earlier, want, alias in self._trace:
+                if earlier is not u.copy:
+                    continue
+                there = ipath if alias is None else alias.apply(ipath)
+                if there is None or not (there == want or _below(there, want)):
+                    continue
+                tu.traced_bytes += e.size
+                tu.traced_files += 1
+                tu.note_kind(e.path, kind, e.size)
+                # Still swept when COPY --from takes a directory above what gives the kind.
+                if anchor is not None:
+                    a = image_path(u.copy, root, anchor)
+                    a = a if alias is None else alias.apply(a) or a
+                    if _below(a, want):
+                        tu.note_swept(kind, anchor, e.size)
+                if self.record_image and tu.copy.stage.index in self.image_chain:
+                    self.image_files[_traced_path(tu.copy, want, there)] = e.size
+        st.found = True
+        st.files += 1
+        if len(st.examples) < 50:
+            st.examples.append(e.path)
+        if len(st.roots) < 50:
+            st.roots.add(root)
 
     def _check(self, e: Entry) -> None:
         if e.removed:
@@ -399,7 +436,9 @@ class DockerfileUsage:
                 q.lines.add(c.line)
 
     def finish(self) -> DockerfileUsage:
-        for st in self.sources:
+        if self.buildah:
+            self._finish_buildah()
+        for st in [] if self.buildah else self.sources:
             sel = st.selector
             if sel.rest is not None and not st.found and self.builder is Builder.LEGACY:
                 c = sel.copy
@@ -448,6 +487,114 @@ class DockerfileUsage:
                 )
             self.transfer = Count(self.eligible.files, self.tar_bytes)
         return self
+
+    def _finish_buildah(self) -> None:
+        """Sources as buildah's ``Add`` resolves them (add.go, copier.Stat/Get).
+
+        Each source is globbed on disk (ignored files included); an item is
+        skipped when storage's ``Matches`` excludes it, unless it is a
+        directory some exception may reach below. A source whose items are
+        all skipped fails ("no items matching glob ... copied (N filtered
+        out)"); a wildcard that matches nothing is dropped, and the COPY
+        fails only when no source matched anything. An item the walk of
+        ``.`` never reached (it sits in a directory that walk skips, yet no
+        line excludes it: ``build`` + ``!**/keep.txt`` and ``COPY
+        build/keep.txt``) is copied all the same.
+        """
+        matcher = containers.BuildahMatcher(containers.for_builder(self._ignore_lines, True))
+        for u in self.copies:
+            if not u.sources:
+                continue
+            matched_any = False
+            for st in u.sources:
+                sel = st.selector
+                c = sel.copy
+                assert c is not None
+                if st.found or sel.whole:
+                    matched_any = True
+                    continue
+                if sel.rest is None:
+                    items = [sel.path] if os.path.lexists(os.path.join(self.root, sel.path)) else []
+                else:
+                    items = self._glob(sel.base, sel.rest)
+                if not items:
+                    if sel.rest is None:
+                        matched_any = True
+                        self.problems.append(
+                            Problem(
+                                "missing",
+                                c,
+                                sel.source,
+                                c.line,
+                                f"{c.cmd} source {sel.source.raw!r} is not in the context",
+                            )
+                        )
+                    continue
+                matched_any = True
+                try:
+                    taken = [i for i in items if self._buildah_takes(matcher, i)]
+                except PatternError:
+                    return  # the walk reports it: every COPY fails
+                if not taken:
+                    what = "is excluded" if sel.rest is None else f"matches only excluded paths ({len(items)})"
+                    self.problems.append(
+                        Problem(
+                            "ignored",
+                            c,
+                            sel.source,
+                            c.line,
+                            f"{c.cmd} source {sel.source.raw!r} {what} by the ignore file: the build fails "
+                            f'(buildah: "no items matching glob ... copied ({len(items)} filtered out)")',
+                        )
+                    )
+                    continue
+                for item in taken:
+                    for rel, s in containers.copied(self.root, item, matcher):
+                        if self.checks_only:
+                            st.found = True
+                            break
+                        etype = EntryType.SYMLINK if stat.S_ISLNK(s.st_mode) else EntryType.FILE
+                        self._take(u, st, item, Entry(rel, etype, s.st_size, Status.SENT, None, stat=s))
+                    st.found = True
+            if not matched_any:
+                c = u.copy
+                raws = ", ".join(repr(st.selector.source.raw) for st in u.sources)
+                self.problems.append(
+                    Problem(
+                        "missing",
+                        c,
+                        u.sources[0].selector.source,
+                        c.line,
+                        f"{c.cmd} source(s) {raws} match nothing: buildah fails "
+                        '("no such file or directory"; BuildKit copies nothing)',
+                    )
+                )
+
+    def _buildah_takes(self, matcher: containers.BuildahMatcher, item: str) -> bool:
+        if not matcher.decide(item).matched:
+            return True
+        return os.path.isdir(os.path.join(self.root, item)) and matcher.enters(item)
+
+    def _glob(self, base: str, rest: str, limit: int = 1000) -> list[str]:
+        """filepath.Glob of ``base/rest`` in the context: every path, ignored or not."""
+        level = [base]
+        for part in rest.split("/"):
+            found: list[str] = []
+            for d in level:
+                try:
+                    names = sorted(os.listdir(os.path.join(self.root, d) if d else self.root))
+                except OSError:
+                    continue
+                for name in names:
+                    try:
+                        if gomatch.match(part, name):
+                            found.append(f"{d}/{name}" if d else name)
+                    except gomatch.BadPattern:
+                        return []
+                    if len(found) >= limit:
+                        break
+            level = found
+        return level
 
     # -- results -------------------------------------------------------------
 
@@ -538,6 +685,14 @@ def swept_anchor(root: str, path: str) -> str | None:
 def _below(ipath: str, top: str) -> bool:
     """``ipath`` lies strictly below the image path ``top``."""
     return ipath.startswith(top.rstrip("/") + "/")
+
+
+def _join_exclude(base: str, pattern: str) -> str:
+    """buildah's joinExcludePatternWithCopySource."""
+    if pattern.startswith("!"):
+        rest = pattern[1:]
+        return pattern if not rest else "!" + posixpath.normpath(posixpath.join(base, rest))
+    return posixpath.normpath(posixpath.join(base, pattern))
 
 
 def _traced_path(c: Copy, want: str, ipath: str) -> str:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -58,15 +59,19 @@ _NEVER = re.compile(r"(?!)")
 _INVALID = re.compile("[\udc80-\udcff]")
 
 
-def parse_line(line: str) -> tuple[str, bool] | None:
+def parse_line(line: str, from_file: bool = True) -> tuple[str, bool] | None:
     """ParseIgnore + NewPatternMatcher for one line: (pattern, exclusion) or None.
 
     None for comments and lines left empty. Raises PatternError as
     NewPatternMatcher does (a lone ``!``, a pattern ``filepath.Match`` rejects).
+    ``from_file=False``: a pattern handed to the matcher directly (``COPY
+    --exclude``, podman-remote's own reading): no comment, no ``/`` trimmed.
     """
-    if not line or line[0] == "#":
-        return None
-    text = trim_space(line.strip("/"))
+    if from_file:
+        if not line or line[0] == "#":
+            return None
+        line = line.strip("/")
+    text = trim_space(line)
     if not text:
         return None
     text = clean(text)
@@ -138,10 +143,10 @@ class BuildahPattern(DockerIgnorePattern):
 
     __slots__ = ()
 
-    def __init__(self, pattern: str, line: int = 0) -> None:
+    def __init__(self, pattern: str, line: int = 0, from_file: bool = True) -> None:
         self.line = line
         try:
-            norm = parse_line(pattern)
+            norm = parse_line(pattern, from_file)
         except PatternError as exc:
             exc.line = line
             raise
@@ -263,6 +268,47 @@ class BuildahMatcher(Matcher):
         """The copier's test for an excluded directory: enter it when some
         exception's text plus ``/`` starts with the directory's path."""
         return any(spec.startswith(directory) for spec in self._specs)
+
+
+def copied(root: str, item: str, matcher: BuildahMatcher) -> Iterator[tuple[str, os.stat_result]]:
+    """What the copier's ``Get`` takes from one COPY item: (context path, lstat)
+    of each regular file and symlink, in walk order.
+
+    A file item is taken as it is (the caller has checked it is not
+    excluded). Below a directory item every path is decided alone, an
+    excluded directory is entered only when :meth:`BuildahMatcher.enters`
+    says so, and links are not followed.
+    """
+    try:
+        top = os.lstat(os.path.join(root, item))
+    except OSError:
+        return
+    if not stat.S_ISDIR(top.st_mode):
+        if stat.S_ISREG(top.st_mode) or stat.S_ISLNK(top.st_mode):
+            yield item, top
+        return
+    stack = [item]
+    while stack:
+        current = stack.pop()
+        try:
+            names = sorted(os.listdir(os.path.join(root, current)), reverse=True)
+        except OSError:
+            continue
+        for name in names:
+            rel = f"{current}/{name}"
+            try:
+                s = os.lstat(os.path.join(root, rel))
+            except OSError:
+                continue
+            is_dir = stat.S_ISDIR(s.st_mode)
+            if matcher.decide(rel).matched:
+                if is_dir and matcher.enters(rel):
+                    stack.append(rel)
+                continue
+            if is_dir:
+                stack.append(rel)
+            elif stat.S_ISREG(s.st_mode) or stat.S_ISLNK(s.st_mode):
+                yield rel, s
 
 
 def secure_join(root: str, unsafe: str) -> str:

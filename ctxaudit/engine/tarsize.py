@@ -25,6 +25,11 @@ def _pad(n: int) -> int:
     return (n + BLOCK - 1) // BLOCK * BLOCK
 
 
+def pad(n: int) -> int:
+    """``n`` bytes of content rounded up to whole 512-byte blocks."""
+    return _pad(n)
+
+
 def _ustar_path_ok(name: bytes) -> bool:
     if not name.isascii():
         return False

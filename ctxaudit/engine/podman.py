@@ -1,0 +1,218 @@
+"""What ``podman --remote build`` (podman machine, a podman service) uploads.
+
+Local buildah and ``podman build`` send nothing: COPY/ADD read the context
+in place. A remote podman client (the default on macOS and Windows, where
+podman runs in a VM) tars the context itself and uploads it gzip-compressed;
+the service unpacks it and runs buildah on the copy. The client's rules
+(``pkg/bindings/images/build.go`` ``nTar`` and ``pkg/util.ParseDockerignore``,
+podman v5.8.2, the latest release) differ from buildah's:
+
+* which file: ``<context>/.containerignore``, else ``<context>/.dockerignore``
+  (both resolved inside the context), and only when neither exists the
+  per-Containerfile files of in-context Containerfiles
+  (``<file>.containerignore``, then ``<file>.dockerignore`` winning); or the
+  ``--ignorefile`` lines. Lines keep their leading and trailing ``/`` (unlike
+  buildah's reading: ``/a.txt`` is uploaded, then left out by COPY);
+* it appends ``!Dockerfile``, ``!Containerfile``, ``!.dockerignore``,
+  ``!.containerignore`` and, for each Containerfile inside the context,
+  ``!<file>``, ``!<file>.dockerignore``, ``!<file>.containerignore``: those
+  always travel;
+* it tests every path with storage's old ``Matches`` and never skips a
+  directory (an excluded directory gets no header, what an exception
+  re-includes below it still goes), in ``filepath.WalkDir`` order;
+* only regular files, directories and symlinks are written (FIFOs, sockets,
+  devices are dropped), hard links as links, uid/gid 0; a Containerfile
+  outside the context is appended under its absolute path.
+
+The size here is the tar before compression, exactly as Go's archive/tar
+writes it (USTAR headers, PAX where USTAR cannot hold a name or link); the
+gzip on the wire depends on the contents, which ctxaudit does not read.
+Checked against podman's real client in tests/buildah (podman 4.3.1 there:
+its client reads only the two context-level files and keeps only ``!<file>``).
+"""
+
+from __future__ import annotations
+
+import os
+import stat as st
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import containers, tarsize
+from .context import Context
+from .pattern import DockerIgnorePattern, PatternError, UnsupportedPattern
+
+ALWAYS_SENT = ("Dockerfile", "Containerfile", ".dockerignore", ".containerignore")
+
+
+@dataclass
+class RemoteTransfer:
+    """The tar a remote podman client uploads (``tar_bytes`` before gzip)."""
+
+    ignore_file: str | None  # the file the client read, relative to the context; None: no file
+    files: int = 0  # regular files and symlinks in the tar
+    bytes: int = 0  # their contents
+    tar_bytes: int = tarsize.END_OF_ARCHIVE
+    error: str | None = None  # why the client fails before uploading
+    members: list[tuple[str, str, int]] = field(default_factory=list)  # (name, type, size) with ``keep``
+
+
+def ignore_file(ctx: Context) -> Path | None:
+    """``util.ParseDockerignore``: the file the remote client reads (no ``--ignorefile``)."""
+    root = str(ctx.root)
+    for name in (containers.CONTAINERIGNORE, containers.DOCKERIGNORE):
+        path = containers.secure_join(root, name)
+        if os.path.isfile(path):
+            return Path(path)
+    for cf in _in_context(ctx):
+        found = None
+        for suffix in (".containerignore", ".dockerignore"):
+            if os.path.exists(os.path.join(root, cf + suffix)):
+                found = Path(containers.secure_join(root, cf + suffix))
+        if found is not None and found.is_file():
+            return found
+    return None
+
+
+def _in_context(ctx: Context) -> list[str]:
+    """The Containerfile's path inside the context, as the client names it."""
+    rel = ctx.dockerfile_rel
+    return [] if rel is None else [rel]
+
+
+def _lines(path: Path, trim: bool) -> list[str]:
+    """The lines the client keeps: no empty line, no ``#`` in the first byte;
+    ``trim``: ``/`` trimmed from both ends as imagebuilder's ParseIgnore does."""
+    out = []
+    for raw in path.read_bytes().decode("utf-8", "surrogateescape").split("\n"):
+        if not raw or raw[0] == "#":
+            continue
+        if trim:
+            raw = raw.strip("/")
+        if raw:
+            out.append(raw)
+    return out
+
+
+def excludes(ctx: Context) -> tuple[list[str], Path | None]:
+    """The exclude lines the client hands to the matcher, and their file.
+
+    ``--ignorefile`` is read by buildah's option parser (imagebuilder:
+    ``/`` trimmed); when it leaves no line the client reads the context's
+    files as if it were not given. Those the client reads itself keep their
+    slashes in podman 5.8 (``/a.txt`` then matches nothing on the client;
+    podman's main branch trims them since c57f9f49a3).
+    """
+    path = ctx.ignorefile
+    lines = _lines(path, trim=True) if path is not None else []
+    if not lines:
+        path = ignore_file(ctx)
+        lines = _lines(path, trim=False) if path is not None else []
+    keep = [f"!{name}" for name in ALWAYS_SENT]
+    for cf in _in_context(ctx):
+        keep += [f"!{cf}", f"!{cf}.dockerignore", f"!{cf}.containerignore"]
+    return lines + keep, path
+
+
+def _walk(root: str) -> Iterator[tuple[str, os.stat_result]]:
+    """filepath.WalkDir below ``root``: (relative name, lstat), names sorted."""
+    stack: list[tuple[str, Iterator[str]]] = [("", iter(sorted(os.listdir(root), key=os.fsencode)))]
+    while stack:
+        prefix, names = stack[-1]
+        for name in names:
+            rel = prefix + name
+            s = os.lstat(os.path.join(root, rel))
+            yield rel, s
+            if st.S_ISDIR(s.st_mode):
+                children = sorted(os.listdir(os.path.join(root, rel)), key=os.fsencode)
+                stack.append((rel + "/", iter(children)))
+                break
+        else:
+            stack.pop()
+
+
+def remote_transfer(ctx: Context, keep: bool = False) -> RemoteTransfer:
+    """The tar ``podman --remote build`` would upload for ``ctx``.
+
+    ``keep``: also list the members (for the tests). Failures the client
+    would stop on (an invalid line, an unreadable path) come back in
+    ``error`` with what was counted up to there.
+    """
+    try:
+        lines, path = excludes(ctx)
+    except OSError as exc:
+        return RemoteTransfer(None, error=f"cannot read the ignore file: {exc.strerror or exc}")
+    shown = None if path is None else _display(path, ctx.root)
+    out = RemoteTransfer(shown)
+    try:
+        patterns: list[DockerIgnorePattern] = [containers.BuildahPattern(x, from_file=False) for x in lines]
+        matcher = containers.BuildahMatcher(patterns)
+    except (PatternError, UnsupportedPattern) as exc:
+        out.error = f"processing excludes list: {exc}"
+        return out
+    seen: dict[tuple[int, int], str] = {}
+    root = str(ctx.root)
+    try:
+        if not os.listdir(root):
+            out.tar_bytes += tarsize.header_bytes(b"")  # WalkDir's root, written when empty
+
+        for rel, s in _walk(root):
+            if matcher.decide(rel).matched:
+                continue
+            _add(out, rel, s, root, seen, keep)
+    except PatternError as exc:
+        out.error = f"checking if a path is excluded: {exc}"
+    except OSError as exc:
+        out.error = f"{exc.filename or 'a path'}: {exc.strerror or exc}"
+    if ctx.dockerfile is not None and ctx.dockerfile_rel is None:
+        try:
+            size = ctx.dockerfile.stat().st_size
+        except OSError:
+            size = 0
+        name = os.fsencode(os.path.abspath(ctx.dockerfile))
+        out.tar_bytes += tarsize.header_bytes(name, size=size) + tarsize.pad(size)
+        out.files += 1
+        out.bytes += size
+        if keep:
+            out.members.append((os.fsdecode(name), "file", size))
+    return out
+
+
+def _add(
+    out: RemoteTransfer, rel: str, s: os.stat_result, root: str, seen: dict[tuple[int, int], str], keep: bool
+) -> None:
+    mode = s.st_mode
+    name = rel.encode("utf-8", "surrogateescape")
+    if st.S_ISREG(mode):
+        if not os.access(os.path.join(root, rel), os.R_OK):
+            raise PermissionError(13, "permission denied", rel)
+        key = (s.st_dev, s.st_ino)
+        first = seen.get(key) if s.st_nlink > 1 else None
+        out.files += 1
+        if first is not None:
+            out.tar_bytes += tarsize.header_bytes(name, first.encode("utf-8", "surrogateescape"))
+            kind, size = "hardlink", 0
+        else:
+            out.tar_bytes += tarsize.header_bytes(name, size=s.st_size) + tarsize.pad(s.st_size)
+            out.bytes += s.st_size
+            if s.st_nlink > 1:
+                seen[key] = rel
+            kind, size = "file", s.st_size
+    elif st.S_ISDIR(mode):
+        out.tar_bytes += tarsize.header_bytes(name)
+        kind, size = "dir", 0
+    elif st.S_ISLNK(mode):
+        target = os.readlink(os.path.join(root, rel)).encode("utf-8", "surrogateescape")
+        out.tar_bytes += tarsize.header_bytes(name, target)
+        out.files += 1
+        kind, size = "symlink", 0
+    else:
+        return
+    if keep:
+        out.members.append((rel, kind, size))
+
+
+def _display(path: Path, root: Path) -> str:
+    rel = os.path.relpath(path, root)
+    return str(path) if rel.startswith("..") else rel
