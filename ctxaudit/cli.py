@@ -70,14 +70,37 @@ DockerfilesOpt = Annotated[
         "--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile). Repeat to audit several.", dir_okay=False
     ),
 ]
+
+
+def _parse_builder(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return Builder.parse(value).value
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(Builder.names())}") from None
+
+
 BuilderOpt = Annotated[
-    Builder | None,
+    str | None,
     typer.Option(
         "--builder",
         "-b",
-        help="buildkit (Docker 23+ default) or legacy (DOCKER_BUILDKIT=0). [default: buildkit]",
-        case_sensitive=False,
+        help=(
+            "buildkit (Docker 23+ default), legacy (DOCKER_BUILDKIT=0), or buildah (alias podman: "
+            "buildah bud / podman build). [default: buildkit]"
+        ),
+        metavar="[buildkit|legacy|buildah|podman]",
+        callback=_parse_builder,
         show_default=False,
+    ),
+]
+IgnoreFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ignorefile",
+        help="buildah/podman only: read this ignore file instead of looking for one (as buildah's --ignorefile).",
+        dir_okay=False,
     ),
 ]
 BuildArgOpt = Annotated[
@@ -183,7 +206,7 @@ def _build_args(values: list[str] | None) -> dict[str, str]:
 
 def _settings(
     context: Path,
-    builder: Builder | None,
+    builder: str | None,
     fail_on: FailOn | None = None,
     ignore_rule: list[str] | None = None,
     **flags: object,
@@ -193,7 +216,7 @@ def _settings(
 
     base = load(context, Path.cwd()) if context.is_dir() else load(Path.cwd())
     return base.merged(
-        builder=builder.value if builder else None,
+        builder=builder,
         fail_on=fail_on.value if fail_on else None,
         ignore_rules=ignore_rule or [],
         **flags,
@@ -208,7 +231,7 @@ def _fail_on(cli: typer.Context, value: FailOn) -> FailOn | None:
 
 def _builder(s: Settings) -> Builder:
     """--builder, else the settings' builder, else BuildKit (Docker's default)."""
-    return Builder(s.builder or "buildkit")
+    return Builder.parse(s.builder or "buildkit")
 
 
 def _baseline(report: Report, s: Settings, baseline: Path | None, write: Path | None) -> None:
@@ -237,12 +260,14 @@ def _enforce(report: Report, s: Settings) -> None:
         raise typer.Exit(EXIT_GATE)
 
 
-def _contexts(context: Path, files: list[Path] | None, builder: Builder) -> list[Context]:
+def _contexts(
+    context: Path, files: list[Path] | None, builder: Builder, ignorefile: Path | None = None
+) -> list[Context]:
     from .engine.context import open_context
 
     if not files:
-        return [open_context(context, None, builder)]
-    return [open_context(context, f, builder) for f in files]
+        return [open_context(context, None, builder, ignorefile=ignorefile)]
+    return [open_context(context, f, builder, ignorefile=ignorefile) for f in files]
 
 
 def _named(values: list[str] | None) -> list[tuple[str, str]]:
@@ -370,6 +395,12 @@ def _audits(
     return out
 
 
+def _plain_only(ignorefile: Path | None) -> None:
+    """--ignorefile names the ignore file of one plain context, as buildah's does."""
+    if ignorefile is not None:
+        raise InputError("--ignorefile applies to a plain context, not to a Compose or Bake project")
+
+
 def _near(path: Path) -> str:
     """A path relative to the current directory when below it."""
     rel = os.path.relpath(path)
@@ -444,6 +475,7 @@ def scan_command(
     context: ContextArg = Path("."),
     file: DockerfilesOpt = None,
     builder: BuilderOpt = None,
+    ignorefile: IgnoreFileOpt = None,
     build_arg: BuildArgOpt = None,
     target: TargetOpt = None,
     top: Annotated[int, typer.Option("--top", "-n", min=0, help="How many largest files and directories.")] = 10,
@@ -513,6 +545,7 @@ def scan_command(
     if found is not None:
         from .builds import scan_builds
 
+        _plain_only(ignorefile)
         if baseline or write_baseline:
             raise InputError(
                 "--baseline/--write-baseline work on a plain context, not yet on a Compose or Bake project"
@@ -536,7 +569,7 @@ def scan_command(
         return
     if s.max_total_size is not None and max_total_size:
         raise InputError("--max-total-size applies to a Compose or Bake project; none was found")
-    contexts = _contexts(context, file, _builder(s))
+    contexts = _contexts(context, file, _builder(s), ignorefile)
     report = scan(
         contexts,
         top=top,
@@ -559,6 +592,7 @@ def lint_command(
     context: ContextArg = Path("."),
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
+    ignorefile: IgnoreFileOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
@@ -589,9 +623,10 @@ def lint_command(
     errors: list[IgnoreFileError] = []
     audits = _audits(context, file, compose, bake, service, target_name, build_context, _builder(s), collect=True)
     if audits is not None:
+        _plain_only(ignorefile)
         _lint_project(audits, s, fmt, output)
         return
-    ctx = open_context(context, file, _builder(s), errors)
+    ctx = open_context(context, file, _builder(s), errors, ignorefile=ignorefile)
     report = lint(ctx, errors, s.ignore_rules, s.per_path_ignores)
     _baseline(report, s, baseline, write_baseline)
     if fmt is Format.table and output is None:
@@ -643,6 +678,7 @@ def explain_command(
     context: Annotated[Path, typer.Option("--context", "-C", help="Build context directory.")] = Path("."),
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
+    ignorefile: IgnoreFileOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
@@ -665,6 +701,7 @@ def explain_command(
     b = _builder(_settings(context, builder))
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
     if audits is not None:
+        _plain_only(ignorefile)
         a = _one(audits, "explain")
         ctx = a.ctx
         for raw in paths:  # an absolute path inside a named context is explained there
@@ -672,7 +709,7 @@ def explain_command(
                 if os.path.isabs(raw) and not relative(c, raw).startswith("../"):
                     ctx = c
     else:
-        ctx = open_context(context, file, b)
+        ctx = open_context(context, file, b, ignorefile=ignorefile)
     ignore = ctx.ignore.label
     results = []
     for raw in paths:
@@ -692,6 +729,7 @@ def image_command(
     context: ContextArg = Path("."),
     file: DockerfilesOpt = None,
     builder: BuilderOpt = None,
+    ignorefile: IgnoreFileOpt = None,
     build_arg: BuildArgOpt = None,
     target: TargetOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
@@ -720,9 +758,10 @@ def image_command(
     s.max_size = s.max_files = s.max_transfer = s.max_total_size = None  # the context gates belong to scan
     found = _project(context, file, compose, bake, service, target_name, build_context)
     if found is not None:
+        _plain_only(ignorefile)
         _image_project(found, s, _build_args(build_arg), target, fmt, output)
         return
-    contexts = _contexts(context, file, _builder(s))
+    contexts = _contexts(context, file, _builder(s), ignorefile)
     if all(c.dockerfile is None for c in contexts):
         raise InputError(f"no Dockerfile in {context} (use -f)")
     report = scan(
@@ -886,6 +925,7 @@ def suggest_command(
     context: ContextArg = Path("."),
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
+    ignorefile: IgnoreFileOpt = None,
     build_arg: BuildArgOpt = None,
     target: TargetOpt = None,
     min_bytes: Annotated[
@@ -927,6 +967,7 @@ def suggest_command(
     b = _builder(_settings(context, builder))
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
     if audits is not None:
+        _plain_only(ignorefile)
         plans = []
         min_b, unused = max(parse_size(min_bytes), 1), parse_size(unused_min)
         for a in audits:
@@ -940,7 +981,7 @@ def suggest_command(
                     plans.append((f"{a.title}, named context {n}", nctx, p))
         _suggest_project(plans, write, dry_run, fmt, raw_bytes)
         return
-    (ctx,) = _contexts(context, [file] if file else None, b)
+    (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
     p = suggest.plan(ctx, df, min_bytes=max(parse_size(min_bytes), 1), unused_min=parse_size(unused_min))
     target_file = suggest.target_file(ctx)
@@ -1011,6 +1052,7 @@ def init_command(
     context: ContextArg = Path("."),
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
+    ignorefile: IgnoreFileOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing ignore file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the file instead of writing it.")] = False,
     compose: ComposeOpt = None,
@@ -1033,9 +1075,10 @@ def init_command(
     b = _builder(_settings(context, builder))
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
     if audits is not None:
+        _plain_only(ignorefile)
         ctx = _one(audits, "init").ctx
     else:
-        (ctx,) = _contexts(context, [file] if file else None, b)
+        (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     target_file = suggest.target_file(ctx)
     if target_file.exists() and not force and not dry_run:
         raise InputError(
@@ -1055,6 +1098,7 @@ def ls_command(
     context: ContextArg = Path("."),
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
+    ignorefile: IgnoreFileOpt = None,
     sizes: Annotated[bool, typer.Option("--sizes", help="Print path<TAB>bytes.")] = False,
     ignored: Annotated[bool, typer.Option("--ignored", help="List what is left out instead.")] = False,
     compose: ComposeOpt = None,
@@ -1075,6 +1119,7 @@ def ls_command(
     b = _builder(_settings(context, builder))
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
     if audits is not None:
+        _plain_only(ignorefile)
         listings = [(a.title, a.ctx) for a in audits]
         listings += [(f"{a.title}, named context {n}", c) for a in audits for n, c in a.named]
         for title, c in listings:
@@ -1082,7 +1127,7 @@ def ls_command(
                 sys.stdout.write(f"==> {title}: {c.name}/ <==\n")
             _list(c, sizes, ignored)
         return
-    _list(open_context(context, file, b), sizes, ignored)
+    _list(open_context(context, file, b, ignorefile=ignorefile), sizes, ignored)
 
 
 def _list(ctx: Context, sizes: bool, ignored: bool) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .common.errors import InputError
+from .engine.builder import Builder
 
 _UNITS = {
     "": 1,
@@ -114,9 +115,10 @@ def _from_table(table: dict[str, Any], source: str) -> Settings:
             if s.fail_on not in FAIL_ON_VALUES:
                 raise InputError(f"{source}: fail-on must be error, warning, info or never")
         if "builder" in table:
-            s.builder = str(table["builder"])
-            if s.builder not in ("buildkit", "legacy"):
-                raise InputError(f"{source}: builder must be buildkit or legacy")
+            try:
+                s.builder = Builder.parse(str(table["builder"])).value
+            except ValueError:
+                raise InputError(f"{source}: builder must be one of {', '.join(Builder.names())}") from None
         if "ignore-rules" in table:
             s.ignore_rules = [str(r) for r in table["ignore-rules"]]
         if "per-path-ignores" in table:

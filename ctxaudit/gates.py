@@ -45,6 +45,10 @@ def check(report: Report, s: Settings) -> list[Breach]:
             u = d.usage
             if d.ctx.builder is Builder.LEGACY:
                 moved, what = u.tar_bytes, "tar sent by the legacy builder"
+            elif d.ctx.builder is Builder.BUILDAH:
+                # Local buildah sends nothing; podman --remote uploads this tar.
+                moved = d.remote.tar_bytes if d.remote is not None else 0
+                what = "tar podman --remote uploads (before gzip)"
             else:
                 moved, what = u.transfer.bytes, "BuildKit transfer (cold cache)"
             if moved > s.max_transfer:

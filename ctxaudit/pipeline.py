@@ -24,9 +24,11 @@ from .common.errors import InputError
 from .dockerfile.model import Dockerfile, DockerfileModelError, build_model
 from .dockerfile.parser import DockerfileError
 from .dockerfile.usage import DockerfileUsage
+from .engine import containers
 from .engine.builder import Builder
 from .engine.context import Context, with_builder
 from .engine.ignorefile import IgnoreFileError
+from .engine.pattern import PatternError
 from .engine.podman import RemoteTransfer, remote_transfer
 from .engine.walk import Entry, walk
 from .rules import dockerfile as dockerfile_rules
@@ -213,8 +215,8 @@ def lint(
     per_path_ignores: Mapping[str, Sequence[str]] | None = None,
 ) -> Report:
     """The ignore-file lint (CA2xx): a full walk of ``ctx`` for dead and shadowed
-    lines, and the other builder's walk for exceptions whose effect depends on
-    the builder. ``errors``: the unusable lines, collected while reading."""
+    lines, and the other builders' walks for lines whose effect depends on the
+    builder. ``errors``: the unusable lines, collected while reading."""
     checked = ctx
     ctx = _usable(ctx)  # a line Docker rejects is reported (CA200) and left out of the walks
     collector = LintCollector(ctx, deep=True)
@@ -226,13 +228,21 @@ def lint(
         if e.sent and e.is_file and not e.forced:
             sent.add(e.path)
     stats.finish()
-    other = _usable(with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, []))
-    other_sent = {e.path for e in walk(other, sizes=False) if e.sent and e.is_file and not e.forced}
-    bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
+    # The same lines under every builder (CA211), each read as that builder reads it.
+    same: dict[Builder, set[str] | None] = {b: sent if b is ctx.builder else _sent(_as(ctx, b)) for b in Builder}
+    if ctx.builder is Builder.BUILDAH:
+        ca207: list[Finding] = []  # CA211 names all three builders
+    else:
+        # CA207 compares the two Docker builders with the file each one reads.
+        other = _usable(with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, []))
+        other_sent = _sent(other) or set()
+        bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
+        ca207 = lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     findings = (
         lint_rules.static_checks(checked, list(errors))
         + collector.findings()
-        + lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
+        + ca207
+        + lint_rules.buildah_dependent(ctx, same)
     )
     files = {ctx.ignore.display: ctx.ignore.path} if ctx.ignore.path is not None else {}
     kept = _suppressed(_kept(findings, ignore_rules), files, per_path_ignores)
@@ -258,6 +268,21 @@ def _usable(ctx: Context) -> Context:
 
 def _always(path: str) -> bool:
     return True
+
+
+def _as(ctx: Context, builder: Builder) -> Context:
+    """``ctx``'s lines as ``builder`` reads them, without those it rejects."""
+    lines = containers.for_builder(ctx.ignore.lines, builder is Builder.BUILDAH)
+    return _usable(dataclasses.replace(ctx, builder=builder, ignore=dataclasses.replace(ctx.ignore, patterns=lines)))
+
+
+def _sent(ctx: Context) -> set[str] | None:
+    """The files ``ctx``'s builder takes (build files the legacy CLI forces in
+    left out); None when a line fails that builder's build (CA200/CA211 say so)."""
+    try:
+        return {e.path for e in walk(ctx, sizes=False) if e.sent and e.is_file and not e.forced}
+    except PatternError:
+        return None
 
 
 def _kept(findings: list[Finding], ignore_rules: Sequence[str]) -> list[Finding]:

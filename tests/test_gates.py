@@ -134,7 +134,7 @@ def test_bad_settings_exit_2(ctx: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert run(capsys, str(ctx))[0] == 2
     (ctx / ".ctxaudit.toml").write_text('builder = "bildkit"\n')
     code, err = run(capsys, str(ctx))
-    assert code == 2 and "builder must be buildkit or legacy" in err and "Traceback" not in err
+    assert code == 2 and "builder must be one of buildkit, legacy, buildah, podman" in err and "Traceback" not in err
 
 
 def test_every_command_takes_the_builder_from_the_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,10 +27,11 @@ from ..classify import kinds, secrets, suffixes
 from ..dockerfile.model import Dockerfile
 from ..dockerfile.usage import DockerfileUsage
 from ..engine.builder import Builder
+from ..engine.containers import escape
 from ..engine.context import Context
 from ..engine.ignorefile import IgnoreFile
 from ..engine.matcher import Matcher
-from ..engine.pattern import DockerIgnorePattern, PatternError, escape
+from ..engine.pattern import DockerIgnorePattern, PatternError
 from ..engine.walk import Entry, Status, walk
 from ..rules.lint import LintCollector
 from .gitignore import translate_file

@@ -48,6 +48,7 @@ from . import gomatch, goregex
 from .gostrings import clean, trim_space
 from .matcher import Decision, Matcher
 from .pattern import DockerIgnorePattern, MatchType, PatternError, UnsupportedPattern
+from .pattern import escape as docker_escape
 
 CONTAINERIGNORE = ".containerignore"
 DOCKERIGNORE = ".dockerignore"
@@ -179,6 +180,34 @@ class BuildahPattern(DockerIgnorePattern):
 
 
 pathspec.util.register_pattern("containerignore", BuildahPattern)
+
+
+# Literal for Docker (it escapes them itself), regexp syntax for buildah.
+_REGEXP_ONLY = frozenset("(){}|+")
+
+
+def escape_regexp(pattern: str) -> str:
+    """The pattern with ``(){}|+`` backslash-escaped where they are not already:
+    what Docker reads as literals, made literal for buildah too."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        out.append("\\" + ch if ch in _REGEXP_ONLY else ch)
+        i += 1
+    return "".join(out)
+
+
+def escape(path: str) -> str:
+    """An ignore line that matches exactly this context path for Docker's
+    builders *and* buildah: :func:`.pattern.escape`, plus the characters
+    buildah's regexp translation leaves live (``c++`` would fail every
+    buildah build; ``c\\+\\+`` is read the same by all three)."""
+    return escape_regexp(docker_escape(path))
 
 
 def for_builder(patterns: Sequence[DockerIgnorePattern], buildah: bool) -> list[DockerIgnorePattern]:

@@ -85,6 +85,20 @@ def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
     transfer: dict[str, Any] = count(u.transfer)
     if d.ctx.builder is Builder.LEGACY:
         transfer["tar_bytes"] = u.tar_bytes
+    elif d.ctx.builder is Builder.BUILDAH:
+        transfer["local"] = True  # nothing sent: files/bytes are what COPY/ADD read in place
+        r = d.remote
+        transfer["remote"] = (
+            None
+            if r is None
+            else {
+                "ignore_file": r.ignore_file,
+                "files": r.files,
+                "bytes": r.bytes,
+                "tar_bytes": r.tar_bytes,
+                "error": r.error,
+            }
+        )
     else:
         transfer["wire_bytes"] = u.wire_bytes
         transfer["whole_context"] = u.whole_context

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from tabulate import tabulate
 
 from ..common import display
+from ..engine.builder import Builder
 from ..pipeline import Report
 from . import Options
-from .table import numbers, share
+from .table import numbers, remote_note, share
 
 if TYPE_CHECKING:
     from ..builds import ProjectReport
@@ -88,6 +89,8 @@ def render(report: Report, options: Options) -> str:
         if d is not primary:
             rows = [[name, f"{c.files:,}", size(c.bytes)] for name, c in numbers(d)]
             out += [_table(rows, ["", "files", "size"]), ""]
+        if d.ctx.builder is Builder.BUILDAH:
+            out += [remote_note(d), ""]
         if u.copies:
             crow = [
                 [

@@ -84,13 +84,17 @@ def numbers(d: DockerfileReport) -> list[tuple[str, Count]]:
     """The three numbers of a build, each named for what it is: eligible, transferred, reaching the image."""
     u = d.usage
     if d.ctx.builder is Builder.LEGACY:
-        transfer = ("tar sent by the legacy builder (the whole eligible context)", Count(u.transfer.files, u.tar_bytes))
+        moved = [("tar sent by the legacy builder (the whole eligible context)", Count(u.transfer.files, u.tar_bytes))]
+    elif d.ctx.builder is Builder.BUILDAH:
+        moved = [("read in place by COPY/ADD (local buildah sends nothing)", u.transfer)]
+        if d.remote is not None and d.remote.error is None:
+            moved.append(("tar podman --remote uploads (before gzip)", Count(d.remote.files, d.remote.tar_bytes)))
     else:
         how = "everything eligible: a source takes the whole context" if u.whole_context else "referenced paths only"
-        transfer = (f"transferred by BuildKit, cold cache ({how})", u.transfer)
+        moved = [(f"transferred by BuildKit, cold cache ({how})", u.transfer)]
     return [
         ("eligible context (what the ignore file lets through)", u.eligible),
-        transfer,
+        *moved,
         ("reaching the image through COPY/ADD", u.image),
     ]
 
@@ -109,7 +113,9 @@ def dockerfile_section(
     if counts:
         rows = [[name, f"{c.files:,}", st.size(c.bytes)] for name, c in numbers(d)]
         lines.append(_table(rows, ["", "files", "size"], right=(1, 2)))
-    if d.ctx.builder is not Builder.LEGACY:
+    if d.ctx.builder is Builder.BUILDAH:
+        lines.append(st.dim(remote_note(d)))
+    elif d.ctx.builder is not Builder.LEGACY:
         lines.append(
             st.dim(
                 f"(BuildKit prints 'transferring context: {display.buildkit_size(u.wire_bytes)}', file metadata "
@@ -133,6 +139,18 @@ def dockerfile_section(
             )
         lines += ["", _table(copy_rows, ["line", "instruction", "into", "files", "size"], right=(0, 3, 4))]
     return "\n".join(lines)
+
+
+def remote_note(d: DockerfileReport) -> str:
+    """The line under a buildah Dockerfile section: local vs podman --remote."""
+    remote = d.remote
+    local = "(local buildah and podman build send nothing: each COPY/ADD reads the context in place"
+    if remote is None:
+        return local + ")"
+    if remote.error is not None:
+        return local + f"; podman --remote would fail before uploading: {remote.error})"
+    read = remote.ignore_file or "no ignore file"
+    return local + f"; podman --remote, as on podman machine, gzips that tar and reads {read})"
 
 
 def render(report: Report, options: Options) -> str:

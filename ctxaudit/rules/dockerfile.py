@@ -6,7 +6,7 @@ from ..classify import kinds, suffixes
 from ..common.display import size as human
 from ..dockerfile import validate
 from ..dockerfile.usage import DockerfileUsage
-from ..engine.pattern import escape
+from ..engine.containers import escape
 from . import rule
 from .findings import Finding, Severity
 

@@ -9,14 +9,20 @@ full walk (``ctxaudit lint``, ``scan --full``).
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..common.display import size as human
-from ..engine.context import Context
+from ..common.errors import InputError
+from ..engine import containers
+from ..engine.builder import Builder
+from ..engine.context import Context, with_builder
 from ..engine.ignorefile import ROOT_IGNORE, IgnoreFileError
 from ..engine.matcher import Matcher
-from ..engine.pattern import DockerIgnorePattern, PatternError
+from ..engine.pattern import DockerIgnorePattern, PatternError, UnsupportedPattern
+from ..engine.podman import ignore_file as remote_ignore_file
 from ..engine.walk import Entry, EntryType, Status
 from . import rule
 from .findings import Finding, Severity
@@ -108,6 +114,28 @@ SHADOWED_ROOT = rule(
     "BuildKit reads '<Dockerfile>.dockerignore' instead of '.dockerignore', not in addition: copy the "
     "lines you still need. The legacy builder reads only the root file.",
 )
+BUILDAH_DEPENDENT = rule(
+    "CA211",
+    "buildah-dependent-line",
+    Severity.WARNING,
+    "This line selects different files under buildah/podman than under Docker's builders (lint).",
+    "buildah reads the ignore file with its own code: '! foo' (a space after '!') and '  /foo' never match, a BOM "
+    "makes '#x' a pattern, '(', '|', '+' and '{' are regexp syntax, '**foo' needs a '/' before 'foo', and a "
+    "directory is skipped unless an exception's text starts with its path as a string ('b' is entered for "
+    "'!b*/x'). Write the line so that all three read it the same way: '!foo', 'foo', '**/foo', '\\(', a literal "
+    "exception such as '!build/keep.txt'.",
+)
+IGNORE_FILE_DIFFERS = rule(
+    "CA212",
+    "ignore-file-differs-by-builder",
+    Severity.WARNING,
+    "Docker and buildah/podman read different ignore files for this build.",
+    "buildah and podman read '.containerignore' before '.dockerignore' (Docker never reads it), and beside the "
+    "Containerfile '<file>.dockerignore' before '<file>.containerignore'; podman --remote reads the context's "
+    "files first. Keep one file, or keep them in step.",
+)
+
+BUILDER_NAMES = {Builder.BUILDKIT: "BuildKit", Builder.LEGACY: "the legacy builder", Builder.BUILDAH: "buildah/podman"}
 
 
 def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> list[Finding]:
@@ -165,7 +193,7 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
                     line=p.line,
                 )
             )
-        if len(body) > 1 and body.startswith("/") and not slashed_comment:
+        if len(body) > 1 and body.startswith("/") and not slashed_comment and not p.text.startswith("/"):
             out.append(
                 Finding(
                     LEADING_SLASH,
@@ -185,9 +213,12 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
                     fix=p.text.replace("[!", "[^"),
                 )
             )
-    user = Matcher(ign.lines)
-    for name in [ROOT_IGNORE, ctx.dockerfile_rel]:
-        if name is None:
+    user = containers.BuildahMatcher(ign.lines) if ctx.builder is Builder.BUILDAH else Matcher(ign.lines)
+    own = ROOT_IGNORE
+    if ctx.builder is Builder.BUILDAH:  # buildah's own file, when it sits in the context
+        own = ign.display if ign.path is not None and not ign.display.startswith(("/", "..")) else ""
+    for name in [own, ctx.dockerfile_rel]:
+        if not name:
             continue
         try:
             d = user.or_parent_matches(name)
@@ -206,7 +237,38 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
                 line=None,
             )
         )
-    return out
+    return out + ignore_files_differ(ctx)
+
+
+def ignore_files_differ(ctx: Context) -> list[Finding]:
+    """CA212: buildah/podman (local or --remote) and Docker read different files.
+
+    BuildKit and the legacy builder differing alone is CA210's business.
+    """
+    read: dict[str, str] = {}
+    for b in Builder:
+        try:
+            other = ctx if b is ctx.builder else with_builder(ctx, b, [])
+        except InputError:
+            continue
+        read[BUILDER_NAMES[b]] = other.ignore.display if other.ignore.path is not None else "no file"
+    try:
+        remote = remote_ignore_file(ctx) if ctx.ignorefile is None else ctx.ignorefile
+    except OSError:
+        remote = None
+    if remote is not None:
+        read["podman --remote"] = os.path.relpath(remote, ctx.root) if ctx.ignorefile is None else str(remote)
+    else:
+        read["podman --remote"] = "no file"
+    docker = {read.get(BUILDER_NAMES[Builder.BUILDKIT]), read.get(BUILDER_NAMES[Builder.LEGACY])}
+    containers_read = {read.get(BUILDER_NAMES[Builder.BUILDAH]), read["podman --remote"]}
+    if containers_read <= docker and len(containers_read) == 1:
+        return []
+    groups: dict[str, list[str]] = {}
+    for who, file in read.items():
+        groups.setdefault(file, []).append(who)
+    said = "; ".join(f"{' and '.join(who)} read{'s' if len(who) == 1 else ''} {file}" for file, who in groups.items())
+    return [Finding(IGNORE_FILE_DIFFERS, f"{said}", path=ctx.ignore.label, line=None)]
 
 
 def _root_only(p: DockerIgnorePattern) -> bool:
@@ -341,3 +403,129 @@ def builder_dependent(ctx: Context, buildkit_sent: set[str], legacy_sent: set[st
             )
         )
     return out
+
+
+def _decider(m: Matcher, path: str) -> int | None:
+    """The line (its number) that decides ``path`` along the builder's walk:
+    the line that excluded a skipped ancestor, else the path's own."""
+    enters = m.enters if isinstance(m, containers.BuildahMatcher) else None
+    rule = None
+    for ancestor, d in m.along(path):
+        rule = d.rule
+        if ancestor != path and d.matched and enters is not None and not enters(ancestor):
+            break
+    return None if rule is None else m.patterns[rule].line
+
+
+def buildah_dependent(ctx: Context, sent: Mapping[Builder, set[str] | None]) -> list[Finding]:
+    """CA211: lines whose files differ between buildah and Docker's builders.
+
+    ``sent``: the files each builder takes with the same lines (None: that
+    builder fails on a line, which is reported instead). Every
+    difference is reported when buildah is the builder audited; for Docker's
+    builders only files buildah treats unlike both of them (BuildKit against
+    legacy is CA207). Also lines buildah cannot compile at all.
+    """
+    lines = ctx.ignore.lines
+    by_number = {p.line: p for p in lines}
+    audited_buildah = ctx.builder is Builder.BUILDAH
+    docker = Matcher(containers.for_builder(lines, False))
+    buildah = containers.BuildahMatcher(containers.for_builder(lines, True))
+    groups: dict[tuple[int, tuple[bool, ...]], list[str]] = {}
+    order = (Builder.BUILDKIT, Builder.LEGACY, Builder.BUILDAH)
+    sets = [sent.get(b) for b in order]
+    walked = [x for x in sets if x is not None]
+    for path in sorted(set().union(*walked)) if len(walked) == len(sets) else []:
+        vector = tuple(path in x for x in walked)
+        bk, legacy, bh = vector
+        if bh == bk and bh == legacy:
+            continue
+        if not audited_buildah and bh in (bk, legacy):
+            continue
+        try:
+            d_line, b_line = _decider(docker, path), _decider(buildah, path)
+        except PatternError:
+            continue
+        # The exception is the line whose meaning differs, when there is one.
+        candidates = [n for n in (d_line, b_line) if n is not None]
+        exceptions = [n for n in candidates if by_number[n].exclusion]
+        if not candidates:
+            continue
+        groups.setdefault(((exceptions or candidates)[0], vector), []).append(path)
+    out = []
+    for (number, vector), paths in sorted(groups.items()):
+        p = by_number[number]
+        senders = [BUILDER_NAMES[b] for b, s in zip(order, vector, strict=True) if s]
+        others = [BUILDER_NAMES[b] for b, s in zip(order, vector, strict=True) if not s]
+        shown = ", ".join(paths[:3]) + (", ..." if len(paths) > 3 else "")
+        out.append(
+            Finding(
+                BUILDAH_DEPENDENT,
+                f"'{p}': {' and '.join(senders)} take{'s' if len(senders) == 1 else ''} {len(paths)} file(s) "
+                f"that {' and '.join(others)} leave{'s' if len(others) == 1 else ''} out: {shown}",
+                path=ctx.ignore.display,
+                line=number,
+            )
+        )
+    reported = {number for number, _ in groups}
+    for p in lines:
+        if p.line not in reported:
+            found = _reads_differently(p, audited_buildah)
+            if found is not None:
+                message, fix = found
+                out.append(Finding(BUILDAH_DEPENDENT, message, path=ctx.ignore.display, line=p.line, fix=fix))
+    return out
+
+
+def _reading(pattern: DockerIgnorePattern | None) -> str | None:
+    if pattern is None or pattern.include is None:
+        return None
+    return str(pattern)
+
+
+def _reads_differently(p: DockerIgnorePattern, audited_buildah: bool) -> tuple[str, str | None] | None:
+    """(message, fix) for a line Docker and buildah read or match differently,
+    whatever the context holds; None when they agree."""
+    raw = str(p.pattern)
+    docker_raw = raw[1:] if p.line == 1 and raw.startswith("\ufeff") else raw  # Docker drops a BOM on line one
+    b: DockerIgnorePattern | None = None
+    try:
+        b = containers.BuildahPattern(raw, line=p.line)
+        problem = None if b.deferred_error is None else b.deferred_error.reason
+    except (PatternError, UnsupportedPattern) as exc:
+        problem = str(exc)
+    bang = "!" if p.exclusion else ""
+    if problem is not None:
+        if audited_buildah:
+            return None  # CA200 reports it
+        return (
+            f"'{p}' is not a pattern buildah/podman can use ({problem}): their builds fail",
+            bang + containers.escape_regexp(p.text),
+        )
+    try:
+        d = DockerIgnorePattern(docker_raw, line=p.line)
+    except (PatternError, UnsupportedPattern):
+        return None
+    shown = display_line(raw)
+    if _reading(d) != _reading(b):
+        docker_says = f"'{_reading(d)}'" if _reading(d) is not None else "a comment"
+        buildah_says = f"'{_reading(b)}'" if _reading(b) is not None else "a comment"
+        return f"'{shown}' is {docker_says} for Docker and {buildah_says} for buildah/podman", _reading(d)
+    text = p.text
+    if containers.escape_regexp(text) != text:
+        return (
+            f"'{shown}': '(', ')', '|', '+', '{{' and '}}' are literal for Docker, regexp syntax for buildah/podman",
+            bang + containers.escape_regexp(text),
+        )
+    if text.startswith("**") and len(text) > 2 and text[2] not in "/*":
+        return (
+            f"'{shown}': Docker matches any path ending in '{text[2:]}', buildah/podman only '{text[2:]}' "
+            f"itself at any depth (as '**/{text[2:]}')",
+            None,
+        )
+    return None
+
+
+def display_line(raw: str) -> str:
+    """A line as written, BOM shown."""
+    return raw.replace("\ufeff", "<BOM>").strip()

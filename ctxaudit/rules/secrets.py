@@ -19,7 +19,7 @@ from ..common.display import size as human
 from ..dockerfile.model import Dockerfile
 from ..dockerfile.shell import run_script
 from ..dockerfile.usage import DockerfileUsage
-from ..engine.pattern import escape
+from ..engine.containers import escape
 from ..engine.walk import Entry, Status
 from . import rule
 from .findings import Finding, Severity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..engine.pattern import escape
+from ..engine.containers import escape
 from ..engine.walk import Entry
 from . import rule
 from .findings import Finding, Severity
