@@ -48,6 +48,14 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {".dockerignore": "Dockerfile\n", "Dockerfile": "FROM scratch\n"},
         {".dockerignore": "*.tmp\n", "Dockerfile": "FROM scratch\n", "a.tmp": ""},
     ),
+    "CA211": (
+        {".dockerignore": "*.txt\n! a.txt\n", "a.txt": "1", "b.txt": "2"},
+        {".dockerignore": "*.txt\n!a.txt\n", "a.txt": "1", "b.txt": "2"},
+    ),
+    "CA212": (
+        {".dockerignore": "*.tmp\n", ".containerignore": "*.tmp\n", "a.tmp": ""},
+        {".dockerignore": "*.tmp\n", "a.tmp": ""},
+    ),
 }
 
 
@@ -129,3 +137,42 @@ def test_a_slashed_comment_is_ca203_not_ca204(tmp_path: Path, capsys: pytest.Cap
 
     (f,) = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "CA203"]
     assert f["fix"] == "# Ignore everything" and "is the pattern 'Ignore everything'" in f["message"]
+
+
+@pytest.mark.parametrize(
+    ("builder", "lines", "files", "message"),
+    [
+        (
+            "buildah",
+            "build\n!**/keep.txt\n",
+            {"build/keep.txt": "k"},
+            "BuildKit takes 1 file(s) that the legacy builder",
+        ),
+        (
+            "buildah",
+            "b\n!b*/keep.txt\n",
+            {"b/keep.txt": "k"},
+            "BuildKit and buildah/podman take 1 file(s) that the legacy",
+        ),
+        ("buildkit", "*.txt\n! a.txt\n", {"a.txt": "a"}, "BuildKit and the legacy builder take 1 file(s) that buildah"),
+        ("buildkit", "(a|b).txt\n", {"x": ""}, "regexp syntax for buildah/podman"),
+        ("buildkit", "  /a.txt\n", {"x": ""}, "is 'a.txt' for Docker and '/a.txt' for buildah/podman"),
+        ("buildkit", "c++\n", {"x": ""}, "'c++' is not a pattern buildah/podman can use"),
+    ],
+)
+def test_ca211_names_the_three_builders(
+    builder: str, lines: str, files: dict[str, str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    root = make_tree(tmp_path, {".dockerignore": lines, **files})
+    main(["lint", str(root), "-o", "json", "--fail-on", "none", "-b", builder])
+    found = [f["message"] for f in json.loads(capsys.readouterr()[0])["findings"] if f["rule"] == "CA211"]
+    assert any(message in m for m in found), found
+
+
+def test_ca207_gives_way_to_ca211_under_buildah(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_tree(tmp_path, {".dockerignore": "build\n!**/keep.txt\n", "build/keep.txt": "k", "build/o": "o"})
+    assert "CA207" in lint_ids(capsys, root) and "CA211" not in lint_ids(capsys, root)
+    under = lint_ids(capsys, root, "-b", "podman")
+    assert "CA211" in under and "CA207" not in under

@@ -49,7 +49,11 @@ def explain(ctx: Context, path: str) -> Explanation:
     exists = os.path.lexists(os.path.join(ctx.root, path))
     for ancestor, d in m.along(path):
         if ancestor != path and d.matched and walker.prunes(ancestor):
-            return Explanation(path, False, exists, m.pattern(d), skipped_dir=ancestor)
+            note = ""
+            if ctx.builder is Builder.BUILDAH and not m.using_parent_results(path, None).matched:
+                # buildah decides a COPY source by its own path: the skipped directory does not matter.
+                note = "COPY . never reaches it, but a COPY that names it copies it: no line excludes the path itself"
+            return Explanation(path, False, exists, m.pattern(d), skipped_dir=ancestor, note=note)
     rule = m.pattern(d)
     forced = d.rule is not None and d.rule >= walker.user_count
     note = ""
