@@ -57,7 +57,10 @@ PER_DOCKERFILE = (".containerignore", ".dockerignore")
 # Dockerfile cases the recorded buildah (1.28) cannot build and today's can:
 # the expectation is the one BuildKit's golden or case states.
 DOCKERFILE_CURRENT = {
-    "heredoc": "heredocs: buildah v1.33.0 (bbb55b8b8, 'Add support for heredoc'); 1.28 reads '<<EOF' as a file name",
+    "heredoc": (
+        "heredocs: buildah v1.33.0 (bbb55b8b8, 'buildah: add heredoc support for RUN, COPY and ADD'); "
+        "1.28 reads '<<EOF' as a file name"
+    ),
 }
 
 
