@@ -797,6 +797,7 @@ def layers_command(
     ] = None,
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
+    ignorefile: IgnoreFileOpt = None,
     build_arg: BuildArgOpt = None,
     target: TargetOpt = None,
     base_layers: Annotated[
@@ -845,7 +846,7 @@ def layers_command(
     s = _settings(context or Path("."), builder, fail_on, ignore_rule)
     ctx = None
     if file is not None or context is not None:
-        (ctx,) = _contexts(context or Path("."), [file] if file else None, _builder(s))
+        (ctx,) = _contexts(context or Path("."), [file] if file else None, _builder(s), ignorefile)
         if ctx.dockerfile is None:
             ctx = None
     report = layerreport.layers(
