@@ -165,7 +165,10 @@ class BuildahPattern(DockerIgnorePattern):
         go = ""
         try:
             go = storage_regex(text)
-            regex = re.compile(r"(?s:.*?)(?:" + goregex.translate(go) + ")")
+            translated = goregex.translate(go)
+            # Go searches; without an alternation the expression is anchored
+            # by its leading "^" and a match from the start is the same thing.
+            regex = re.compile(r"(?s:.*?)(?:" + translated + ")" if "|" in go else translated)
         except (PatternError, goregex.GoRegexError) as exc:
             reason = "syntax error in pattern" + (f" ({exc})" if isinstance(exc, goregex.GoRegexError) else "")
             self.deferred_error = PatternError(text, reason, line)

@@ -34,6 +34,7 @@ its client reads only the two context-level files and keeps only ``!<file>``).
 from __future__ import annotations
 
 import os
+import re
 import stat as st
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -115,21 +116,47 @@ def excludes(ctx: Context) -> tuple[list[str], Path | None]:
     return lines + keep, path
 
 
-def _walk(root: str) -> Iterator[tuple[str, os.stat_result]]:
-    """filepath.WalkDir below ``root``: (relative name, lstat), names sorted."""
-    stack: list[tuple[str, Iterator[str]]] = [("", iter(sorted(os.listdir(root), key=os.fsencode)))]
+def _walk(root: str, matcher: containers.BuildahMatcher) -> Iterator[tuple[str, os.stat_result]]:
+    """filepath.WalkDir below ``root``, names sorted: (relative name, lstat) of
+    every path the lines let through.
+
+    The client enters every directory. Below an excluded one only a later
+    exception can bring a path back, and a literal exception only below
+    its own path: a subtree no exception can reach is not read at all
+    (the same upload, without listing a node_modules the client walks in vain).
+    """
+    quick = matcher.shortcut(0)[0]
+    stack: list[tuple[str, Iterator[os.DirEntry[str]]]] = [("", iter(_entries(root)))]
     while stack:
-        prefix, names = stack[-1]
-        for name in names:
-            rel = prefix + name
-            s = os.lstat(os.path.join(root, rel))
-            yield rel, s
-            if st.S_ISDIR(s.st_mode):
-                children = sorted(os.listdir(os.path.join(root, rel)), key=os.fsencode)
-                stack.append((rel + "/", iter(children)))
+        prefix, entries = stack[-1]
+        for de in entries:
+            rel = prefix + de.name
+            d = None if quick is not None and quick(rel) is None else matcher.decide(rel)
+            if d is None or not d.matched:
+                yield rel, de.stat(follow_symlinks=False)
+            if de.is_dir(follow_symlinks=False) and (d is None or not d.matched or _reachable(matcher, d.rule, rel)):
+                stack.append((rel + "/", iter(_entries(de.path))))
                 break
         else:
             stack.pop()
+
+
+_LITERAL = re.compile(r"[*?\[\]\\(){}|+^\ufeff]")
+
+
+def _reachable(matcher: containers.BuildahMatcher, rule: int | None, directory: str) -> bool:
+    """Can an exception after line ``rule`` re-include a path below ``directory``?"""
+    for p in matcher.patterns[(rule or 0) + 1 :]:
+        if not p.exclusion:
+            continue
+        if _LITERAL.search(p.text) or p.text.startswith(directory + "/"):
+            return True
+    return False
+
+
+def _entries(path: str) -> list[os.DirEntry[str]]:
+    with os.scandir(path) as it:
+        return sorted(it, key=lambda e: os.fsencode(e.name))
 
 
 def remote_transfer(ctx: Context, keep: bool = False) -> RemoteTransfer:
@@ -157,9 +184,7 @@ def remote_transfer(ctx: Context, keep: bool = False) -> RemoteTransfer:
         if not os.listdir(root):
             out.tar_bytes += tarsize.header_bytes(b"")  # WalkDir's root, written when empty
 
-        for rel, s in _walk(root):
-            if matcher.decide(rel).matched:
-                continue
+        for rel, s in _walk(root, matcher):
             _add(out, rel, s, root, seen, keep)
     except PatternError as exc:
         out.error = f"checking if a path is excluded: {exc}"
