@@ -237,6 +237,7 @@ def ctxaudit_view(run: Run, types: bool = False) -> dict[str, Any]:
     """
     from ctxaudit.common import display
     from ctxaudit.common.errors import CtxauditError
+    from ctxaudit.dockerfile import validate
     from ctxaudit.dockerfile.model import build_model
     from ctxaudit.dockerfile.usage import DockerfileUsage
     from ctxaudit.engine.builder import Builder
@@ -264,9 +265,11 @@ def ctxaudit_view(run: Run, types: bool = False) -> dict[str, Any]:
             usage.finish()
         except (CtxauditError, PatternError) as exc:
             return {"ok": False, "error": str(exc)}
-    errors = [p for p in usage.problems if p.kind in ("ignored", "missing", "invalid")]
+    errors = [p.message for p in usage.problems if p.kind in ("ignored", "missing", "invalid")]
+    # What Docker refuses outright (CA305) buildah refuses too (recorded: dockerfile.rejected-*).
+    errors += [r.message for r in validate.rejections(df)]
     if errors:
-        return {"ok": False, "error": errors[0].message}
+        return {"ok": False, "error": errors[0]}
     if types:
         rows = []
         for e in entries:
