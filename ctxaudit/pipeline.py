@@ -29,7 +29,7 @@ from .engine.builder import Builder
 from .engine.context import Context, with_builder
 from .engine.ignorefile import IgnoreFileError
 from .engine.pattern import PatternError
-from .engine.podman import RemoteTransfer, remote_transfer
+from .engine.podman import RemoteTransfer, remote_transfer, uploads
 from .engine.walk import Entry, walk
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
@@ -157,8 +157,13 @@ def scan(
     primary_group = groups.get(primary_key, [])
     legacy = primary.builder is Builder.LEGACY
     transfers: secret_rules.Transfers | None = None
+    sent_how = None
     if legacy:
         transfers = _always  # the legacy tar holds the whole eligible context
+    elif primary.builder is Builder.BUILDAH:
+        # Local buildah sends nothing; podman --remote uploads each path its lines let through.
+        transfers = uploads(primary)
+        sent_how = "in the tar podman --remote uploads; local buildah reads only what COPY/ADD take"
     elif primary_group:
         usages = [r.usage for r in primary_group]
         transfers = lambda path: any(u.transfers(path) for u in usages)  # noqa: E731
@@ -188,7 +193,7 @@ def scan(
     def history_used(root: str) -> bool:
         return any(secret_rules.uses_history(r.model, legacy, root) for r in primary_group)
 
-    findings += found_secrets.findings(primary.ignore.label, legacy, history_used)
+    findings += found_secrets.findings(primary.ignore.label, legacy, history_used, sent_how)
     seen_ignore = {primary_key}
     for r, image_plan in zip(reports, plans, strict=True):
         used = secret_rules.uses_history(r.model, r.ctx.builder is Builder.LEGACY, ".git")

@@ -312,3 +312,20 @@ def test_copy_source_under_a_skipped_directory(tmp_path: Path, capsys: pytest.Ca
     assert rows[2]["files"] == 1  # copied although COPY . never enters build/
     errors = [f for f in doc["findings"] if f["rule"] == "CA300"]
     assert [f["line"] for f in errors] == [3] and "filtered out" in errors[0]["message"]
+
+
+def test_a_secret_podman_remote_uploads_is_transferred(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            ".env": "AWS_SECRET_ACCESS_KEY=abcd1234abcd1234abcd1234abcd1234abcd1234\n",
+            "sub/a": "",
+            "Dockerfile": "FROM scratch\nCOPY sub /s\n",
+        },
+    )
+    _, out, _ = run(capsys, "scan", str(tmp_path), "-b", "podman", "-o", "json", "--no-suggest")
+    (f,) = [f for f in json.loads(out)["findings"] if f["path"] == ".env"]
+    assert f["rule"] == "CA400" and "podman --remote uploads" in f["message"]
+    (tmp_path / ".containerignore").write_text(".env\n")  # read by buildah and by podman --remote
+    _, out, _ = run(capsys, "scan", str(tmp_path), "-b", "podman", "-o", "json", "--no-suggest")
+    assert [f for f in json.loads(out)["findings"] if f["path"] == ".env"] == []

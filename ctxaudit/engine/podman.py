@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import re
 import stat as st
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,6 +114,24 @@ def excludes(ctx: Context) -> tuple[list[str], Path | None]:
     for cf in _in_context(ctx):
         keep += [f"!{cf}", f"!{cf}.dockerignore", f"!{cf}.containerignore"]
     return lines + keep, path
+
+
+def uploads(ctx: Context) -> Callable[[str], bool] | None:
+    """Does ``podman --remote`` upload this context path? (each path decided
+    alone, as the client does); None when the client would fail first."""
+    try:
+        lines, _ = excludes(ctx)
+        matcher = containers.BuildahMatcher([containers.BuildahPattern(x, from_file=False) for x in lines])
+    except (OSError, PatternError, UnsupportedPattern):
+        return None
+
+    def uploaded(path: str) -> bool:
+        try:
+            return not matcher.decide(path).matched
+        except PatternError:
+            return False
+
+    return uploaded
 
 
 def _walk(root: str, matcher: containers.BuildahMatcher) -> Iterator[tuple[str, os.stat_result]]:

@@ -125,9 +125,16 @@ class SecretsCollector:
         return self
 
     def findings(
-        self, ignore_file: str, legacy: bool = False, uses_history: Callable[[str], bool] | None = None
+        self,
+        ignore_file: str,
+        legacy: bool = False,
+        uses_history: Callable[[str], bool] | None = None,
+        sent_how: str | None = None,
     ) -> list[Finding]:
-        """CA400/CA402 per secret file, CA403 per .git transferred (unless ``uses_history(root)``)."""
+        """CA400/CA402 per secret file, CA403 per .git transferred (unless ``uses_history(root)``).
+
+        ``sent_how``: how a transferred file travels, when neither BuildKit's
+        nor the legacy builder's words apply (buildah: podman --remote's tar)."""
         out = []
         for path, why, size, sent in self.files:
             fix = f"add '{escape(path)}' to {ignore_file}"
@@ -137,6 +144,7 @@ class SecretsCollector:
                     out.append(Finding(TEST_SECRET, msg, path, None, size, fix))
             elif sent:
                 how = "in the tar the legacy builder sends" if legacy else "a COPY/ADD or bind mount takes it"
+                how = sent_how or how
                 out.append(
                     Finding(SECRET_SENT, f"{path}: {why}, transferred to the builder ({how})", path, None, size, fix)
                 )
