@@ -49,14 +49,15 @@ def record(case_id: str, versions: dict[str, str | None], remote: containers.Rem
 
 
 def _stable(golden: dict[str, Any]) -> dict[str, Any]:
-    """The golden without what moves between runs: the detail of an error
-    (the copier races its own pipe: the same failure may read "broken
-    pipe"), kept up to the step that failed."""
+    """The golden without what moves between runs: the text of an error
+    (the copier races its own pipe, so the same failure may read "broken
+    pipe"; buildah resolves stages in map order, so a cycle fails at either
+    end). That the build fails is compared."""
     out = json.loads(json.dumps(golden))
     for key in ("buildah", "podman_remote"):
         res = out.get(key)
         if isinstance(res, dict) and not res.get("ok"):
-            res["error"] = res.get("error", "").split('": ', 1)[0]
+            res.pop("error", None)
     return out
 
 
@@ -67,6 +68,11 @@ def store(case_id: str, golden: dict[str, Any], check: bool) -> bool:
         old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         drift = old is None or _stable(old) != _stable(golden)
         print(f"{'DRIFT' if drift else 'same '} {case_id}")
+        if drift and old is not None:
+            for key in golden:
+                if _stable(golden).get(key) != _stable(old).get(key):
+                    print(f"  {key}: recorded {json.dumps(old.get(key))[:300]}")
+                    print(f"  {key}: now      {json.dumps(golden.get(key))[:300]}")
         return drift
     return engine.store(path, golden, False, case_id)
 
