@@ -94,7 +94,11 @@ class BuildReport:
             return None
         u = self.report.primary.usage
         moved = u.tar_bytes if self.report.ctx.builder is Builder.LEGACY else u.transfer.bytes
-        total = Count(u.transfer.files, moved)
+        files = u.transfer.files
+        remote = self.report.primary.remote
+        if self.report.ctx.builder is Builder.BUILDAH:  # local buildah sends nothing: podman --remote's tar
+            files, moved = (remote.files, remote.tar_bytes) if remote is not None else (0, 0)
+        total = Count(files, moved)
         for n in self.named:
             total.files += n.transfer.files
             total.bytes += n.transfer.bytes
@@ -332,6 +336,13 @@ def ignore_reason(ctx: Context, label: str) -> str:
     to a directory of its own, build/opt.go). Legacy builder: the root file only.
     """
     root_file = ctx.root / ROOT_IGNORE
+    if ctx.builder is Builder.BUILDAH:
+        if ctx.ignore.path is None:
+            return "none: no .containerignore or .dockerignore (beside the Containerfile or at the context root)"
+        return (
+            f"{label}: buildah's choice (--ignorefile; else <Containerfile>.dockerignore, .containerignore "
+            "beside it; else the context's .containerignore, .dockerignore)"
+        )
     if ctx.ignore.path is None:
         if ctx.inline is not None:
             return "none: no .dockerignore at the context root (an inline Dockerfile has no ignore file of its own)"

@@ -329,3 +329,18 @@ def test_a_secret_podman_remote_uploads_is_transferred(tmp_path: Path, capsys: p
     (tmp_path / ".containerignore").write_text(".env\n")  # read by buildah and by podman --remote
     _, out, _ = run(capsys, "scan", str(tmp_path), "-b", "podman", "-o", "json", "--no-suggest")
     assert [f for f in json.loads(out)["findings"] if f["path"] == ".env"] == []
+
+
+def test_a_compose_build_under_buildah_gates_the_remote_tar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "compose.yaml": "services:\n  app:\n    build: ./app\n",
+            "app/Dockerfile": "FROM scratch\nCOPY a.txt /\n",
+            "app/a.txt": "a",
+            "app/big.bin": 5000,
+        },
+    )
+    code, out, err = run(capsys, "scan", str(tmp_path), "-b", "podman", "--max-transfer", "5KB", "--no-suggest")
+    assert "tar podman --remote uploads (before gzip)" in out and "buildah's choice" not in out
+    assert code == 1 and "transfer 8.5 KiB (8,704 bytes) exceeds --max-transfer" in err
