@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from .pattern import DockerIgnorePattern
+from .pattern import DockerIgnorePattern, MatchType
 
 
 class Decision(NamedTuple):
@@ -33,43 +33,76 @@ class Decision(NamedTuple):
     rule: int | None  # index of the deciding pattern, None when none matched
 
 
+MayMatch = Callable[[str], object]
+"""``path -> truthy``: falsy only when no line of a set can match the path."""
+
+_NOTHING = re.compile(r"(?!)")
+
+
+def may_match(patterns: Sequence[DockerIgnorePattern]) -> MayMatch | None:
+    """A cheap test that is falsy only when none of ``patterns`` matches.
+
+    Exact, prefix and suffix lines are Docker's own byte comparisons, so the
+    test is exact for them; a regexp line counts as matching when the path
+    has its literal bounds (``*.log``: ends with ``.log``), and RE2 then
+    decides. The comparisons are one Python regex of literals only (linear:
+    no two unbounded parts in a row), whose ``match`` runs in C, without a
+    Python frame per path. None when some line has no bound (``*``): every
+    path may match.
+    """
+    parts: list[str] = []
+    for p in patterns:
+        t = p.match_type
+        if t is MatchType.EXACT:
+            parts.append(rf"\A{re.escape(p.text)}\Z")
+        elif t is MatchType.PREFIX:
+            parts.append(rf"\A{re.escape(p.text[:-2])}")
+        elif t is MatchType.SUFFIX:
+            parts.append(rf"(?s:.*){re.escape(p.suffix)}\Z")
+            if p.suffix.startswith("/"):
+                parts.append(rf"\A{re.escape(p.suffix[1:])}\Z")
+        elif p.literal_prefix or p.literal_suffix:
+            # The bounds never overlap: a wildcard, class or escape separates them.
+            parts.append(rf"\A{re.escape(p.literal_prefix)}(?s:.*){re.escape(p.literal_suffix)}\Z")
+        else:
+            return None
+    return re.compile("|".join(parts)).match if parts else _NOTHING.match
+
+
 class Matcher:
     def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
         self.patterns = [p for p in patterns if p.include is not None]
         self.exclusions = any(p.exclusion for p in self.patterns)
         self._lazy_errors = any(p.deferred_error is not None for p in self.patterns)
-        self._shortcuts: dict[int, tuple[Callable[[str], re.Match[str] | None] | None, Decision]] = {}
+        self._shortcuts: dict[int, tuple[MayMatch | None, Decision]] = {}
 
-    def shortcut(self, parent: int) -> tuple[Callable[[str], re.Match[str] | None] | None, Decision]:
-        """For children of a directory whose results are ``parent``: one regex
-        over every line the parent did not match, and the decision when none
-        of them matches the child.
+    def shortcut(self, parent: int) -> tuple[MayMatch | None, Decision]:
+        """For children of a directory whose results are ``parent``: a test of
+        whether any line the parent did not match may match the child, and the
+        decision when none does.
 
         Docker's loop keeps each line the parent matched and tries the others
         on the child alone (ignoring lines only while they cannot change the
         result). If none of the others matches, the child gets exactly the
         parent's lines: the polarity of the last one, the same bits. For a
         parent that matched nothing only the ignoring lines matter, since an
-        exception is never tried while nothing matched. Lines with a deferred
-        regexp error disable the shortcut: Go must meet them to fail.
+        exception is never tried while nothing matched. The test is None (use
+        :meth:`using_parent_results`) when it would pass every path, and when
+        a line has a deferred regexp error: Go must meet it to fail.
         """
         cached = self._shortcuts.get(parent)
         if cached is not None:
             return cached
-        parts: list[str] = []
         rule: int | None = None
+        others: list[DockerIgnorePattern] = []
         for i, p in enumerate(self.patterns):
             if parent >> i & 1:
                 rule = i
-                continue
-            if parent == 0 and p.exclusion:
-                continue
-            assert p.regex is not None
-            flag = "s" if p.regex.flags & re.S else ""
-            parts.append(f"(?{flag}:{p.regex.pattern})")
-        regex = re.compile("|".join(parts)) if parts else re.compile(r"(?!)")
+            elif parent or not p.exclusion:
+                others.append(p)
         matched = rule is not None and not self.patterns[rule].exclusion
-        result = (None if self._lazy_errors else regex.match, Decision(matched, parent, rule))
+        quick = None if self._lazy_errors else may_match(others)
+        result = (quick, Decision(matched, parent, rule))
         if len(self._shortcuts) < 4096:
             self._shortcuts[parent] = result
         return result
@@ -80,7 +113,7 @@ class Matcher:
         # not either (parent results given, or a top-level path).
         if parent is not None or "/" not in path:
             quick, decision = self.shortcut(parent or 0)
-            if quick is not None and quick(path) is None:
+            if quick is not None and not quick(path):
                 return decision
         matched = False
         bits = 0

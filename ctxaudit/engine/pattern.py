@@ -7,41 +7,50 @@
   a leading ``/`` dropped);
 * the pattern is checked with Go's ``filepath.Match`` (malformed -> error
   as soon as Docker reads the file);
-* it is compiled to the same Go regular expression (``*`` = ``[^/]*``,
-  ``?`` = ``[^/]``, ``**`` = any directories, classes and ``\\`` escapes passed
-  to Go's regexp), then translated to Python. Go compiles lazily, so a
-  regexp error only fails a build when the line is evaluated; the pattern
-  keeps that error and raises it on first use, as Docker does;
 * the "exact", "prefix" (``foo/**``) and "suffix" (``**/foo``, ``**foo``)
-  shortcuts Docker takes are kept, because they are not the regexp: ``**foo``
-  matches ``barfoo``.
+  lines are compared byte for byte, as Docker does: they are not the regexp,
+  so ``**foo`` matches ``barfoo`` and ``a{1001}`` is a valid exact line;
+* every other line is compiled to the same Go regular expression
+  (``compile()`` in patternmatcher.go: ``*`` = ``[^/]*``, ``?`` = ``[^/]``,
+  ``**`` = any directories, only ``$ ( ) + .`` escaped, everything else
+  passed through) and run on RE2 (:mod:`ctxaudit.engine.goregex`), so
+  classes, escapes, ``|`` and ``{n}`` mean what they mean in Go. Go compiles
+  lazily, so a regexp error only fails a build when the line is evaluated;
+  the pattern keeps that error and raises it on every use, as Docker does.
 
 Registered with pathspec as ``"dockerignore"``, so
-``pathspec.PathSpec.from_lines("dockerignore", lines)`` works; note that
-``PathSpec`` evaluates each path alone, while Docker also applies a match of a
-parent directory: :mod:`ctxaudit.matcher` holds that logic.
+``pathspec.PathSpec.from_lines("dockerignore", lines)`` works, with its
+simple backend and with its re2 backend (chosen by default when google-re2
+is installed; it cannot take paths that are not UTF-8). ``PathSpec``
+evaluates each path alone, while Docker also applies a match of a parent
+directory: :mod:`ctxaudit.engine.matcher` holds that logic.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import pathspec
-from pathspec.pattern import RegexPattern
+from pathspec.pattern import Pattern, RegexPattern
 
 from ..common import display
 from ..common.errors import CtxauditError
 from . import gomatch, goregex
 from .gostrings import clean, trim_space
 
-# patternmatcher's shouldEscape: regexp metacharacters that filepath.Match
-# treats as literals.
-_ESCAPE = frozenset(".+()|{}$")
+# patternmatcher's shouldEscape as Go computes it. The source lists
+# ``.+()|{}$``, but its [8]byte bitmap sets bit b/8 of byte b%8 in a byte:
+# for b >= 64 that bit is shifted out, so ``|``, ``{`` and ``}`` are never
+# escaped and stay live regexp syntax (moby/patternmatcher, patternmatcher.go).
+_ESCAPE = frozenset(".+()$")
 # fsutil's patternChars: an exception holding one of these is a "wildcard".
 WILDCARD_CHARS = "*[]?^\\"
-
-_NEVER = re.compile(r"(?!)")
+# In a regexp line, a literal run next to one of these may not be literal
+# in the Go regexp (an escape, a count, an alternation): no literal bounds.
+_UNBOUNDED = frozenset("\\{}|")
 
 
 def quote(pattern: str) -> str:
@@ -106,54 +115,186 @@ def normalize_line(line: str) -> tuple[str, bool] | None:
     return text, exclusion
 
 
-def go_regex(pattern: str) -> tuple[MatchType, str]:
-    """patternmatcher's compile(): the match type and the Go regexp text."""
-    reg = "^"
+class Compiled(NamedTuple):
+    """What patternmatcher's ``compile()`` makes of a cleaned pattern."""
+
+    match_type: MatchType
+    regexp: str  # the Go regexp text (built for every type; used by REGEXP only)
+    prefix: str  # REGEXP: a literal every match starts with ("" if none is known)
+    suffix: str  # REGEXP: a literal every match ends with ("" if none is known)
+    python: str | None  # REGEXP: the same regexp for Python's re when that is exact and linear
+
+
+# The pieces compile() emits for wildcards.
+_STAR = "[^/]*"
+_ONE = "[^/]"
+_DIRS = "(.*/)?"
+_REST = ".*"
+_PYTHON = {_STAR: "[^/]*", _ONE: "[^/]", _DIRS: "(?:.*/)?", _REST: ".*"}
+
+
+def compile_pattern(pattern: str) -> Compiled:
+    """patternmatcher's compile() for a cleaned pattern (surrogate-escaped str).
+
+    It reads the pattern with ``text/scanner`` (a BOM skipped at the start,
+    invalid bytes as U+FFFD) and escapes only ``$ ( ) + .``.
+
+    Two extras for speed, both only for regexp lines without ``\\``, ``{``,
+    ``}`` or ``|`` (where every other character is a literal or a
+    wildcard): the literal runs at each end, a necessary condition for a
+    match that is cheaper to test than any regexp; and, when the line is
+    made of literals and wildcards only and Python's backtracking on it is
+    linear (see :func:`_linear`), the same regexp in Python's ``re`` syntax,
+    which for these five constructs means exactly what it means in Go
+    (``.`` is any rune but ``\\n``, ``[^/]`` any rune but ``/``; a
+    surrogate escape is one character, as Go's invalid byte is one rune).
+    """
+    s = goregex.scan(pattern)
+    pieces: list[str] = []
+    literal: list[bool] = []  # per piece: a plain character, in Go and in Python
     mtype = MatchType.EXACT
     i = 0
-    n = len(pattern)
+    n = len(s)
     first = True
     while i < n:
-        ch = pattern[i]
+        ch = s[i]
         i += 1
         if ch == "*":
-            if i < n and pattern[i] == "*":
+            if i < n and s[i] == "*":
                 i += 1
-                if i < n and pattern[i] == "/":
+                if i < n and s[i] == "/":
                     i += 1
                 if i >= n:
                     if mtype is MatchType.EXACT:
                         mtype = MatchType.PREFIX
                     else:
-                        reg += ".*"
+                        pieces.append(_REST)
+                        literal.append(False)
                         mtype = MatchType.REGEXP
                 else:
-                    reg += "(.*/)?"
+                    pieces.append(_DIRS)
+                    literal.append(False)
                     mtype = MatchType.REGEXP
                 if first:
                     mtype = MatchType.SUFFIX
             else:
-                reg += "[^/]*"
+                pieces.append(_STAR)
+                literal.append(False)
                 mtype = MatchType.REGEXP
         elif ch == "?":
-            reg += "[^/]"
+            pieces.append(_ONE)
+            literal.append(False)
             mtype = MatchType.REGEXP
         elif ch in _ESCAPE:
-            reg += "\\" + ch
+            pieces.append("\\" + ch)
+            literal.append(True)
         elif ch == "\\":
             if i < n:
-                reg += "\\" + pattern[i]
+                pieces.append("\\" + s[i])
                 i += 1
                 mtype = MatchType.REGEXP
             else:
-                reg += "\\"
+                pieces.append("\\")
+            literal.append(False)
         elif ch in "[]":
-            reg += ch
+            pieces.append(ch)
+            literal.append(False)
             mtype = MatchType.REGEXP
         else:
-            reg += ch
+            pieces.append(ch)
+            # ^ is an anchor; U+FFFD also stands for an invalid byte.
+            literal.append(ch not in "^\ufffd")
         first = False
-    return mtype, reg + "$"
+    regexp = "^" + "".join(pieces) + "$"
+    if mtype is not MatchType.REGEXP or any(c in _UNBOUNDED for c in s):
+        return Compiled(mtype, regexp, "", "", None)
+    head = literal.index(False)
+    tail = len(literal)
+    while literal[tail - 1]:
+        tail -= 1
+
+    def text(ps: list[str]) -> str:
+        return "".join(p[-1] for p in ps)  # "\\." is "."
+
+    python = None
+    if all(lit or p in _PYTHON for p, lit in zip(pieces, literal, strict=True)) and _linear(pieces, literal):
+        body = (re.escape(p[-1]) if lit else _PYTHON[p] for p, lit in zip(pieces, literal, strict=True))
+        python = r"\A" + "".join(body) + r"\Z"
+    return Compiled(mtype, regexp, text(pieces[:head]), text(pieces[tail:]), python)
+
+
+def _linear(pieces: list[str], literal: list[bool]) -> bool:
+    """Is a backtracking search of these literals and wildcards linear?
+
+    ``[^/]*`` cannot cross a ``/``, so one per path segment is scanned a
+    bounded number of times; ``(.*/)?`` and ``.*`` can, so only one of them
+    is allowed. Two unbounded pieces that can share characters (``*_*``,
+    ``*?**``, ``a*b**``) make the search quadratic: those lines go to RE2.
+    """
+    if sum(p in (_DIRS, _REST) for p in pieces) > 1:
+        return False
+    unbounded = 0
+    for p, lit in zip(pieces, literal, strict=True):
+        if lit and p == "/":
+            unbounded = 0
+            continue
+        if p in (_STAR, _DIRS, _REST):
+            unbounded += 1
+            if unbounded > 1:
+                return False
+            if p == _DIRS:  # ends with "/": a new segment starts
+                unbounded = 0
+    return True
+
+
+def go_regex(pattern: str) -> tuple[MatchType, str]:
+    """patternmatcher's compile(): the match type and the Go regexp text."""
+    c = compile_pattern(pattern)
+    return c.match_type, c.regexp
+
+
+def _quote(text: str) -> str:
+    """RE2's QuoteMeta for a str of runes."""
+    return "".join(c if c.isalnum() or c == "_" or not c.isascii() else "\\" + c for c in goregex.as_runes(text))
+
+
+class _RegexView:
+    """``DockerIgnorePattern.regex``: what pathspec's backends read.
+
+    ``search``/``match`` answer for the path alone (the simple backend);
+    ``pattern`` is an RE2 expression with the same answer for UTF-8 paths
+    (pathspec's re2 backend builds an ``re2.Set`` from it).
+    """
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner: DockerIgnorePattern) -> None:
+        self._owner = owner
+
+    def search(self, path: str) -> bool | None:
+        return True if self._owner.matches(path) else None
+
+    match = search
+
+    @property
+    def pattern(self) -> str:
+        p = self._owner
+        if p.deferred_error is not None:
+            raise p.deferred_error
+        if p.match_type is MatchType.EXACT:
+            return f"^{_quote(p.text)}$"
+        if p.match_type is MatchType.PREFIX:
+            return f"^{_quote(p.text[:-2])}"
+        if p.match_type is MatchType.SUFFIX:
+            alt = f"|^{_quote(p.suffix[1:])}$" if p.suffix.startswith("/") else ""
+            return f"{_quote(p.suffix)}${alt}"
+        return p.go_regexp
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _RegexView) and str(self._owner) == str(other._owner)
+
+    def __hash__(self) -> int:
+        return hash(str(self._owner))
 
 
 class DockerIgnorePattern(RegexPattern):
@@ -163,57 +304,70 @@ class DockerIgnorePattern(RegexPattern):
     sent), False marks a ``!`` exception, None a comment or blank line.
     """
 
-    __slots__ = ("_m", "deferred_error", "exclusion", "go_regexp", "line", "match_type", "text")
+    __slots__ = (
+        "_python",
+        "_regexp",
+        "deferred_error",
+        "exclusion",
+        "go_regexp",
+        "line",
+        "literal_prefix",
+        "literal_suffix",
+        "match_type",
+        "suffix",
+        "text",
+    )
 
     def __init__(self, pattern: str, line: int = 0) -> None:
         self.line = line
+        self.pattern = pattern
+        self.regex: Any = None
+        self.text = ""
+        self.exclusion = False
+        self.match_type = MatchType.EXACT
+        self.go_regexp = ""
+        self.suffix = ""
+        self.literal_prefix = self.literal_suffix = ""
+        self.deferred_error: PatternError | None = None
+        self._regexp: goregex.Regexp | None = None
+        self._python: Callable[[str], re.Match[str] | None] | None = None
         try:
             norm = normalize_line(pattern)
         except PatternError as exc:
             exc.line = line
             raise
         if norm is None:
-            super().__init__(None)
-            self.text = ""
-            self.exclusion = False
-            self.match_type = MatchType.EXACT
-            self.go_regexp = ""
-            self.deferred_error: PatternError | None = None
-            self._m = _NEVER.match
+            Pattern.__init__(self, None)
             return
         text, exclusion = norm
         try:
             gomatch.validate(text)
         except gomatch.BadPattern:
             raise PatternError(text, "syntax error in pattern", line) from None
-        mtype, go = go_regex(text)
-        deferred: PatternError | None = None
-        if mtype is MatchType.EXACT:
-            regex = re.compile(r"\A" + re.escape(text) + r"\Z")
-        elif mtype is MatchType.PREFIX:
-            regex = re.compile(r"\A" + re.escape(text[:-2]), re.S)
-        elif mtype is MatchType.SUFFIX:
-            suffix = text[2:]
-            alt = "|" + re.escape(suffix[1:]) if suffix.startswith("/") else ""
-            regex = re.compile(r"\A(?:.*" + re.escape(suffix) + alt + r")\Z", re.S)
-        else:
+        compiled = compile_pattern(text)
+        if compiled.python is not None:
+            self._python = re.compile(compiled.python).match
+        elif compiled.match_type is MatchType.REGEXP:
             try:
-                regex = re.compile(goregex.translate(go))
+                self._regexp = goregex.Regexp(compiled.regexp)
             except goregex.GoRegexError as exc:
                 # Go compiles on first use: the build fails only when a path
                 # is checked against this line.
-                deferred = PatternError(text, f"syntax error in pattern ({exc})", line)
-                regex = _NEVER
+                reason = f"syntax error in pattern (Go regexp `{compiled.regexp}`: {exc})"
+                self.deferred_error = PatternError(text, reason, line)
             except goregex.UnsupportedRegex as exc:
                 raise UnsupportedPattern(f"{exc} (pattern {text!r})") from None
-        super().__init__(regex, include=not exclusion)
-        self.pattern = pattern
+        elif compiled.match_type is MatchType.SUFFIX:
+            # cleanedPattern[2:] cuts bytes: after a BOM it cuts inside it.
+            self.suffix = text.encode("utf-8", "surrogateescape")[2:].decode("utf-8", "surrogateescape")
+        Pattern.__init__(self, not exclusion)
+        self.regex = _RegexView(self)
         self.text = text
         self.exclusion = exclusion
-        self.match_type = mtype
-        self.go_regexp = go
-        self.deferred_error = deferred
-        self._m = regex.match
+        self.match_type = compiled.match_type
+        self.go_regexp = compiled.regexp
+        self.literal_prefix = compiled.prefix
+        self.literal_suffix = compiled.suffix
 
     @classmethod
     def raw(cls, pattern: str) -> DockerIgnorePattern:
@@ -222,10 +376,30 @@ class DockerIgnorePattern(RegexPattern):
         return cls("\\#" + pattern[1:] if pattern.startswith("#") else pattern)
 
     def matches(self, path: str) -> bool:
-        """Whether the path itself matches (patternmatcher's Pattern.match)."""
+        """Whether the path itself matches (patternmatcher's Pattern.match).
+
+        Raises the line's :class:`PatternError` when Go's regexp rejects it.
+        """
+        t = self.match_type
+        if t is MatchType.EXACT:
+            return path == self.text
+        if t is MatchType.PREFIX:
+            return path.startswith(self.text[:-2])
+        if t is MatchType.SUFFIX:
+            suffix = self.suffix
+            return path.endswith(suffix) or (suffix[:1] == "/" and path == suffix[1:])
+        if self._python is not None:
+            return self._python(path) is not None
         if self.deferred_error is not None:
             raise self.deferred_error
-        return self._m(path) is not None
+        assert self._regexp is not None
+        if not (path.startswith(self.literal_prefix) and path.endswith(self.literal_suffix)):
+            return False
+        return self._regexp.search(path)
+
+    def match_file(self, file: Any) -> Any:
+        """pathspec's hook: the path alone, as :meth:`matches`."""
+        return True if self.include is not None and self.matches(file) else None
 
     @property
     def is_wildcard(self) -> bool:
@@ -241,6 +415,14 @@ class DockerIgnorePattern(RegexPattern):
         if t.endswith("/*"):
             t = t[:-2]
         return t
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DockerIgnorePattern):
+            return (self.include, str(self)) == (other.include, str(other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.include, str(self)))
 
     def __str__(self) -> str:
         return ("!" if self.exclusion else "") + self.text

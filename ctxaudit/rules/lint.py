@@ -230,7 +230,6 @@ class Leak:
     """A root-only line (CA201) and the deeper files it lets through."""
 
     pattern: DockerIgnorePattern
-    name_regex: re.Pattern[str]
     files: int = 0
     bytes: int = 0
     examples: list[str] = field(default_factory=list)
@@ -249,11 +248,7 @@ class LintCollector:
         self.deep = deep
         self.lines = ctx.ignore.lines
         self.index = {id(p): i for i, p in enumerate(self.lines)}
-        self.leaks = [
-            Leak(p, re.compile(p.regex.pattern, p.regex.flags))
-            for p in self.lines
-            if _root_only(p) and p.regex is not None and p.deferred_error is None
-        ]
+        self.leaks = [Leak(p) for p in self.lines if _root_only(p) and p.deferred_error is None]
         self.unmatched = {i for i, p in enumerate(self.lines) if p.deferred_error is None}
         self.decided: set[int] = set()
 
@@ -261,7 +256,7 @@ class LintCollector:
         if self.leaks and e.status is Status.SENT and e.is_file and "/" in e.path:
             deeper = e.path.split("/")[1:]
             for leak in self.leaks:
-                if any(leak.name_regex.match(part) for part in deeper):
+                if any(leak.pattern.matches(part) for part in deeper):
                     leak.files += 1
                     leak.bytes += e.size
                     if len(leak.examples) < 3:
