@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from .pattern import DockerIgnorePattern, MatchType
+from .pattern import DockerIgnorePattern, MatchType, PatternError
 
 
 class Decision(NamedTuple):
@@ -147,6 +147,35 @@ class Matcher:
             bits = d.bits
             end = path.find("/", end + 1)
         yield path, self.using_parent_results(path, bits)
+
+    def last_match(self, path: str, parent: int | None) -> int | None:
+        """The line that decides ``path``, as ``git check-ignore -v`` names it:
+        the last line that matches it, or None.
+
+        A line matches as in :meth:`using_parent_results`: the parent's bit
+        (``parent`` given), the path itself, or with ``parent`` None any
+        ancestor. Docker's loop skips a line only when it cannot change the
+        result, so the last matching line always has the decision's polarity,
+        but it may be one Docker skipped (``*.log`` then ``app.log``: line 2
+        for ``app.log``). A skipped line whose regexp Go would reject never
+        fails the build, and matches nothing here.
+        """
+        ancestors: list[str] | None = None
+        for i in range(len(self.patterns) - 1, -1, -1):
+            if parent is not None and parent >> i & 1:
+                return i
+            p = self.patterns[i]
+            try:
+                if p.matches(path):
+                    return i
+                if parent is None:
+                    if ancestors is None:
+                        ancestors = _ancestors(path)
+                    if any(p.matches(a) for a in ancestors):
+                        return i
+            except PatternError:
+                continue
+        return None
 
     def pattern(self, d: Decision) -> DockerIgnorePattern | None:
         """The line that decided, if any."""
