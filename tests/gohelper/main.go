@@ -49,7 +49,8 @@ func hits(p string, path string) bool {
 	if err != nil {
 		return false
 	}
-	exclusion := strings.HasPrefix(p, "!")
+	// New cleans the line again: "!../../**" becomes the include "**".
+	exclusion := strings.HasPrefix(filepath.Clean(strings.TrimSpace(p)), "!")
 	m, err := pm.MatchesUsingParentResult(path, exclusion)
 	if err != nil {
 		return false
