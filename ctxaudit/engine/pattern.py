@@ -397,6 +397,12 @@ class DockerIgnorePattern(RegexPattern):
             return False
         return self._regexp.search(path)
 
+    @property
+    def uses_re2(self) -> bool:
+        """Whether matching runs RE2 (a regexp line that is not a linear
+        Python ``re`` of literals and wildcards, see :func:`compile_pattern`)."""
+        return self.match_type is MatchType.REGEXP and self._python is None
+
     def match_file(self, file: Any) -> Any:
         """pathspec's hook: the path alone, as :meth:`matches`."""
         return True if self.include is not None and self.matches(file) else None

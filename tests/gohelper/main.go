@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/moby/patternmatcher"
 )
@@ -29,6 +30,9 @@ type request struct {
 	Lines []string `json:"lines"`
 	Paths []string `json:"paths"`
 	B64   bool     `json:"b64"`
+	// Bench: time Lines[0] against Paths[0] this many times and answer
+	// {"ns": per match} (benchmarks/bench_patterns.py's reference).
+	Bench int `json:"bench"`
 }
 
 type decision struct {
@@ -92,6 +96,21 @@ func lastHit(patterns []string, path string, bits []bool, ancestors bool) int {
 	return -1
 }
 
+// bench times Pattern.match (through MatchesUsingParentResult with one
+// line) after a first call has compiled the regexp.
+func bench(line, path string, n int) map[string]float64 {
+	pm, err := patternmatcher.New([]string{line})
+	if err != nil {
+		panic(err)
+	}
+	_, _ = pm.MatchesUsingParentResult(path, false)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		_, _ = pm.MatchesUsingParentResult(path, false)
+	}
+	return map[string]float64{"ns": float64(time.Since(start).Nanoseconds()) / float64(n)}
+}
+
 func decode(in []string, b64 bool) []string {
 	if !b64 {
 		return in
@@ -151,6 +170,10 @@ func main() {
 			panic(err)
 		}
 		patterns := readAll(decode(req.Lines, req.B64))
+		if req.Bench > 0 {
+			_ = enc.Encode(bench(patterns[0], decode(req.Paths, req.B64)[0], req.Bench))
+			continue
+		}
 		if _, err := patternmatcher.New(patterns); err != nil {
 			_ = enc.Encode(answer{Error: err.Error()})
 			continue
