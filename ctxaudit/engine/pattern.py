@@ -196,6 +196,12 @@ def compile_pattern(pattern: str) -> Compiled:
             else:
                 pieces.append("\\")
             literal.append(False)
+        elif ch == "[" and (end := _simple_class_end(s, i)) > 0:
+            # A class compile() copies unchanged and Python reads alike.
+            pieces.append(s[i - 1 : end + 1])
+            literal.append(False)
+            mtype = MatchType.REGEXP
+            i = end + 1
         elif ch in "[]":
             pieces.append(ch)
             literal.append(False)
@@ -216,11 +222,47 @@ def compile_pattern(pattern: str) -> Compiled:
     def text(ps: list[str]) -> str:
         return "".join(p[-1] for p in ps)  # "\\." is "."
 
+    def python_piece(p: str, lit: bool) -> str | None:
+        if lit:
+            return re.escape(p[-1])
+        if len(p) > 2 and p[0] == "[" and p[-1] == "]":
+            return p  # a simple class
+        return _PYTHON.get(p)
+
     python = None
-    if all(lit or p in _PYTHON for p, lit in zip(pieces, literal, strict=True)) and _linear(pieces, literal):
-        body = (re.escape(p[-1]) if lit else _PYTHON[p] for p, lit in zip(pieces, literal, strict=True))
-        python = r"\A" + "".join(body) + r"\Z"
+    body = [python_piece(p, lit) for p, lit in zip(pieces, literal, strict=True)]
+    if all(b is not None for b in body) and _linear(pieces, literal):
+        python = r"\A" + "".join(b for b in body if b is not None) + r"\Z"
+        try:
+            re.compile(python)
+        except re.error:  # a reversed range: Go's error, deferred, comes from RE2
+            python = None
     return Compiled(mtype, regexp, text(pieces[:head]), text(pieces[tail:]), python)
+
+
+# Class members whose meaning is the same in Go's and Python's regexp and
+# that compile() copies unchanged (no escapes, no nested [, no wildcards).
+_CLASS_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_!^ ,;:=@#%'\"<>/")
+
+
+def _simple_class_end(s: str, i: int) -> int:
+    """The index of the ``]`` closing a simple ASCII class opened at ``s[i - 1]``, or -1.
+
+    Simple: ASCII letters, digits and a few punctuation marks (a leading
+    ``^`` negates, a ``]`` first is a member, ``-`` makes ranges), nothing
+    that compile() rewrites or that Python reads differently (``[[``,
+    ``\\``, ``&&``, ``--``, ``~~``, ``||``).
+    """
+    j = i + 1 if s[i : i + 1] == "^" else i
+    if s[j : j + 1] == "]":
+        j += 1
+    end = s.find("]", j)
+    if end < 0 or end == i:
+        return -1
+    body = s[i:end]
+    if not all(c in _CLASS_CHARS for c in body) or "--" in body:
+        return -1
+    return end
 
 
 def _linear(pieces: list[str], literal: list[bool]) -> bool:
@@ -251,6 +293,28 @@ def go_regex(pattern: str) -> tuple[MatchType, str]:
     """patternmatcher's compile(): the match type and the Go regexp text."""
     c = compile_pattern(pattern)
     return c.match_type, c.regexp
+
+
+_NEVER = re.compile(r"(?!)")
+
+
+def _raiser(error: PatternError) -> Callable[[str], object]:
+    def fail(path: str) -> object:
+        raise error
+
+    return fail
+
+
+def _re2_match(regexp: goregex.Regexp, prefix: str, suffix: str) -> Callable[[str], object]:
+    """RE2's answer, None for no match, after the cheap literal pre-check."""
+    search = regexp.search
+
+    def match(path: str) -> object:
+        if path.startswith(prefix) and path.endswith(suffix) and search(path):
+            return True
+        return None
+
+    return match
 
 
 def _quote(text: str) -> str:
@@ -305,7 +369,7 @@ class DockerIgnorePattern(RegexPattern):
     """
 
     __slots__ = (
-        "_python",
+        "_m",
         "_regexp",
         "deferred_error",
         "exclusion",
@@ -330,7 +394,8 @@ class DockerIgnorePattern(RegexPattern):
         self.literal_prefix = self.literal_suffix = ""
         self.deferred_error: PatternError | None = None
         self._regexp: goregex.Regexp | None = None
-        self._python: Callable[[str], re.Match[str] | None] | None = None
+        # path -> None when the path does not match (raises a deferred error).
+        self._m: Callable[[str], object] = _NEVER.match
         try:
             norm = normalize_line(pattern)
         except PatternError as exc:
@@ -345,9 +410,21 @@ class DockerIgnorePattern(RegexPattern):
         except gomatch.BadPattern:
             raise PatternError(text, "syntax error in pattern", line) from None
         compiled = compile_pattern(text)
-        if compiled.python is not None:
-            self._python = re.compile(compiled.python).match
-        elif compiled.match_type is MatchType.REGEXP:
+        mtype = compiled.match_type
+        # Docker's own comparisons, and the linear Python forms, as one C-level
+        # re match each: the cheapest call for the walk's inner loop.
+        if mtype is MatchType.EXACT:
+            self._m = re.compile(rf"\A{re.escape(text)}\Z").match
+        elif mtype is MatchType.PREFIX:
+            self._m = re.compile(rf"\A{re.escape(text[:-2])}", re.S).match
+        elif mtype is MatchType.SUFFIX:
+            # cleanedPattern[2:] cuts bytes: after a BOM it cuts inside it.
+            self.suffix = text.encode("utf-8", "surrogateescape")[2:].decode("utf-8", "surrogateescape")
+            alt = "|" + re.escape(self.suffix[1:]) if self.suffix.startswith("/") else ""
+            self._m = re.compile(rf"\A(?:.*{re.escape(self.suffix)}{alt})\Z", re.S).match
+        elif compiled.python is not None:
+            self._m = re.compile(compiled.python).match
+        else:
             try:
                 self._regexp = goregex.Regexp(compiled.regexp)
             except goregex.GoRegexError as exc:
@@ -355,11 +432,11 @@ class DockerIgnorePattern(RegexPattern):
                 # is checked against this line.
                 reason = f"syntax error in pattern (Go regexp `{compiled.regexp}`: {exc})"
                 self.deferred_error = PatternError(text, reason, line)
+                self._m = _raiser(self.deferred_error)
             except goregex.UnsupportedRegex as exc:
                 raise UnsupportedPattern(f"{exc} (pattern {text!r})") from None
-        elif compiled.match_type is MatchType.SUFFIX:
-            # cleanedPattern[2:] cuts bytes: after a BOM it cuts inside it.
-            self.suffix = text.encode("utf-8", "surrogateescape")[2:].decode("utf-8", "surrogateescape")
+            else:
+                self._m = _re2_match(self._regexp, compiled.prefix, compiled.suffix)
         Pattern.__init__(self, not exclusion)
         self.regex = _RegexView(self)
         self.text = text
@@ -380,28 +457,13 @@ class DockerIgnorePattern(RegexPattern):
 
         Raises the line's :class:`PatternError` when Go's regexp rejects it.
         """
-        t = self.match_type
-        if t is MatchType.EXACT:
-            return path == self.text
-        if t is MatchType.PREFIX:
-            return path.startswith(self.text[:-2])
-        if t is MatchType.SUFFIX:
-            suffix = self.suffix
-            return path.endswith(suffix) or (suffix[:1] == "/" and path == suffix[1:])
-        if self._python is not None:
-            return self._python(path) is not None
-        if self.deferred_error is not None:
-            raise self.deferred_error
-        assert self._regexp is not None
-        if not (path.startswith(self.literal_prefix) and path.endswith(self.literal_suffix)):
-            return False
-        return self._regexp.search(path)
+        return self._m(path) is not None
 
     @property
     def uses_re2(self) -> bool:
         """Whether matching runs RE2 (a regexp line that is not a linear
         Python ``re`` of literals and wildcards, see :func:`compile_pattern`)."""
-        return self.match_type is MatchType.REGEXP and self._python is None
+        return self._regexp is not None
 
     def match_file(self, file: Any) -> Any:
         """pathspec's hook: the path alone, as :meth:`matches`."""
