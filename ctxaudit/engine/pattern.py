@@ -140,14 +140,16 @@ def compile_pattern(pattern: str) -> Compiled:
     invalid bytes as U+FFFD) and escapes only ``$ ( ) + .``.
 
     Two extras for speed, both only for regexp lines without ``\\``, ``{``,
-    ``}`` or ``|`` (where every other character is a literal or a
-    wildcard): the literal runs at each end, a necessary condition for a
+    ``}`` or ``|`` (where every other character is a literal, a wildcard or
+    a class): the literal runs at each end, a necessary condition for a
     match that is cheaper to test than any regexp; and, when the line is
-    made of literals and wildcards only and Python's backtracking on it is
-    linear (see :func:`_linear`), the same regexp in Python's ``re`` syntax,
-    which for these five constructs means exactly what it means in Go
-    (``.`` is any rune but ``\\n``, ``[^/]`` any rune but ``/``; a
-    surrogate escape is one character, as Go's invalid byte is one rune).
+    made of literals, wildcards and simple ASCII classes
+    (:func:`_simple_class_end`) and Python's backtracking on it is linear
+    (:func:`_linear`), the same regexp in Python's ``re`` syntax, which for
+    these constructs means exactly what it means in Go (``.`` is any rune
+    but ``\\n``, ``[^/]`` any rune but ``/``; a surrogate escape is one
+    character, as Go's invalid byte is one rune, and no ASCII class holds
+    it or U+FFFD unless negated).
     """
     s = goregex.scan(pattern)
     pieces: list[str] = []
