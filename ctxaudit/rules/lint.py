@@ -16,7 +16,7 @@ from ..common.display import size as human
 from ..engine.context import Context
 from ..engine.ignorefile import ROOT_IGNORE, IgnoreFileError
 from ..engine.matcher import Matcher
-from ..engine.pattern import DockerIgnorePattern, PatternError
+from ..engine.pattern import DockerIgnorePattern, MatchType, PatternError
 from ..engine.walk import Entry, EntryType, Status
 from . import rule
 from .findings import Finding, Severity
@@ -211,13 +211,18 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
 
 def _root_only(p: DockerIgnorePattern) -> bool:
     """A line without '/' that the author did not anchor on purpose: written
-    with a leading '/' or './' ('/build', './dist'), it means the root only."""
+    with a leading '/' or './' ('/build', './dist'), it means the root only.
+
+    Not a wildcard line with '|': Go reads it as an alternation whose sides
+    are each anchored at one end only ('*.log|*.tmp' excludes d/e.tmp)."""
     t = p.text
     written = p.pattern.strip() if isinstance(p.pattern, str) else ""
     anchored = written.startswith(("/", "./"))
+    alternation = p.match_type is MatchType.REGEXP and "|" in t
     return (
         not p.exclusion
         and not anchored
+        and not alternation
         and "/" not in t
         and not t.startswith("**")
         and bool(t.strip("*?"))
