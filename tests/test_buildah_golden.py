@@ -15,10 +15,9 @@ import pytest
 
 IDS = bharness.case_ids()
 
-# Go's regexp reads a{2} as a repetition; goregex.translate keeps '{' literal
-# until the Go-faithful translation (issue 11) lands. Strict: it fails loudly
-# once that work makes the case pass.
-PENDING = {"buildah.match-braces": "goregex does not translate Go's {n} repetition yet (issue 11)"}
+# Cases ctxaudit is known to get wrong, with the reason: strict, so each fails
+# loudly once fixed. Empty since the RE2 matcher reads Go's a{2} as Go does.
+PENDING: dict[str, str] = {}
 
 
 def _needs_root(case_id: str) -> bool:

@@ -6,6 +6,9 @@ Re-record or re-check live with ``tests/conformance/record.py [--check]``.
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
+from pathlib import Path
 
 import harness
 import pytest
@@ -41,3 +44,47 @@ def test_oracles_disagree_where_the_readme_says() -> None:
     assert ["build/keep.txt", 5] not in wild["engine_legacy"]["files"]
     plain = harness.load_golden("guide-ignore")
     assert plain["modernwalk"] == plain["engine_buildkit"]
+
+
+def _files(ctx: Path) -> list[str]:
+    """Regular files and symlinks of a materialized case, '/'-separated (surrogate-escaped)."""
+    out = []
+    for top, dirs, names in os.walk(ctx):
+        for n in names + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
+            full = os.path.join(top, n)
+            if os.path.islink(full) or stat.S_ISREG(os.lstat(full).st_mode):
+                out.append(os.path.relpath(full, ctx).replace(os.sep, "/"))
+    return sorted(out)
+
+
+BUILDS = [
+    (n, b)
+    for n in NAMES
+    for b in ("buildkit", "legacy")
+    if harness.load_golden(n)[harness.truth_key(harness.load_case(n), b)]["ok"]
+]
+
+
+@pytest.mark.parametrize("name,builder", BUILDS)
+def test_explain_agrees_with_engine(name: str, builder: str) -> None:
+    """explain's verdict for every file of a case is what the engine sent."""
+    from ctxaudit.analysis.explain import explain
+    from ctxaudit.common import display
+    from ctxaudit.engine.builder import Builder
+    from ctxaudit.engine.context import open_context
+
+    case = harness.load_case(name)
+    truth = harness.load_golden(name)[harness.truth_key(case, builder)]
+    if harness.needs_root(case) and os.geteuid() != 0:
+        pytest.skip("creating a device node needs root")
+    sent = {path for path, _ in truth["files"]}
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx, dockerfile = harness.materialize(case, Path(tmp))
+        c = open_context(ctx, dockerfile, Builder(builder))
+        wrong = []
+        for path in _files(ctx):
+            e = explain(c, path)
+            says = e.sent and not e.forced
+            if says != (display.path(path) in sent):
+                wrong.append(f"{path}: explain says {'sent' if says else 'not sent'} ({e.where('.dockerignore')})")
+    assert wrong == []

@@ -81,3 +81,35 @@ def test_missing_and_outside_paths(ctx: Path, capsys: pytest.CaptureFixture[str]
 def test_absolute_paths(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (d,) = explain(capsys, ctx, "buildkit", str(ctx / "app.py"))
     assert d["path"] == "app.py"
+
+
+@pytest.mark.parametrize("builder", ["buildkit", "legacy"])
+def test_the_last_matching_line_decides(tmp_path: Path, builder: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Docker never evaluates line 2 for app.log (line 1 already excludes it),
+    # but like git check-ignore -v the deciding line is the last that matches.
+    make_tree(tmp_path, {".dockerignore": "*.log\napp.log\n", "app.log": "1", "b.log": "2"})
+    app, other = explain(capsys, tmp_path, builder, "app.log", "b.log")
+    assert app["sent"] is False and app["rule"] == {"file": ".dockerignore", "line": 2, "pattern": "app.log"}
+    assert other["sent"] is False and other["rule"] == {"file": ".dockerignore", "line": 1, "pattern": "*.log"}
+
+
+@pytest.mark.parametrize("builder", ["buildkit", "legacy"])
+def test_an_exception_that_matches_decides_though_nothing_was_excluded(
+    tmp_path: Path, builder: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_tree(tmp_path, {".dockerignore": "dir\n!dir*/file1\n", "dirx/file1": "1", "dir/file1": "2"})
+    dirx, d = explain(capsys, tmp_path, builder, "dirx/file1", "dir/file1")
+    assert dirx["sent"] is True and dirx["rule"] == {"file": ".dockerignore", "line": 2, "pattern": "!dir*/file1"}
+    main(["explain", "-C", str(tmp_path), "-b", builder, "dirx/file1"])
+    assert capsys.readouterr().out.strip() == "dirx/file1: sent (.dockerignore:2: !dir*/file1)"
+    if builder == "buildkit":
+        assert d["sent"] is True and d["rule"] == dirx["rule"]
+    else:  # an exception with a wildcard: the legacy tar still skips dir/
+        assert d["sent"] is False and d["skipped_dir"] == "dir"
+
+
+def test_the_skipped_directory_names_its_last_matching_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_tree(tmp_path, {".dockerignore": "node_modules\n**/node_modules\n", "node_modules/x/i.js": "1"})
+    (d,) = explain(capsys, tmp_path, "buildkit", "node_modules/x/i.js")
+    assert d["skipped_dir"] == "node_modules"
+    assert d["rule"] == {"file": ".dockerignore", "line": 2, "pattern": "**/node_modules"}

@@ -128,6 +128,12 @@ def test_ca201_not_for_lines_anchored_on_purpose(tmp_path: Path, capsys: pytest.
     assert lint_ids(capsys, tmp_path)["CA201"] == [3]  # only the bare 'tmp'
 
 
+def test_ca201_not_for_an_alternation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Go reads '*.log|*.tmp' as ^[^/]*\.log|[^/]*\.tmp$: d/e.tmp is excluded, d/f.log is not.
+    make_tree(tmp_path, {".dockerignore": "*.log|*.tmp\n*.csv\n", "d/f.log": "", "d/e.tmp": "", "d/x.csv": ""})
+    assert lint_ids(capsys, tmp_path)["CA201"] == [2]
+
+
 def test_a_slashed_comment_is_ca203_not_ca204(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_tree(tmp_path, {".dockerignore": "// Ignore everything\n/build\n", "build/x": ""})
     found = lint_ids(capsys, tmp_path)

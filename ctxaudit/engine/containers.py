@@ -38,16 +38,16 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pathspec
-from pathspec.pattern import RegexPattern
+from pathspec.pattern import Pattern
 
 from . import gomatch, goregex
 from .gostrings import clean, trim_space
-from .matcher import Decision, Matcher
-from .pattern import DockerIgnorePattern, MatchType, PatternError, UnsupportedPattern
+from .matcher import Decision, Matcher, MayMatch
+from .pattern import DockerIgnorePattern, MatchType, PatternError, RegexView, UnsupportedPattern
 from .pattern import escape as docker_escape
 
 CONTAINERIGNORE = ".containerignore"
@@ -153,33 +153,37 @@ class BuildahPattern(DockerIgnorePattern):
             raise
         self.match_type = MatchType.REGEXP
         self.deferred_error: PatternError | None = None
+        self.suffix = self.literal_prefix = self.literal_suffix = ""
+        self._regexp = None
         if norm is None:
-            RegexPattern.__init__(self, None)
+            Pattern.__init__(self, None)
+            self.regex = None
             self.text = ""
             self.exclusion = False
             self.go_regexp = ""
             self._m = _NEVER.match
             return
         text, exclusion = norm
-        regex = _NEVER
         go = ""
         try:
             go = storage_regex(text)
-            translated = goregex.translate(go)
-            # Go searches; without an alternation the expression is anchored
-            # by its leading "^" and a match from the start is the same thing.
-            regex = re.compile(r"(?s:.*?)(?:" + translated + ")" if "|" in go else translated)
+            regexp = goregex.Regexp(go)
         except (PatternError, goregex.GoRegexError) as exc:
             reason = "syntax error in pattern" + (f" ({exc})" if isinstance(exc, goregex.GoRegexError) else "")
             self.deferred_error = PatternError(text, reason, line)
+            self._m = _NEVER.match
         except goregex.UnsupportedRegex as exc:
             raise UnsupportedPattern(f"{exc} (pattern {text!r})") from None
-        RegexPattern.__init__(self, regex, include=not exclusion)
+        else:
+            # RE2 runs Go's syntax in linear time; Go's MatchString searches.
+            search = regexp.search
+            self._m = lambda path: True if search(path) else None
+        Pattern.__init__(self, not exclusion)
+        self.regex = RegexView(self)
         self.pattern = pattern
         self.text = text
         self.exclusion = exclusion
         self.go_regexp = go
-        self._m = regex.match
 
 
 pathspec.util.register_pattern("containerignore", BuildahPattern)
@@ -259,9 +263,22 @@ class BuildahMatcher(Matcher):
             if p.regex is not None
         ]
         self._specs = [p.text + "/" for p in self.patterns if p.exclusion]
-        parts = [p.regex.pattern for p in self.patterns if p.regex is not None]
-        self._any = re.compile("|".join(f"(?:{x})" for x in parts)).match if parts else _NEVER.match
+        self._any = self._any_line()
         self._none = Decision(False, 0, None)
+
+    def _any_line(self) -> MayMatch | None:
+        """One RE2 search over every line's regexp (each anchored by its
+        ``^``): falsy only when no line matches. None when a line has a
+        deferred error (every check must raise it) or RE2 cannot hold them."""
+        if self._error is not None:
+            return None
+        parts = [p.go_regexp for p in self.patterns if p.go_regexp]
+        if not parts:
+            return _NEVER.match
+        try:
+            return goregex.Regexp("|".join(f"(?:{x})" for x in parts)).search
+        except (goregex.GoRegexError, goregex.UnsupportedRegex):
+            return None
 
     def decide(self, path: str) -> Decision:
         if self._error is not None:
@@ -271,9 +288,9 @@ class BuildahMatcher(Matcher):
                 return Decision(ignores, 0, i)
         return self._none
 
-    def shortcut(self, parent: int) -> tuple[Callable[[str], re.Match[str] | None] | None, Decision]:
+    def shortcut(self, parent: int) -> tuple[MayMatch | None, Decision]:
         """One regex over every line: a path none matches is not excluded."""
-        return (None if self._error is not None else self._any), self._none
+        return self._any, self._none
 
     def using_parent_results(self, path: str, parent: int | None) -> Decision:
         return self.decide(path)

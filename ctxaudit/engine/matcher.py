@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from .pattern import DockerIgnorePattern
+from .pattern import DockerIgnorePattern, MatchType, PatternError
 
 
 class Decision(NamedTuple):
@@ -33,43 +33,76 @@ class Decision(NamedTuple):
     rule: int | None  # index of the deciding pattern, None when none matched
 
 
+MayMatch = Callable[[str], object]
+"""``path -> truthy``: falsy only when no line of a set can match the path."""
+
+_NOTHING = re.compile(r"(?!)")
+
+
+def may_match(patterns: Sequence[DockerIgnorePattern]) -> MayMatch | None:
+    """A cheap test that is falsy only when none of ``patterns`` matches.
+
+    Exact, prefix and suffix lines are Docker's own byte comparisons, so the
+    test is exact for them; a regexp line counts as matching when the path
+    has its literal bounds (``*.log``: ends with ``.log``), and RE2 then
+    decides. The comparisons are one Python regex of literals only (linear:
+    no two unbounded parts in a row), whose ``match`` runs in C, without a
+    Python frame per path. None when some line has no bound (``*``): every
+    path may match.
+    """
+    parts: list[str] = []
+    for p in patterns:
+        t = p.match_type
+        if t is MatchType.EXACT:
+            parts.append(rf"\A{re.escape(p.text)}\Z")
+        elif t is MatchType.PREFIX:
+            parts.append(rf"\A{re.escape(p.text[:-2])}")
+        elif t is MatchType.SUFFIX:
+            parts.append(rf"(?s:.*){re.escape(p.suffix)}\Z")
+            if p.suffix.startswith("/"):
+                parts.append(rf"\A{re.escape(p.suffix[1:])}\Z")
+        elif p.literal_prefix or p.literal_suffix:
+            # The bounds never overlap: a wildcard, class or escape separates them.
+            parts.append(rf"\A{re.escape(p.literal_prefix)}(?s:.*){re.escape(p.literal_suffix)}\Z")
+        else:
+            return None
+    return re.compile("|".join(parts)).match if parts else _NOTHING.match
+
+
 class Matcher:
     def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
         self.patterns = [p for p in patterns if p.include is not None]
         self.exclusions = any(p.exclusion for p in self.patterns)
         self._lazy_errors = any(p.deferred_error is not None for p in self.patterns)
-        self._shortcuts: dict[int, tuple[Callable[[str], re.Match[str] | None] | None, Decision]] = {}
+        self._shortcuts: dict[int, tuple[MayMatch | None, Decision]] = {}
 
-    def shortcut(self, parent: int) -> tuple[Callable[[str], re.Match[str] | None] | None, Decision]:
-        """For children of a directory whose results are ``parent``: one regex
-        over every line the parent did not match, and the decision when none
-        of them matches the child.
+    def shortcut(self, parent: int) -> tuple[MayMatch | None, Decision]:
+        """For children of a directory whose results are ``parent``: a test of
+        whether any line the parent did not match may match the child, and the
+        decision when none does.
 
         Docker's loop keeps each line the parent matched and tries the others
         on the child alone (ignoring lines only while they cannot change the
         result). If none of the others matches, the child gets exactly the
         parent's lines: the polarity of the last one, the same bits. For a
         parent that matched nothing only the ignoring lines matter, since an
-        exception is never tried while nothing matched. Lines with a deferred
-        regexp error disable the shortcut: Go must meet them to fail.
+        exception is never tried while nothing matched. The test is None (use
+        :meth:`using_parent_results`) when it would pass every path, and when
+        a line has a deferred regexp error: Go must meet it to fail.
         """
         cached = self._shortcuts.get(parent)
         if cached is not None:
             return cached
-        parts: list[str] = []
         rule: int | None = None
+        others: list[DockerIgnorePattern] = []
         for i, p in enumerate(self.patterns):
             if parent >> i & 1:
                 rule = i
-                continue
-            if parent == 0 and p.exclusion:
-                continue
-            assert p.regex is not None
-            flag = "s" if p.regex.flags & re.S else ""
-            parts.append(f"(?{flag}:{p.regex.pattern})")
-        regex = re.compile("|".join(parts)) if parts else re.compile(r"(?!)")
+            elif parent or not p.exclusion:
+                others.append(p)
         matched = rule is not None and not self.patterns[rule].exclusion
-        result = (None if self._lazy_errors else regex.match, Decision(matched, parent, rule))
+        quick = None if self._lazy_errors else may_match(others)
+        result = (quick, Decision(matched, parent, rule))
         if len(self._shortcuts) < 4096:
             self._shortcuts[parent] = result
         return result
@@ -80,7 +113,7 @@ class Matcher:
         # not either (parent results given, or a top-level path).
         if parent is not None or "/" not in path:
             quick, decision = self.shortcut(parent or 0)
-            if quick is not None and quick(path) is None:
+            if quick is not None and not quick(path):
                 return decision
         matched = False
         bits = 0
@@ -114,6 +147,35 @@ class Matcher:
             bits = d.bits
             end = path.find("/", end + 1)
         yield path, self.using_parent_results(path, bits)
+
+    def last_match(self, path: str, parent: int | None) -> int | None:
+        """The line that decides ``path``, as ``git check-ignore -v`` names it:
+        the last line that matches it, or None.
+
+        A line matches as in :meth:`using_parent_results`: the parent's bit
+        (``parent`` given), the path itself, or with ``parent`` None any
+        ancestor. Docker's loop skips a line only when it cannot change the
+        result, so the last matching line always has the decision's polarity,
+        but it may be one Docker skipped (``*.log`` then ``app.log``: line 2
+        for ``app.log``). A skipped line whose regexp Go would reject never
+        fails the build, and matches nothing here.
+        """
+        ancestors: list[str] | None = None
+        for i in range(len(self.patterns) - 1, -1, -1):
+            if parent is not None and parent >> i & 1:
+                return i
+            p = self.patterns[i]
+            try:
+                if p.matches(path):
+                    return i
+                if parent is None:
+                    if ancestors is None:
+                        ancestors = _ancestors(path)
+                    if any(p.matches(a) for a in ancestors):
+                        return i
+            except PatternError:
+                continue
+        return None
 
     def pattern(self, d: Decision) -> DockerIgnorePattern | None:
         """The line that decided, if any."""

@@ -267,8 +267,8 @@ class Walker:
             frame = stack[-1]
             prefix = frame.prefix
             bits = frame.bits
-            # Docker's decision for most children of this directory in one
-            # regex search (see Matcher.shortcut).
+            # Docker's decision for most children of this directory from
+            # one cheap test (see Matcher.shortcut).
             quick, usual = shortcut(bits)
             descended = False
             for de in frame.children:
@@ -288,7 +288,7 @@ class Walker:
                     yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, frame.label)
                     continue
 
-                decision = usual if quick is not None and quick(rel) is None else decide(rel, bits)
+                decision = usual if quick is not None and not quick(rel) else decide(rel, bits)
                 if is_dir:
                     if decision.matched and self.prunes(rel):
                         if self.legacy and self._uid != 0:

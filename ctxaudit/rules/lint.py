@@ -21,7 +21,7 @@ from ..engine.builder import Builder
 from ..engine.context import Context, with_builder
 from ..engine.ignorefile import ROOT_IGNORE, IgnoreFileError
 from ..engine.matcher import Matcher
-from ..engine.pattern import DockerIgnorePattern, PatternError, UnsupportedPattern
+from ..engine.pattern import DockerIgnorePattern, MatchType, PatternError, UnsupportedPattern
 from ..engine.podman import ignore_file as remote_ignore_file
 from ..engine.walk import Entry, EntryType, Status
 from . import rule
@@ -273,13 +273,18 @@ def ignore_files_differ(ctx: Context) -> list[Finding]:
 
 def _root_only(p: DockerIgnorePattern) -> bool:
     """A line without '/' that the author did not anchor on purpose: written
-    with a leading '/' or './' ('/build', './dist'), it means the root only."""
+    with a leading '/' or './' ('/build', './dist'), it means the root only.
+
+    Not a wildcard line with '|': Go reads it as an alternation whose sides
+    are each anchored at one end only ('*.log|*.tmp' excludes d/e.tmp)."""
     t = p.text
     written = p.pattern.strip() if isinstance(p.pattern, str) else ""
     anchored = written.startswith(("/", "./"))
+    alternation = p.match_type is MatchType.REGEXP and "|" in t
     return (
         not p.exclusion
         and not anchored
+        and not alternation
         and "/" not in t
         and not t.startswith("**")
         and bool(t.strip("*?"))
@@ -292,7 +297,6 @@ class Leak:
     """A root-only line (CA201) and the deeper files it lets through."""
 
     pattern: DockerIgnorePattern
-    name_regex: re.Pattern[str]
     files: int = 0
     bytes: int = 0
     examples: list[str] = field(default_factory=list)
@@ -311,11 +315,7 @@ class LintCollector:
         self.deep = deep
         self.lines = ctx.ignore.lines
         self.index = {id(p): i for i, p in enumerate(self.lines)}
-        self.leaks = [
-            Leak(p, re.compile(p.regex.pattern, p.regex.flags))
-            for p in self.lines
-            if _root_only(p) and p.regex is not None and p.deferred_error is None
-        ]
+        self.leaks = [Leak(p) for p in self.lines if _root_only(p) and p.deferred_error is None]
         self.unmatched = {i for i, p in enumerate(self.lines) if p.deferred_error is None}
         self.decided: set[int] = set()
 
@@ -323,7 +323,7 @@ class LintCollector:
         if self.leaks and e.status is Status.SENT and e.is_file and "/" in e.path:
             deeper = e.path.split("/")[1:]
             for leak in self.leaks:
-                if any(leak.name_regex.match(part) for part in deeper):
+                if any(leak.pattern.matches(part) for part in deeper):
                     leak.files += 1
                     leak.bytes += e.size
                     if len(leak.examples) < 3:

@@ -1,8 +1,9 @@
 """Build a conformance case on disk and compare listings with its golden file.
 
 A case (``cases/NAME.json``) names a base tree from ``trees.json``, extra
-files, the ``.dockerignore`` text and optionally a Dockerfile path inside the
-context. File specs: a string (content), ``{"size": N}`` (N deterministic
+files, the ``.dockerignore`` text (or ``dockerignore_hex``, its bytes) and
+optionally a Dockerfile path inside the context. File specs: a string
+(content), ``{"hex": "..."}`` (raw bytes), ``{"size": N}`` (N deterministic
 bytes), ``{"symlink": T}``, ``{"hardlink": P}``, ``{"dir": true}``,
 ``{"fifo": true}``, ``{"socket": true}``, ``{"chardev": [MAJ, MIN]}``. A name
 ``hex:...`` is raw bytes (for names that are not UTF-8).
@@ -49,6 +50,8 @@ def load_golden(name: str) -> dict[str, Any]:
 def _content(spec: Any, path: bytes) -> bytes:
     if isinstance(spec, str):
         return spec.encode("utf-8")
+    if "hex" in spec:
+        return bytes.fromhex(spec["hex"])
     n = int(spec["size"])
     seed = path + b"\n"
     return (seed * (n // len(seed) + 1))[:n]
@@ -69,6 +72,8 @@ def materialize(case: dict[str, Any], where: Path) -> tuple[Path, Path | None]:
     files.update(case.get("files", {}))
     if "dockerignore" in case:
         files[".dockerignore"] = case["dockerignore"]
+    if "dockerignore_hex" in case:
+        files[".dockerignore"] = {"hex": case["dockerignore_hex"]}
     dockerfile = None
     if case.get("dockerfile"):
         files[case["dockerfile"]] = DOCKERFILE_TEXT
