@@ -161,8 +161,26 @@ def explain_document(results: Sequence[Explanation], builder: Builder, ignore: s
     ]
 
 
+class Verbatim(str):
+    """Text ctxaudit wrote itself with its line breaks (SARIF rule help): :func:`dumps` keeps it as is."""
+
+
+def escaped(doc: object) -> object:
+    """``doc`` with every string escaped as the other formats print it
+    (ctxaudit.common.display.text), :class:`Verbatim` strings excepted."""
+    if isinstance(doc, str):
+        return doc if isinstance(doc, Verbatim) else display.text(doc)
+    if isinstance(doc, dict):
+        return {escaped(k): escaped(v) for k, v in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [escaped(v) for v in doc]
+    return doc
+
+
 def dumps(doc: object) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """Indented JSON, valid UTF-8: undecodable bytes and control characters
+    in any string are written ``\\xNN`` like everywhere else."""
+    return json.dumps(escaped(doc), indent=2, ensure_ascii=False) + "\n"
 
 
 def render(report: Report, options: Options) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    return display.text(text).replace("|", "\\|")
 
 
 def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
@@ -29,7 +29,7 @@ def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
 
 
 def _code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`"
+    return "`" + display.text(text).replace("`", "'") + "`"
 
 
 def render(report: Report, options: Options) -> str:
@@ -85,7 +85,7 @@ def render(report: Report, options: Options) -> str:
         out.append("")
     for d in report.dockerfiles:
         u = d.usage
-        out += [f"### Dockerfile {_code(display.path(d.label))} (target {d.model.target.label})", ""]
+        out += [f"### Dockerfile {_code(d.label)} (target {display.text(d.model.target.label)})", ""]
         if d is not primary:
             rows = [[name, f"{c.files:,}", size(c.bytes)] for name, c in numbers(d)]
             out += [_table(rows, ["", "files", "size"]), ""]

@@ -19,7 +19,7 @@ from ..pipeline import Report
 from ..rules import all_rules
 from ..rules.findings import Finding, Rule, Severity
 from . import Options
-from .json import dumps
+from .json import Verbatim, dumps
 
 if TYPE_CHECKING:
     from ..builds import ProjectReport
@@ -35,7 +35,7 @@ def _rule(r: Rule) -> dict[str, Any]:
         "name": r.name,
         "shortDescription": {"text": r.summary},
         "fullDescription": {"text": r.help},
-        "help": {"text": f"{r.summary}\n\n{r.help}", "markdown": f"**{r.summary}**\n\n{r.help}"},
+        "help": {"text": Verbatim(f"{r.summary}\n\n{r.help}"), "markdown": Verbatim(f"**{r.summary}**\n\n{r.help}")},
         "defaultConfiguration": {"level": _LEVEL[r.severity]},
         "properties": {"tags": ["docker", "build-context"]},
     }
@@ -45,7 +45,7 @@ def artifact_uri(report: Report, path: str) -> str:
     return uri(report.ctx.root, path)
 
 
-def uri(root: Path, path: str) -> str:
+def relative(root: Path, path: str) -> str:
     """``path`` (absolute, or relative to ``root``) relative to the current
     directory when it lies below it, else to ``root``."""
     full = Path(path) if os.path.isabs(path) else root / path
@@ -54,7 +54,13 @@ def uri(root: Path, path: str) -> str:
         rel = full.resolve().relative_to(cwd) if not full.is_symlink() else full.absolute().relative_to(cwd)
     except ValueError:
         rel = Path(os.path.relpath(full, root))
-    return quote(rel.as_posix(), safe="/")
+    return rel.as_posix()
+
+
+def uri(root: Path, path: str) -> str:
+    """:func:`relative` as a URI reference: its bytes percent-encoded (RFC 3986),
+    so a name that is not UTF-8 keeps its exact bytes (``caf%E9.txt``)."""
+    return quote(relative(root, path).encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _result(root: Path, f: Finding, index: dict[str, int]) -> dict[str, Any]:

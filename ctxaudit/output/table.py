@@ -26,6 +26,11 @@ if TYPE_CHECKING:  # the layers and project modules load only when used
     from ..layerreport import LayersReport
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
+_esc = display.text  # every piece of text from the context, the files, the image or the options
+
+
+class _Raw(str):
+    """A table cell ctxaudit composed itself (colour codes): printed as is."""
 
 
 class _Style:
@@ -45,7 +50,7 @@ class _Style:
         if not self.o.color:
             return s.value
         colour = {Severity.ERROR: _RED, Severity.WARNING: _YELLOW}.get(s)
-        return f"{colour}{s.value}{_RESET}" if colour else s.value
+        return _Raw(f"{colour}{s.value}{_RESET}") if colour else s.value
 
 
 def share(part: int, whole: int) -> str:
@@ -58,8 +63,22 @@ def _table(
     align = ["right" if i in right else "left" for i in range(len(headers))]
     widths = [None] * (len(headers) - 1) + [wrap] if wrap else None
     return tabulate(
-        rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True, maxcolwidths=widths
+        [[_cell(c) for c in r] for r in rows],
+        headers=headers,
+        tablefmt="simple",
+        colalign=align,
+        disable_numparse=True,
+        maxcolwidths=widths,
     )
+
+
+def _cell(c: object) -> str:
+    """A cell escaped (see ctxaudit.common.display); a tuple is a cell of several lines."""
+    if isinstance(c, _Raw):
+        return c
+    if isinstance(c, tuple):
+        return "\n".join(_esc(str(x)) for x in c)
+    return _esc(str(c))
 
 
 def _from_cwd(path: str) -> str:
@@ -75,7 +94,7 @@ def _from_cwd(path: str) -> str:
 def findings_table(findings: list[Finding], st: _Style) -> str:
     rows = []
     for f in findings:
-        msg = f.message + (f"\n  fix: {f.fix}" if f.fix else "")
+        msg = (f.message, f"  fix: {f.fix}") if f.fix else f.message
         rows.append([st.severity(f.level), f.rule.id, _from_cwd(f.location), msg])
     return _table(rows, ["severity", "rule", "where", "message"], wrap=80)
 
@@ -107,9 +126,7 @@ def dockerfile_section(
     u = d.usage
     rows_of = {id(c.copy): (n, c) for n in named for c in n.copies if c.copy.context_name == n.source}
     stages = ", ".join(s.label for s in u.stages)
-    lines = [
-        st.head(f"Dockerfile {display.path(d.label)}") + f"  target {d.model.target.label}; stages built: {stages}"
-    ]
+    lines = [st.head(f"Dockerfile {_esc(d.label)}") + _esc(f"  target {d.model.target.label}; stages built: {stages}")]
     if counts:
         rows = [[name, f"{c.files:,}", st.size(c.bytes)] for name, c in numbers(d)]
         lines.append(_table(rows, ["", "files", "size"], right=(1, 2)))
@@ -158,10 +175,12 @@ def render(report: Report, options: Options) -> str:
     ctx = report.ctx
     out: list[str] = []
     ignore = ctx.ignore.display if ctx.ignore.path else "none"
-    out.append(f"{st.head('ctxaudit')}  {display.path(ctx.name)}")
+    out.append(f"{st.head('ctxaudit')}  {_esc(ctx.name)}")
     out.append(
-        f"builder {ctx.builder.value} · ignore file {ignore}"
-        + (f" · Dockerfile {display.path(ctx.dockerfile_label)}" if ctx.has_dockerfile else "")
+        _esc(
+            f"builder {ctx.builder.value} · ignore file {ignore}"
+            + (f" · Dockerfile {ctx.dockerfile_label}" if ctx.has_dockerfile else "")
+        )
     )
     out += context_body(report, st)
     if report.findings:
@@ -213,7 +232,7 @@ def context_body(report: Report, st: _Style, named: Sequence[DockerfileUsage] = 
 def suggestions_table(suggestions: Sequence[Suggestion], st: _Style) -> str:
     rows = [
         [
-            "\n".join([sg.pattern, *sg.exceptions]),
+            (sg.pattern, *sg.exceptions),
             f"{sg.files:,}",
             st.size(sg.bytes),
             sg.reason + (f" ({sg.note})" if sg.note else ""),
@@ -226,7 +245,10 @@ def suggestions_table(suggestions: Sequence[Suggestion], st: _Style) -> str:
 def plan_text(plan: Plan, label: str, options: Options) -> str:
     """``ctxaudit suggest`` at a terminal: the lines, then the context with all of them."""
     if not plan.candidates:
-        return f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely\n"
+        return (
+            _esc(f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely")
+            + "\n"
+        )
     st = _Style(options)
     return (
         suggestions_table(plan.suggestions(), st)
@@ -241,7 +263,7 @@ def lint_text(report: Report, options: Options) -> str:
     ign = report.ctx.ignore
     if ign.path is None:
         return "no ignore file: everything in the context is sent (ctxaudit init writes a starter)\n"
-    head = f"{ign.display}: {len(ign.lines)} line(s)"
+    head = f"{_esc(ign.display)}: {len(ign.lines)} line(s)"
     if not report.findings:
         return head + ", nothing to report\n"
     return head + "\n\n" + findings_table(report.findings, _Style(options)) + "\n"
@@ -254,8 +276,10 @@ def image_text(report: Report, options: Options) -> str:
     for d in report.dockerfiles:
         stages = " <- ".join(s.label for s in reversed(d.model.target.chain()))
         lines.append(
-            f"{_from_cwd(d.label)}: final image from stage(s) {stages}; {d.usage.image.files:,} context files, "
-            f"{style.size(d.usage.image.bytes)} copied in"
+            _esc(
+                f"{_from_cwd(d.label)}: final image from stage(s) {stages}; {d.usage.image.files:,} context files, "
+                f"{style.size(d.usage.image.bytes)} copied in"
+            )
         )
     if not report.findings:
         return "\n".join(lines) + "\nno layer traps found\n"
@@ -279,7 +303,7 @@ def explain_text(results: Sequence[Explanation], builder: Builder, ignore: str) 
             line += f"; {x.note}"
         if not x.exists:
             line += "; no such path in the context"
-        out.append(line + "\n")
+        out.append(_esc(line) + "\n")
     return "".join(out)
 
 
@@ -296,11 +320,11 @@ def layers_text(report: LayersReport, options: Options) -> str:
     st = _Style(options)
     a = report.analysis
     img = report.image
-    out = [f"{st.head('ctxaudit layers')}  {display.path(img.source)}"]
+    out = [f"{st.head('ctxaudit layers')}  {_esc(img.source)}"]
     head = [img.format, *([img.name] if img.name else []), f"{len(img.layers)} layers, {st.size(img.bytes)}"]
     if report.dockerfile:
-        head.append(f"Dockerfile {display.path(report.dockerfile)}")
-    out += [" · ".join(head), ""]
+        head.append(f"Dockerfile {report.dockerfile}")
+    out += [_esc(" · ".join(head)), ""]
     base_rows = [r for r in a.rows if r.base]
     yours = [r for r in a.rows if not r.base]
     if base_rows:
@@ -365,7 +389,7 @@ def layers_text(report: LayersReport, options: Options) -> str:
     else:
         out += ["", "no layer traps found"]
     if report.notes:
-        out += ["", *(st.dim(f"note: {n}") for n in report.notes)]
+        out += ["", *(st.dim(_esc(f"note: {n}")) for n in report.notes)]
     return "\n".join(out) + "\n"
 
 
