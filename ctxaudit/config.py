@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +47,90 @@ _UNITS = {
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$")
 
 
-def parse_size(text: str | int) -> int:
-    """'50MB' (decimal), '1.5GiB' (binary), '200k', '1024' -> bytes."""
+MAX_SIZE = 2**63 - 1
+"""The largest byte count a limit may hold: Go's int64, in which Docker counts."""
+MAX_COUNT = 2**63 - 1
+
+_SIZE_HELP = "use e.g. 50MB, 1.5GiB, 200k or a byte count"
+
+
+def parse_size(text: str | int, name: str = "size") -> int:
+    """'50MB' (decimal), '1.5GiB' (binary), '200k', '1024' -> bytes.
+
+    ``name`` (``--max-size``, ``max-size``) opens the error message. Raises
+    InputError for text that is not a size, a bool or float, a negative
+    count, and a size above :data:`MAX_SIZE`. Fractions of a byte are dropped.
+    """
+    if isinstance(text, bool) or not isinstance(text, int | str):
+        raise InputError(f"{name}: not a size: {_shown(text)} ({_SIZE_HELP})")
     if isinstance(text, int):
-        return text
-    m = _SIZE.match(text)
-    if not m or m.group(2).lower() not in _UNITS:
-        raise InputError(f"not a size: {text!r} (use e.g. 50MB, 1.5GiB, 200k or a byte count)")
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+        value = text
+    else:
+        m = _SIZE.match(text)
+        if not m or m.group(2).lower() not in _UNITS:
+            raise InputError(f"{name}: not a size: {_shown(text)} ({_SIZE_HELP})")
+        whole, _, fraction = m.group(1).lstrip("0").partition(".")
+        if len(whole) > 20:  # beyond any limit; and int() refuses 4300+ digits
+            raise InputError(f"{name}: {_shown(text)} is out of range (at most {MAX_SIZE:,} bytes, 8 EiB)")
+        # Exact arithmetic: a float would turn 400 digits into infinity.
+        value = int(Fraction(f"{whole or 0}.{fraction[:30] or 0}") * _UNITS[m.group(2).lower()])
+    if value < 0:
+        raise InputError(f"{name}: {value} is negative: a size is 0 or more bytes")
+    if value > MAX_SIZE:
+        raise InputError(f"{name}: {_shown(text)} is out of range (at most {MAX_SIZE:,} bytes, 8 EiB)")
+    return value
+
+
+def _count(value: object, name: str) -> int:
+    """A file count: a non-negative integer (not a bool, a float or a string)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name} must be a whole number of files, got {_shown(value)}")
+    if value < 0:
+        raise InputError(f"{name}: {value} is negative: a count is 0 or more")
+    if value > MAX_COUNT:
+        raise InputError(f"{name}: {_shown(value)} is out of range (at most {MAX_COUNT:,})")
+    return value
+
+
+def _choice(value: object, name: str, choices: tuple[str, ...], shown: tuple[str, ...] = ()) -> str:
+    """One of ``choices``, case-insensitively (like the command-line flags); ``shown``: those to name."""
+    if not isinstance(value, str) or value.lower() not in choices:
+        named = shown or choices
+        raise InputError(f"{name} must be {', '.join(named[:-1])} or {named[-1]}, got {_shown(value)}")
+    return value.lower()
+
+
+def _rules(value: object, name: str) -> list[str]:
+    """A list of known rule ids (CA205...), case-insensitively."""
+    from .rules import all_rules
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(f'{name} must be a list of rule ids like ["CA205"], got {_shown(value)}')
+    known = {r.id for r in all_rules()}
+    out = [v.strip().upper() for v in value]
+    unknown = [v for v, u in zip(value, out, strict=True) if u not in known]
+    if unknown:
+        raise InputError(f"{name}: unknown rule id(s) {', '.join(map(_shown, unknown))} (see ctxaudit --help, README)")
+    return out
+
+
+def _shown(value: object) -> str:
+    """A value for an error message: its TOML-ish type when not a string or number, and short."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        text = str(value)
+        return text if len(text) <= 24 else f"a {len(text)}-digit number"
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return repr(text)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
 
 
 DEFAULT_FAIL_ON = "error"
@@ -95,36 +172,38 @@ _RULE_ID = re.compile(r"^CA\d{0,3}$", re.I)
 
 
 def _from_table(table: dict[str, Any], source: str) -> Settings:
+    """Settings from a TOML table; InputError naming ``source`` and the key for
+    anything that does not mean exactly one thing."""
     unknown = set(table) - _KEYS
     if unknown:
         raise InputError(
             f"{source}: unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(_KEYS))})"
         )
     s = Settings(source=source)
-    try:
-        if "max-size" in table:
-            s.max_size = parse_size(table["max-size"])
-        if "max-transfer" in table:
-            s.max_transfer = parse_size(table["max-transfer"])
-        if "max-total-size" in table:
-            s.max_total_size = parse_size(table["max-total-size"])
-        if "max-files" in table:
-            s.max_files = int(table["max-files"])
-        if "fail-on" in table:
-            s.fail_on = str(table["fail-on"])
-            if s.fail_on not in FAIL_ON_VALUES:
-                raise InputError(f"{source}: fail-on must be error, warning, info or never")
-        if "builder" in table:
-            try:
-                s.builder = Builder.parse(str(table["builder"])).value
-            except ValueError:
-                raise InputError(f"{source}: builder must be one of {', '.join(Builder.names())}") from None
-        if "ignore-rules" in table:
-            s.ignore_rules = [str(r) for r in table["ignore-rules"]]
-        if "per-path-ignores" in table:
-            s.per_path_ignores = _per_path(table["per-path-ignores"], source)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{source}: {exc}") from None
+    if "max-size" in table:
+        s.max_size = parse_size(table["max-size"], f"{source}: max-size")
+    if "max-transfer" in table:
+        s.max_transfer = parse_size(table["max-transfer"], f"{source}: max-transfer")
+    if "max-total-size" in table:
+        s.max_total_size = parse_size(table["max-total-size"], f"{source}: max-total-size")
+    if "max-files" in table:
+        s.max_files = _count(table["max-files"], f"{source}: max-files")
+    if "fail-on" in table:
+        s.fail_on = _choice(table["fail-on"], f"{source}: fail-on", FAIL_ON_VALUES, FAIL_ON_VALUES[:-1])
+    if "builder" in table:
+        value = table["builder"]
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            s.builder = Builder.parse(value).value  # case-insensitive, aliases too, like -b
+        except ValueError:
+            raise InputError(
+                f"{source}: builder must be one of {', '.join(Builder.names())}, got {_shown(value)}"
+            ) from None
+    if "ignore-rules" in table:
+        s.ignore_rules = _rules(table["ignore-rules"], f"{source}: ignore-rules")
+    if "per-path-ignores" in table:
+        s.per_path_ignores = _per_path(table["per-path-ignores"], source)
     return s
 
 
@@ -141,20 +220,42 @@ def _per_path(value: Any, source: str) -> dict[str, list[str]]:
 
 
 def load(*directories: Path) -> Settings:
+    """The settings of the first directory that has them (see the module doc).
+
+    Raises InputError naming the file for a file that is not UTF-8, not
+    TOML, or holds a setting of the wrong type or range.
+    """
     for d in directories:
         dedicated = d / ".ctxaudit.toml"
         if dedicated.is_file():
             return _from_table(_read(dedicated), str(dedicated))
         project = d / "pyproject.toml"
         if project.is_file():
-            table = _read(project).get("tool", {}).get("ctxaudit")
-            if isinstance(table, dict):
-                return _from_table(table, f"{project} [tool.ctxaudit]")
+            doc = _read(project)
+            tool = doc.get("tool", {})
+            if not isinstance(tool, dict):
+                raise InputError(f"{project}: tool must be a table ([tool.NAME] sections), got {_shown(tool)}")
+            table = tool.get("ctxaudit")
+            if table is None:
+                continue
+            if not isinstance(table, dict):
+                raise InputError(f"{project}: tool.ctxaudit must be a table ([tool.ctxaudit]), got {_shown(table)}")
+            return _from_table(table, f"{project} [tool.ctxaudit]")
     return Settings()
 
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); TOML files are UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: {exc}") from None
