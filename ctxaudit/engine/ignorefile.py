@@ -12,6 +12,7 @@ buildah reads and selects its own way (:mod:`ctxaudit.engine.containers`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ class IgnoreFile:
     patterns: list[DockerIgnorePattern] = field(default_factory=list)
     # The root .dockerignore exists but a per-Dockerfile file replaced it.
     shadowed_root: Path | None = None
+    # Why Docker cannot read the bytes as the lines they look like (see encoding_problem).
+    encoding: str | None = None
 
     @property
     def label(self) -> str:
@@ -59,6 +62,35 @@ class IgnoreFile:
     def lines(self) -> list[DockerIgnorePattern]:
         """Patterns that are real lines (comments and blanks dropped)."""
         return [p for p in self.patterns if p.include is not None]
+
+
+def encoding_problem(data: bytes) -> str | None:
+    """Why Docker will not read these bytes as the lines they show, or None.
+
+    Docker reads an ignore file as UTF-8 bytes split at LF (``ReadAll``), so:
+
+    * UTF-16 or UTF-32 (a BOM ``FF FE``/``FE FF``, or NUL bytes: PowerShell 5's
+      ``>`` and ``Out-File`` write UTF-16LE): every line holds NUL bytes and
+      matches nothing. On the engine here the legacy builder and today's
+      BuildKit walk then exclude nothing, and BuildKit 20.10 fails the build
+      (the patterns travel in gRPC headers, which cannot hold NUL or CR).
+    * CR line endings only (classic Mac OS): the whole file is one line.
+    """
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "is UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "is UTF-16"
+    if b"\x00" in data:
+        return "is UTF-16" if _looks_utf16(data) else "holds NUL bytes"
+    if b"\r" in data and b"\n" not in data and data.rstrip(b"\r").count(b"\r"):
+        return "uses CR line endings only (no LF)"
+    return None
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """Mostly ASCII text with a NUL in every other byte (no BOM)."""
+    head = data[:4096]
+    return head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4
 
 
 def split_lines(data: bytes) -> list[bytes]:
@@ -116,7 +148,7 @@ def read(path: Path, display: str, errors: list[IgnoreFileError] | None = None, 
         data = path.read_bytes()
     except OSError as exc:
         raise IgnoreFileError(display, 0, "", f"cannot read: {exc.strerror or exc}") from None
-    return IgnoreFile(path, display, parse(data, display, errors, buildah))
+    return IgnoreFile(path, display, parse(data, display, errors, buildah), encoding=encoding_problem(data))
 
 
 def _display(path: Path, context: Path) -> str:
@@ -154,7 +186,7 @@ def select(
         if own.is_file():
             ign = read(own, _display(own, context), errors)
             if root_exists and os.path.abspath(own) != os.path.abspath(root):
-                return IgnoreFile(ign.path, ign.display, ign.patterns, shadowed_root=root)
+                return dataclasses.replace(ign, shadowed_root=root)
             return ign
     if root_exists:
         return read(root, ROOT_IGNORE, errors)

@@ -134,6 +134,19 @@ IGNORE_FILE_DIFFERS = rule(
     "Containerfile '<file>.dockerignore' before '<file>.containerignore'; podman --remote reads the context's "
     "files first. Keep one file, or keep them in step.",
 )
+ENCODING = rule(
+    "CA213",
+    "ignore-file-encoding",
+    Severity.ERROR,
+    "Docker reads the ignore file as UTF-8 split at LF: this file is UTF-16, or has CR line endings only.",
+    "Windows PowerShell's '>' and Out-File write UTF-16; Docker reads the bytes as UTF-8, so every line holds "
+    "NUL bytes and matches nothing: the legacy builder and today's BuildKit exclude nothing, BuildKit 20.10 "
+    "fails the build. A file with CR line endings only (classic Mac OS) is one single line. Save it as UTF-8 "
+    "with LF (or CRLF) line endings.",
+)
+_ENCODING_FIX = {
+    "uses CR line endings only (no LF)": "convert the line endings: tr '\\r' '\\n' < {f} > {f}.new && mv {f}.new {f}",
+}
 
 BUILDER_NAMES = {Builder.BUILDKIT: "BuildKit", Builder.LEGACY: "the legacy builder", Builder.BUILDAH: "buildah/podman"}
 
@@ -143,6 +156,21 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
     ign = ctx.ignore
     file = ign.display
     out: list[Finding] = []
+    if ign.encoding is not None:
+        fix = _ENCODING_FIX.get(
+            ign.encoding,
+            "save it as UTF-8: iconv -f UTF-16 -t UTF-8 {f} > {f}.new && mv {f}.new {f} "
+            "(PowerShell: Set-Content -Encoding utf8)",
+        )
+        out.append(
+            Finding(
+                ENCODING,
+                f"{file} {ign.encoding}: Docker reads it as UTF-8 split at LF, so its lines do not mean what "
+                "they show and exclude nothing",
+                path=file,
+                fix=fix.format(f=file),
+            )
+        )
     for err in errors or []:
         out.append(Finding(INVALID, f"{err.reason}: '{err.pattern}'", path=file, line=err.line))
     for p in ign.lines:
