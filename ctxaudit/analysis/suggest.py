@@ -29,7 +29,7 @@ from ..dockerfile.usage import DockerfileUsage
 from ..engine.builder import Builder
 from ..engine.containers import escape
 from ..engine.context import Context
-from ..engine.ignorefile import IgnoreFile
+from ..engine.ignorefile import IgnoreFile, encoding_problem, parse
 from ..engine.matcher import Matcher
 from ..engine.pattern import DockerIgnorePattern, PatternError
 from ..engine.walk import Entry, Status, walk
@@ -518,7 +518,35 @@ def target_file(ctx: Context) -> Path:
 
 def written(p: Plan, target: Path, today: str) -> tuple[bytes, bytes]:
     """(current bytes, bytes with the block appended) of the ignore file."""
-    from . import ignorewrite
-
     old = target.read_bytes() if target.exists() else b""
-    return old, ignorewrite.appended(old, render_block(p.candidates, today))
+    new = Append(p, today)(old)
+    return old, old if new is None else new
+
+
+class Append:
+    """The change ``suggest --write`` makes (a :data:`ignorewrite.Change`):
+    the plan's block appended to the file's current bytes, without the
+    candidates whose lines the file already holds (another run may have
+    added them meanwhile). ``added``: the candidates written by the last call.
+    """
+
+    def __init__(self, p: Plan, today: str) -> None:
+        self.plan = p
+        self.today = today
+        self.added: list[Candidate] = []
+
+    def __call__(self, old: bytes | None) -> bytes | None:
+        from . import ignorewrite
+
+        data = old or b""
+        problem = encoding_problem(data)
+        if problem is not None:
+            raise ignorewrite.WriteError(
+                f"{self.plan.ignore.label} {problem}, which Docker cannot read as lines; not written "
+                "(save it as UTF-8 with LF line endings first: ctxaudit lint explains)"
+            )
+        present = {str(pat) for pat in parse(data, self.plan.ignore.label, []) if pat.include is not None}
+        self.added = [c for c in self.plan.candidates if not all(line in present for line in c.lines)]
+        if not self.added:
+            return None
+        return ignorewrite.appended(data, render_block(self.added, self.today))
