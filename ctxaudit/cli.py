@@ -241,12 +241,12 @@ def _baseline(report: Report, s: Settings, baseline: Path | None, write: Path | 
 
     if write is not None:
         suppress.write_baseline(write, report.findings)
-        typer.echo(f"ctxaudit: wrote {len(report.findings)} finding(s) to {write}", err=True)
+        _say(f"wrote {len(report.findings)} finding(s) to {write}")
         s.fail_on = "never"
     if baseline is not None:
         report.findings, known = suppress.new_only(report.findings, suppress.read_baseline(baseline))
         if known:
-            typer.echo(f"ctxaudit: {known} finding(s) in {baseline} not reported", err=True)
+            _say(f"{known} finding(s) in {baseline} not reported")
 
 
 def _enforce(report: Report, s: Settings) -> None:
@@ -255,7 +255,7 @@ def _enforce(report: Report, s: Settings) -> None:
 
     breaches = gates.check(report, s)
     for b in breaches:
-        typer.echo(f"ctxaudit: gate failed: {b.message}", err=True)
+        _say(f"gate failed: {b.message}")
     if breaches:
         raise typer.Exit(EXIT_GATE)
 
@@ -372,7 +372,7 @@ def _audits(
     for b in builds:
         if b.context is None or not b.context.is_dir():
             why = f"remote context {b.remote}" if b.remote else "its context is missing or not evaluated"
-            typer.echo(f"ctxaudit: {b.title}: not audited ({why})", err=True)
+            _say(f"{b.title}: not audited ({why})")
             continue
         errors: dict[int, list[IgnoreFileError]] = {}
 
@@ -418,7 +418,7 @@ def _publish_project(preport: ProjectReport, fmt: Format, raw_bytes: bool, outpu
     from . import output as out
 
     options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
-    _emit(out.project_renderer(fmt.value)(preport, options), output)
+    _emit(out.project_renderer(fmt.value)(preport, options), output, machine=fmt in (Format.json, Format.sarif))
     from .output import github
 
     if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
@@ -434,7 +434,7 @@ def _breaches_project(preport: ProjectReport, s: Settings) -> list[str]:
 
 def _fail(breaches: list[str]) -> None:
     for b in breaches:
-        typer.echo(f"ctxaudit: gate failed: {b}", err=True)
+        _say(f"gate failed: {b}")
     if breaches:
         raise typer.Exit(EXIT_GATE)
 
@@ -448,21 +448,34 @@ def _progress_bar(wanted: bool) -> Observer | None:
     return lambda entries: progress.track(entries, True)
 
 
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+def _say(message: str) -> None:
+    """One line on stderr, ``ctxaudit: ...``, escaped like every output."""
+    from .common import display
+
+    typer.echo(f"ctxaudit: {display.text(message)}", err=True)
+
+
+def _lines(text: str) -> str:
+    """Text of several lines (a file's content, a diff) escaped line by line."""
+    from .common import display
+
+    return "\n".join(map(display.text, text.split("\n")))
+
+
+def _emit(text: str, output: Path | None, machine: bool = False) -> None:
+    """A rendered report to stdout or to ``-O`` (see ctxaudit.output.stream)."""
+    from .output import github, stream
+
+    if output is None and not machine and github.enabled():
+        text = github.inert(text)  # the job log: file names must not act as workflow commands
+    stream.emit(text, output, machine=machine)
 
 
 def _publish(report: Report, fmt: Format, raw_bytes: bool, output: Path | None) -> None:
     from . import output as out
 
     options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
-    _emit(out.renderer(fmt.value)(report, options), output)
+    _emit(out.renderer(fmt.value)(report, options), output, machine=fmt in (Format.json, Format.sarif))
     from .output import github
 
     if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
@@ -536,10 +549,10 @@ def scan_command(
         builder,
         _fail_on(cli, fail_on),
         ignore_rule,
-        max_size=parse_size(max_size) if max_size else None,
+        max_size=parse_size(max_size, "--max-size") if max_size else None,
         max_files=max_files,
-        max_transfer=parse_size(max_transfer) if max_transfer else None,
-        max_total_size=parse_size(max_total_size) if max_total_size else None,
+        max_transfer=parse_size(max_transfer, "--max-transfer") if max_transfer else None,
+        max_total_size=parse_size(max_total_size, "--max-total-size") if max_total_size else None,
     )
     found = _project(context, file, compose, bake, service, target_name, build_context)
     if found is not None:
@@ -718,9 +731,9 @@ def explain_command(
             raise InputError(f"{raw}: not inside the context {ctx.name}")
         results.append(explain(ctx, rel))
     if fmt is Format.json:
-        sys.stdout.write(json_out.dumps(json_out.explain_document(results, b, ignore)))
+        _emit(json_out.dumps(json_out.explain_document(results, b, ignore)), None, machine=True)
     else:
-        sys.stdout.write(table.explain_text(results, b, ignore))
+        _emit(table.explain_text(results, b, ignore), None)
 
 
 @app.command("image")
@@ -864,20 +877,20 @@ def layers_command(
     from . import output as out
 
     options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
-    _emit(out.layers_renderer(fmt.value)(report, options), output)
+    _emit(out.layers_renderer(fmt.value)(report, options), output, machine=fmt in (Format.json, Format.sarif))
     from .output import github
 
     if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
         sys.stdout.write(github.commands_for(report.findings, report.root))
     gates = layerreport.LayerGates(
-        max_wasted=parse_size(max_wasted) if max_wasted else None,
+        max_wasted=parse_size(max_wasted, "--max-wasted") if max_wasted else None,
         max_wasted_percent=max_wasted_percent,
         min_efficiency=min_efficiency,
         fail_on=s.fail_on,
     )
     breaches = layerreport.check(report, gates)
     for b in breaches:
-        typer.echo(f"ctxaudit: gate failed: {b.message}", err=True)
+        _say(f"gate failed: {b.message}")
     if breaches:
         raise typer.Exit(EXIT_GATE)
 
@@ -937,6 +950,14 @@ def suggest_command(
     ] = "1MiB",
     write: Annotated[bool, typer.Option("--write", help="Append the lines to the active ignore file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff --write would apply.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --write: also write a read-only or hard-linked ignore file, or one a symlink "
+            "leads to outside the context and the current directory.",
+        ),
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts.")] = False,
     compose: ComposeOpt = None,
@@ -965,12 +986,12 @@ def suggest_command(
     from .output import json as json_out
     from .pipeline import load_dockerfile
 
+    min_b, unused = max(parse_size(min_bytes, "--min-bytes"), 1), parse_size(unused_min, "--unused-min")
     b = _builder(_settings(context, builder))
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
     if audits is not None:
         _plain_only(ignorefile)
         plans = []
-        min_b, unused = max(parse_size(min_bytes), 1), parse_size(unused_min)
         for a in audits:
             args = {**a.build.args, **_build_args(build_arg)}
             names = [n for n, _ in a.named]
@@ -980,36 +1001,41 @@ def suggest_command(
                 for n, nctx in a.named:
                     p = suggest.plan(nctx, adf, min_bytes=min_b, unused_min=unused, source=n)
                     plans.append((f"{a.title}, named context {n}", nctx, p))
-        _suggest_project(plans, write, dry_run, fmt, raw_bytes)
+        _suggest_project(plans, write, dry_run, fmt, raw_bytes, force)
         return
     (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
-    p = suggest.plan(ctx, df, min_bytes=max(parse_size(min_bytes), 1), unused_min=parse_size(unused_min))
+    p = suggest.plan(ctx, df, min_bytes=min_b, unused_min=unused)
     target_file = suggest.target_file(ctx)
     label = display.path(ctx.ignore.label)
     if write or dry_run:
         if not p.candidates:
-            typer.echo(f"nothing to add to {label}")
+            _emit(f"nothing to add to {label}\n", None)
             return
-        old, new = suggest.written(p, target_file, datetime.date.today().isoformat())
+        change = suggest.Append(p, datetime.date.today().isoformat())
         if dry_run:
-            sys.stdout.write(ignorewrite.unified_diff(target_file, old, new, label))
+            old, new = suggest.written(p, target_file, change.today)
+            _emit(_lines(ignorewrite.unified_diff(target_file, old, new, label)), None)
             return
-        ignorewrite.write_atomic(target_file, new)
+        _, _, written = ignorewrite.update(target_file, change, force=force, within=[ctx.root, Path.cwd()])
+        if written is None:
+            _emit(f"nothing to add to {label}: it already holds every proposed line\n", None)
+            return
         saved = p.before - p.after
-        typer.echo(
-            f"added {sum(len(c.lines) for c in p.candidates)} line(s) to {label}: "
-            f"{p.files_before - p.files_after:,} files, {display.size(saved, raw_bytes)} no longer sent"
-        )
+        lines = sum(len(c.lines) for c in change.added)
+        tail = f"{p.files_before - p.files_after:,} files, {display.size(saved, raw_bytes)} no longer sent"
+        if len(change.added) < len(p.candidates):
+            tail = "the other proposed lines were already there"
+        _emit(f"added {lines} line(s) to {label}: {tail}\n", None)
         return
     if fmt is Format.json:
-        sys.stdout.write(json_out.dumps(json_out.plan_document(p, target_file)))
+        _emit(json_out.dumps(json_out.plan_document(p, target_file)), None, machine=True)
         return
-    sys.stdout.write(table.plan_text(p, label, Options(raw_bytes=raw_bytes)))
+    _emit(table.plan_text(p, label, Options(raw_bytes=raw_bytes)), None)
 
 
 def _suggest_project(
-    plans: list[tuple[str, Context, Plan]], write: bool, dry_run: bool, fmt: Format, raw_bytes: bool
+    plans: list[tuple[str, Context, Plan]], write: bool, dry_run: bool, fmt: Format, raw_bytes: bool, force: bool
 ) -> None:
     import datetime
 
@@ -1020,7 +1046,7 @@ def _suggest_project(
 
     if fmt is Format.json and not (write or dry_run):
         docs = [{"build": title, **json_out.plan_document(p, suggest.target_file(c))} for title, c, p in plans]
-        sys.stdout.write(json_out.dumps(docs))
+        _emit(json_out.dumps(docs), None, machine=True)
         return
     if not (write or dry_run):
         texts = []
@@ -1029,23 +1055,28 @@ def _suggest_project(
             texts.append(
                 f"==> {title}: lines for {label} <==\n" + table.plan_text(p, label, Options(raw_bytes=raw_bytes))
             )
-        sys.stdout.write("\n".join(texts))
+        _emit("\n".join(texts), None)
         return
-    by_file: dict[Path, list[Plan]] = {}
+    by_file: dict[Path, list[tuple[Context, Plan]]] = {}
     for _, c, p in plans:
-        by_file.setdefault(suggest.target_file(c), []).append(p)
+        by_file.setdefault(suggest.target_file(c), []).append((c, p))
     for target_file, group in by_file.items():
-        combined = suggest.common(group)
+        combined = suggest.common([p for _, p in group])
         label = display.path(_near(target_file))
         if not combined.candidates:
-            typer.echo(f"nothing to add to {label}")
+            _emit(f"nothing to add to {label}\n", None)
             continue
-        old, new = suggest.written(combined, target_file, datetime.date.today().isoformat())
+        change = suggest.Append(combined, datetime.date.today().isoformat())
         if dry_run:
-            sys.stdout.write(ignorewrite.unified_diff(target_file, old, new, label))
+            old, new = suggest.written(combined, target_file, change.today)
+            _emit(_lines(ignorewrite.unified_diff(target_file, old, new, label)), None)
             continue
-        ignorewrite.write_atomic(target_file, new)
-        typer.echo(f"added {sum(len(c.lines) for c in combined.candidates)} line(s) to {label}")
+        roots = [*(c.root for c, _ in group), Path.cwd()]
+        _, _, written = ignorewrite.update(target_file, change, force=force, within=roots)
+        if written is None:
+            _emit(f"nothing to add to {label}: it already holds every proposed line\n", None)
+            continue
+        _emit(f"added {sum(len(c.lines) for c in change.added)} line(s) to {label}\n", None)
 
 
 @app.command("init")
@@ -1054,7 +1085,12 @@ def init_command(
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
     ignorefile: IgnoreFileOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing ignore file.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Overwrite an existing ignore file (even read-only, or reached through a symlink)."
+        ),
+    ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the file instead of writing it.")] = False,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
@@ -1071,6 +1107,7 @@ def init_command(
     import datetime
 
     from .analysis import ignorewrite, starter, suggest
+    from .common import display
     from .pipeline import load_dockerfile
 
     b = _builder(_settings(context, builder))
@@ -1081,17 +1118,30 @@ def init_command(
     else:
         (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     target_file = suggest.target_file(ctx)
-    if target_file.exists() and not force and not dry_run:
-        raise InputError(
-            f"{target_file} exists; use --force to overwrite it (or ctxaudit suggest --write to add to it)"
-        )
+    if not dry_run:  # a directory in its place, a link outside: say so before the walk
+        ignorewrite.resolve(target_file, within=[ctx.root, Path.cwd()], force=force)
+
+    def refuse_existing() -> None:
+        if not force and not dry_run:
+            raise InputError(
+                f"{target_file} exists; use --force to overwrite it (or ctxaudit suggest --write to add to it)"
+            )
+
+    if os.path.lexists(target_file):
+        refuse_existing()
     df = load_dockerfile(ctx, {}, None) if ctx.has_dockerfile else None
     stacks, text = starter.starter_text(ctx, df, datetime.date.today().isoformat())
     if dry_run:
-        sys.stdout.write(text)
+        _emit(_lines(text), None)
         return
-    ignorewrite.write_atomic(target_file, text.encode("utf-8", "surrogateescape"))
-    typer.echo(f"wrote {target_file} for: {', '.join(stacks)}")
+
+    def change(old: bytes | None) -> bytes:
+        if old is not None:
+            refuse_existing()  # created meanwhile
+        return ignorewrite.styled(text, old or b"")
+
+    ignorewrite.update(target_file, change, force=force, within=[ctx.root, Path.cwd()])
+    _emit(f"wrote {display.path(str(target_file))} for: {', '.join(stacks)}\n", None)
 
 
 @app.command("ls")
@@ -1123,38 +1173,40 @@ def ls_command(
         _plain_only(ignorefile)
         listings = [(a.title, a.ctx) for a in audits]
         listings += [(f"{a.title}, named context {n}", c) for a in audits for n, c in a.named]
+        from .common import display
+        from .common.streams import stdout_gone
+
         for title, c in listings:
             if len(listings) > 1:
-                sys.stdout.write(f"==> {title}: {c.name}/ <==\n")
+                sys.stdout.write(display.text(f"==> {title}: {c.name}/ <==") + "\n")
             _list(c, sizes, ignored)
+            if stdout_gone():
+                return
         return
     _list(open_context(context, file, b, ignorefile=ignorefile), sizes, ignored)
 
 
 def _list(ctx: Context, sizes: bool, ignored: bool) -> None:
     from .common import display
+    from .common.streams import stdout_gone
     from .engine.walk import Status, walk
 
     want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)
     shown = display.path
     write = sys.stdout.write
     batch: list[str] = []
-    try:
-        for e in walk(ctx, full=ignored, sizes=sizes):
-            if e.problem is not None:
-                # The builder would fail here; say so without spoiling the listing.
-                typer.echo(f"ctxaudit: warning: {shown(e.path)}: {e.problem}", err=True)
-            if e.status in want and e.is_file:
-                batch.append(f"{shown(e.path)}\t{e.size}\n" if sizes else f"{shown(e.path)}\n")
-                if len(batch) >= 4096:  # fewer, larger writes
-                    write("".join(batch))
-                    batch.clear()
-        write("".join(batch))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # `ctxaudit ls | head`: the reader has what it wanted; not a failure.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0) from None
+    for e in walk(ctx, full=ignored, sizes=sizes):
+        if e.problem is not None:
+            # The builder would fail here; say so without spoiling the listing.
+            _say(f"warning: {shown(e.path)}: {e.problem}")
+        if e.status in want and e.is_file:
+            batch.append(f"{shown(e.path)}\t{e.size}\n" if sizes else f"{shown(e.path)}\n")
+            if len(batch) >= 4096:  # fewer, larger writes
+                write("".join(batch))
+                batch.clear()
+                if stdout_gone():  # `ctxaudit ls | head`: the reader has what it wanted
+                    return
+    write("".join(batch))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1165,6 +1217,20 @@ def main(argv: list[str] | None = None) -> int:
     wants_root = bool(args) and args[0] in ("-h", "--help", "--version")
     if not wants_root and (first is None or first not in commands):
         args.insert(0, "scan")
+    from .common.streams import Streams
+
+    streams = Streams()
+    code = _run(args)
+    try:
+        streams.finish()
+    except CtxauditError as exc:
+        _say(f"error: {exc}")
+        code = exc.exit_code
+    return code
+
+
+def _run(args: list[str]) -> int:
+    """Run one command; every failure becomes one line on stderr and an exit code."""
     try:
         # Standalone mode: click reports usage errors itself (exit 2).
         app(args=args, prog_name="ctxaudit")
@@ -1172,9 +1238,15 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
     except CtxauditError as exc:
-        typer.echo(f"ctxaudit: error: {exc}", err=True)
+        _say(f"error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
-        typer.echo("ctxaudit: interrupted", err=True)
+        _say("interrupted")
         return 130
+    except Exception as exc:
+        # A bug, not a verdict: never exit 1, which CI reads as a failed gate.
+        if os.environ.get("CTXAUDIT_DEBUG"):
+            raise
+        _say(f"internal error: {type(exc).__name__}: {exc} (a bug; CTXAUDIT_DEBUG=1 shows the traceback)")
+        return EXIT_INPUT
     return 0

@@ -246,8 +246,7 @@ def plan_text(plan: Plan, label: str, options: Options) -> str:
     """``ctxaudit suggest`` at a terminal: the lines, then the context with all of them."""
     if not plan.candidates:
         return (
-            _esc(f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely")
-            + "\n"
+            _esc(f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely") + "\n"
         )
     st = _Style(options)
     return (
