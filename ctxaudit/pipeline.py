@@ -11,6 +11,7 @@ else.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,21 +227,24 @@ def lint(
     ctx = _usable(ctx)  # a line Docker rejects is reported (CA200) and left out of the walks
     collector = LintCollector(ctx, deep=True)
     stats = ContextStats(top=0)
-    sent: set[str] = set()
     for e in kinds.walk(ctx, full=True):
         collector.add(e)
         stats.add(e)
-        if e.sent and e.is_file and not e.forced:
-            sent.add(e.path)
     stats.finish()
-    # The same lines under every builder (CA211), each read as that builder reads it.
-    same: dict[Builder, set[str] | None] = {b: sent if b is ctx.builder else _sent(_as(ctx, b)) for b in Builder}
+    # The same lines under every builder (CA211), each read as that builder reads
+    # it; and (CA207) the other Docker builder with the file it reads. Only the
+    # files that not every walk takes matter to either rule.
+    walks = {b.value: ctx if b is ctx.builder else _as(ctx, b) for b in Builder}
+    if ctx.builder is not Builder.BUILDAH:
+        other = _usable(with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, []))
+        walks["other"] = other
+    differ = _differing(walks)
+    same: dict[Builder, set[str] | None] = {b: differ[b.value] for b in Builder}
     if ctx.builder is Builder.BUILDAH:
         ca207: list[Finding] = []  # CA211 names all three builders
     else:
         # CA207 compares the two Docker builders with the file each one reads.
-        other = _usable(with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, []))
-        other_sent = _sent(other) or set()
+        sent, other_sent = differ[ctx.builder.value] or set(), differ["other"] or set()
         bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
         ca207 = lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     findings = (
@@ -285,9 +289,86 @@ def _sent(ctx: Context) -> set[str] | None:
     """The files ``ctx``'s builder takes (build files the legacy CLI forces in
     left out); None when a line fails that builder's build (CA200/CA211 say so)."""
     try:
-        return {e.path for e in walk(ctx, sizes=False) if e.sent and e.is_file and not e.forced}
+        return set(_taken(ctx))
     except PatternError:
         return None
+
+
+def _taken(ctx: Context) -> Iterator[str]:
+    """The files ``ctx``'s builder takes, in walk order (bytewise by path)."""
+    return (e.path for e in walk(ctx, sizes=False) if e.sent and e.is_file and not e.forced)
+
+
+class _Unsorted(Exception):
+    """A walk that is not in bytewise order: the merge cannot use it."""
+
+
+class _Failed(Exception):
+    """A line fails this walk's builder (PatternError)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _differing(walks: Mapping[str, Context]) -> dict[str, set[str] | None]:
+    """For each walk, the files it takes that not every walk takes; None for a
+    walk whose builder fails on a line (CA200/CA211 say so).
+
+    The walks run side by side in their common order (bytewise by path) and
+    share each directory's listing, so memory is bounded by the largest
+    directory and by the files that differ, not by the tree (a million files
+    in one directory were a set of a million paths per builder). A walk out
+    of that order falls back to whole sets.
+    """
+    failed: dict[str, set[str] | None] = {}
+    live = dict(walks)
+    while True:
+        try:
+            return {**_merge(live), **failed}
+        except _Failed as exc:
+            failed[exc.name] = None
+            del live[exc.name]
+        except _Unsorted:
+            sets = {name: _sent(c) for name, c in live.items()}
+            common = set.intersection(*[x for x in sets.values() if x is not None] or [set()])
+            return {**{n: None if x is None else x - common for n, x in sets.items()}, **failed}
+
+
+def _merge(walks: Mapping[str, Context]) -> dict[str, set[str]]:
+    def stream(name: str, ctx: Context) -> Iterator[tuple[bytes, str]]:
+        last = b""
+        try:
+            for path in _taken(ctx):
+                key = os.fsencode(path)
+                if key <= last:
+                    raise _Unsorted(path)
+                last = key
+                yield key, path
+        except PatternError:
+            raise _Failed(name) from None
+
+    streams = {name: stream(name, c) for name, c in walks.items()}
+    heads: dict[str, tuple[bytes, str]] = {}
+    for name, it in streams.items():
+        head = next(it, None)
+        if head is not None:
+            heads[name] = head
+    out: dict[str, set[str]] = {name: set() for name in walks}
+    while heads:
+        key = min(h[0] for h in heads.values())
+        holders = [name for name, h in heads.items() if h[0] == key]
+        if len(holders) != len(walks):
+            path = heads[holders[0]][1]
+            for name in holders:
+                out[name].add(path)
+        for name in holders:
+            head = next(streams[name], None)
+            if head is None:
+                del heads[name]
+            else:
+                heads[name] = head
+    return out
 
 
 def _kept(findings: list[Finding], ignore_rules: Sequence[str]) -> list[Finding]:

@@ -137,6 +137,10 @@ class Discovery:
         self.gitignores: list[str] = []
         self.unused: dict[str, list[int]] = {}  # top-level or second-level path -> [unused bytes, used bytes]
         self.kinded: dict[str, _Kinded] = {}  # kinded directory name -> what it holds
+        # Memory: only tallies that can still become candidates are kept (a
+        # million small files at the root must not cost a dict entry each).
+        self.unused_floor = max(min_bytes, unused_min, 1)
+        self._open: list[str | None] = [None, None]  # the depth-1 and depth-2 directories being walked
 
     def _add(self, line: str, reason: str, size: int, note: str = "", priority: int = 1) -> None:
         c = self.found.get(line)
@@ -174,10 +178,22 @@ class Discovery:
             parts = e.path.split("/")
             for depth in (1, 2):
                 if len(parts) > depth:
-                    tally = self.unused.setdefault("/".join(parts[:depth]), [0, 0])
+                    key = "/".join(parts[:depth])
+                    if self._open[depth - 1] != key:  # the walk is sorted: the previous one is complete
+                        self._settle(self._open[depth - 1])
+                        self._open[depth - 1] = key
+                    tally = self.unused.setdefault(key, [0, 0])
                     tally[1 if used else 0] += e.size
-            if not used and len(parts) == 1:
+            if not used and len(parts) == 1 and e.size >= self.unused_floor:
                 self.unused.setdefault(e.path, [0, 0])[0] += e.size
+
+    def _settle(self, path: str | None) -> None:
+        """Forget a finished directory's tally when it cannot be proposed."""
+        if path is None:
+            return
+        tally = self.unused.get(path)
+        if tally is not None and (tally[1] or tally[0] < self.unused_floor):
+            del self.unused[path]
 
     def candidates(self) -> list[Candidate]:
         for name, k in self.kinded.items():
@@ -196,7 +212,7 @@ class Discovery:
         chosen_tops: set[str] = set()
         build_files = {".dockerignore", self.ctx.dockerfile_rel, self.ctx.ignore.display}
         for path, (unused, used) in sorted(self.unused.items(), key=lambda kv: -kv[1][0]):
-            if used or unused < max(self.min_bytes, self.unused_min, 1) or path in build_files:
+            if used or unused < self.unused_floor or path in build_files:
                 continue
             parent = path.rpartition("/")[0]
             if parent and parent in chosen_tops:

@@ -22,7 +22,10 @@ of some exception plus ``/`` *starts with* the directory's path
 The walk here is what ``COPY . dest`` takes.
 
 Entries come out sorted bytewise by path, one at a time: memory is bounded
-by the largest directory and the depth, not by the tree.
+by the largest directory and the depth, not by the tree. A directory is
+held as one compact key per child (:class:`Listing`, about 70 bytes for a
+short name), and files are stat'ed one at a time as the walk reaches them:
+a million files in one directory cost about 80 MB, not a gigabyte.
 
 Special files, as a real engine treats them (recorded in the conformance
 goldens): symlinks are sent as links, never followed. BuildKit sends a
@@ -35,11 +38,14 @@ warning; tests/buildah goldens).
 from __future__ import annotations
 
 import enum
-import operator
 import os
 import stat as st
-from collections.abc import Callable, Iterator, Sequence
+import sys
+import weakref
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from ..common.errors import InputError
 from . import containers
@@ -66,7 +72,7 @@ class Status(enum.StrEnum):
     DROPPED = "dropped"  # let through, but a file type this builder does not send
 
 
-DirLabeller = Callable[[str, Sequence[str]], str | None]
+DirLabeller = Callable[[str, Collection[str]], str | None]
 """``(directory name, names of its children) -> label or None``: a hook for
 the layers above (ctxaudit.classify gives directories their kind). The
 outermost labelled directory gives its label to everything below it, in
@@ -104,7 +110,7 @@ class _Frame:
     prefix: str  # "a/b/" (root: "")
     bits: int
     label: str | None
-    children: Iterator[os.DirEntry[str]]
+    children: Iterator[str]  # Listing keys, as str (see Listing.walk_keys)
     pending: Entry | None = None  # excluded dir, sent only as a parent
     pruned_by: DockerIgnorePattern | None = None
     pruned: bool = False
@@ -117,40 +123,144 @@ def _euid_readable() -> tuple[int, frozenset[int]]:
         return 0, frozenset()
 
 
-def _is_dir(e: os.DirEntry[str]) -> bool:
-    try:
-        return e.is_dir(follow_symlinks=False)
-    except OSError:  # vanished since readdir
+DIR, FILE, LINK, OTHER = "/", "f", "l", "o"
+"""Kinds of a :class:`Listing` child, from readdir's d_type: a directory, a
+regular file, a symlink, anything else (FIFO, socket, device; decided by
+lstat when the walk reaches it)."""
+
+
+class Listing:
+    """The children of one directory, sorted so that a depth-first walk yields
+    full paths in bytewise order (a directory sorts as ``name/``).
+
+    One compact key per child and nothing else (no ``DirEntry``, no stat):
+    the name of a regular file (most children), ``name + "/"`` for a
+    directory, ``name + "\\0" + kind`` for the rest. NUL cannot occur in a
+    name, so the suffix sorts below any longer name and the order of the
+    keys is the order of the paths. Keys are ``str`` when
+    every name is ASCII; otherwise the names' own bytes (as the file system
+    encoding gave them to Python), since code-point order is not byte order
+    for surrogate escapes. Iterating yields ``(name, kind)``; :meth:`has` is a binary
+    search (the directory labeller asks for marker files).
+    """
+
+    __slots__ = ("__weakref__", "keys", "raw")
+
+    def __init__(self, keys: list[str] | list[bytes], raw: bool) -> None:
+        self.keys = keys
+        self.raw = raw  # keys are bytes
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        if self.raw:
+            for b in cast(list[bytes], self.keys):
+                if b[-1] == 0x2F:
+                    yield b[:-1].decode(_FS, "surrogateescape"), DIR
+                elif len(b) > 1 and b[-2] == 0:
+                    yield b[:-2].decode(_FS, "surrogateescape"), chr(b[-1])
+                else:
+                    yield b.decode(_FS, "surrogateescape"), FILE
+        else:
+            for k in cast(list[str], self.keys):
+                if k[-1] == "/":
+                    yield k[:-1], DIR
+                elif len(k) > 1 and k[-2] == "\0":
+                    yield k[:-2], k[-1]
+                else:
+                    yield k, FILE
+
+    def walk_keys(self) -> Iterator[str]:
+        """The keys in order, as ``str`` (the walk's hot loop decodes them itself)."""
+        if not self.raw:
+            return iter(cast(list[str], self.keys))
+        return (b.decode(_FS, "surrogateescape") for b in cast(list[bytes], self.keys))
+
+    @property
+    def names(self) -> Collection[str]:
+        """The children's names, for the directory labeller."""
+        return _Names(self)
+
+    def has(self, name: str) -> bool:
+        """Is there a child of this name? A binary search."""
+        keys = self.keys
+        for probe in (name, name + "/", name + "\0"):  # a file, a directory, anything else
+            key: str | bytes = probe.encode(_FS, "surrogateescape") if self.raw else probe
+            i = bisect_left(keys, key)
+            if i < len(keys) and (keys[i][: len(key)] == key if probe[-1:] == "\0" else keys[i] == key):
+                return True
         return False
 
 
-def _str_key(e: os.DirEntry[str]) -> str:
+def _key(de: os.DirEntry[str]) -> str:
+    """One child's Listing key, for an entry that may vanish while it is read."""
     try:
-        return e.name + "/" if e.is_dir(follow_symlinks=False) else e.name
-    except OSError:  # vanished since readdir
-        return e.name
+        if de.is_dir(follow_symlinks=False):
+            return de.name + "/"
+        if de.is_file(follow_symlinks=False):
+            return de.name
+        return de.name + ("\0l" if de.is_symlink() else "\0o")
+    except OSError:  # vanished since readdir: lstat will say so
+        return de.name + "\0o"
 
 
-def _bytes_key(e: os.DirEntry[str]) -> bytes:
-    key = e.name.encode("utf-8", "surrogateescape")
-    return key + b"/" if _is_dir(e) else key
+class _Names(Collection[str]):
+    __slots__ = ("listing",)
+
+    def __init__(self, listing: Listing) -> None:
+        self.listing = listing
+
+    def __len__(self) -> int:
+        return len(self.listing)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self.listing)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.listing.has(name)
 
 
-def list_dir(path: str) -> list[os.DirEntry[str]]:
-    """Children sorted so that a depth-first walk yields full paths in
-    bytewise order: a directory sorts as "name/".
-
-    Code-point order is UTF-8 byte order except for undecodable bytes
-    (surrogate escapes), so a directory with non-ASCII names sorts by bytes.
-    """
-    with os.scandir(path) as it:
-        ents = list(it)
-    ascii_only = all(map(str.isascii, map(_name, ents)))
-    ents.sort(key=_str_key if ascii_only else _bytes_key)
-    return ents
+_FS = sys.getfilesystemencoding()  # how Python turned the names' bytes into str (and back)
+_live: weakref.WeakValueDictionary[str, Listing] = weakref.WeakValueDictionary()
 
 
-_name = operator.attrgetter("name")
+def _listing(path: str) -> Listing:
+    """``list_dir(path)``, shared with any other walk that is inside the same
+    directory at this moment (lint walks both builders side by side): one
+    copy of a huge directory in memory, and both walks see the same snapshot."""
+    found = _live.get(path)
+    if found is None:
+        found = _live[path] = list_dir(path)
+    return found
+
+
+def list_dir(path: str) -> Listing:
+    """The children of ``path`` as a sorted :class:`Listing`. Raises OSError
+    when the directory cannot be read."""
+    try:  # d_type answers without a system call, except on some file systems
+        with os.scandir(path) as it:
+            keys = [
+                de.name + "/"
+                if de.is_dir(follow_symlinks=False)
+                else de.name
+                if de.is_file(follow_symlinks=False)
+                else de.name + ("\0l" if de.is_symlink() else "\0o")
+                for de in it
+            ]
+    except OSError as exc:
+        if exc.filename is not None and os.fsdecode(exc.filename) == path:
+            raise  # the directory itself
+        with os.scandir(path) as it:  # an entry vanished while it was read: again, carefully
+            keys = [_key(de) for de in it]
+    ascii_only = all(map(str.isascii, keys))
+    if ascii_only:
+        keys.sort()
+        return Listing(keys, False)
+    raw: list[bytes] = [k.encode(_FS, "surrogateescape") for k in keys]
+    del keys
+    raw.sort()
+    return Listing(raw, True)
 
 
 class Walker:
@@ -254,14 +364,15 @@ class Walker:
     def __iter__(self) -> Iterator[Entry]:
         root = str(self.ctx.root)
         try:
-            children = list_dir(root)
+            children = _listing(root)
         except OSError as exc:
             raise InputError(f"cannot read context directory {root}: {exc.strerror or exc}") from None
+        base = root.rstrip("/") + "/"  # absolute path of a child: base + rel
         full = self.full
         decide = self.matcher.using_parent_results
         shortcut = self.matcher.shortcut
         user_count = self.user_count
-        stack = [_Frame("", 0, None, iter(children))]
+        stack = [_Frame("", 0, None, children.walk_keys())]
         npending = 0
         while stack:
             frame = stack[-1]
@@ -271,20 +382,23 @@ class Walker:
             # one cheap test (see Matcher.shortcut).
             quick, usual = shortcut(bits)
             descended = False
-            for de in frame.children:
-                rel = prefix + de.name
-                try:
-                    is_dir = de.is_dir(follow_symlinks=False)
-                except OSError:  # vanished since readdir
-                    is_dir = False
+            for key in frame.children:
+                # Inline Listing decoding: this loop runs once per path of the context.
+                if key[-1] == "/":
+                    name, kind, is_dir = key[:-1], DIR, True
+                elif len(key) > 1 and key[-2] == "\0":
+                    name, kind, is_dir = key[:-2], key[-1], False
+                else:
+                    name, kind, is_dir = key, FILE, False
+                rel = prefix + name
                 if frame.pruned:  # only reached with --full
                     if is_dir:
-                        entry, child = self._enter_pruned(de, rel, frame.label, frame.pruned_by)
+                        entry, child = self._enter_pruned(base + rel, name, rel, frame.label, frame.pruned_by)
                         yield entry
                         stack.append(child)
                         descended = True
                         break
-                    etype, size, _, _ = self._inspect(de)
+                    etype, size, _, _ = self._inspect(base + rel, name, kind)
                     yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, frame.label)
                     continue
 
@@ -292,21 +406,23 @@ class Walker:
                 if is_dir:
                     if decision.matched and self.prunes(rel):
                         if self.legacy and self._uid != 0:
-                            problem = self._pruned_dir_problem(de, rel)
+                            problem = self._pruned_dir_problem(base + rel, rel)
                             if problem is not None:
                                 yield Entry(rel, EntryType.DIR, 0, Status.PRUNED, None, frame.label, problem=problem)
                         if full:
-                            entry, child = self._enter_pruned(de, rel, frame.label, self._rule(decision.rule))
+                            entry, child = self._enter_pruned(
+                                base + rel, name, rel, frame.label, self._rule(decision.rule)
+                            )
                             yield entry
                             stack.append(child)
                             descended = True
                             break
                         continue
-                    sub, label = self._open_dir(de, frame.label)
+                    sub, label = self._open_dir(base + rel, name, frame.label)
                     entry = Entry(rel, EntryType.DIR, 0, Status.SENT, self._rule(decision.rule), label)
                     if sub is None:
                         entry.problem = self._dir_problem(rel, decision.matched)
-                    child = _Frame(rel + "/", decision.bits, label, iter(sub or ()))
+                    child = _Frame(rel + "/", decision.bits, label, sub.walk_keys() if sub else iter(()))
                     if decision.matched:
                         entry.status = Status.IGNORED
                         child.pending = entry
@@ -324,14 +440,14 @@ class Walker:
 
                 if decision.matched:
                     if full:
-                        etype, size, _, _ = self._inspect(de)
+                        etype, size, _, _ = self._inspect(base + rel, name, kind)
                         yield Entry(rel, etype, size, Status.IGNORED, self._rule(decision.rule), frame.label)
                     continue
-                etype, size, problem, st_ = self._inspect(de)
+                etype, size, problem, st_ = self._inspect(base + rel, name, kind)
                 entry = Entry(rel, etype, size, Status.SENT, self._rule(decision.rule), frame.label)
                 entry.stat = st_
                 if etype is EntryType.SYMLINK and self.sizes:
-                    entry.link = _readlink(de.path)
+                    entry.link = _readlink(base + rel)
                 if decision.rule is not None and decision.rule >= user_count:
                     entry.forced = True
                 if self.legacy and rel in self._build_files:
@@ -384,31 +500,30 @@ class Walker:
                 yield f.pending
                 f.pending = None
 
-    def _open_dir(
-        self, de: os.DirEntry[str], parent_label: str | None
-    ) -> tuple[list[os.DirEntry[str]] | None, str | None]:
+    def _open_dir(self, path: str, name: str, parent_label: str | None) -> tuple[Listing | None, str | None]:
         """A directory's sorted children (None when unreadable) and its label:
         the labelled directory it sits in, else its own from the labeller."""
         try:
-            children: list[os.DirEntry[str]] | None = list_dir(de.path)
+            children: Listing | None = _listing(path)
         except OSError:
             children = None
         if parent_label is not None or self.label_dir is None:
             return children, parent_label
-        return children, self.label_dir(de.name, _names(children))
+        return children, self.label_dir(name, children.names if children is not None else ())
 
     def _enter_pruned(
-        self, de: os.DirEntry[str], rel: str, parent_label: str | None, rule: DockerIgnorePattern | None
+        self, path: str, name: str, rel: str, parent_label: str | None, rule: DockerIgnorePattern | None
     ) -> tuple[Entry, _Frame]:
         """--full: the entry of a directory the builder skips, and the frame that lists what it holds."""
-        children, label = self._open_dir(de, parent_label)
+        children, label = self._open_dir(path, name, parent_label)
         entry = Entry(rel, EntryType.DIR, 0, Status.PRUNED, rule, label)
-        return entry, _Frame(rel + "/", 0, label, iter(children or ()), pruned_by=rule, pruned=True)
+        keys = children.walk_keys() if children else iter(())
+        return entry, _Frame(rel + "/", 0, label, keys, pruned_by=rule, pruned=True)
 
-    def _pruned_dir_problem(self, de: os.DirEntry[str], rel: str) -> str | None:
+    def _pruned_dir_problem(self, path: str, rel: str) -> str | None:
         """The legacy CLI reads a directory before asking whether it is excluded."""
         try:
-            readable = self._readable(de.stat(follow_symlinks=False))
+            readable = self._readable(os.lstat(path))
         except OSError:
             readable = False
         if readable or not self._legacy_validation_reaches(rel):
@@ -427,24 +542,25 @@ class Walker:
             return None  # fsutil tolerates a permission error on an excluded path
         return f"cannot read directory {rel}: BuildKit fails the build"
 
-    def _inspect(self, de: os.DirEntry[str]) -> tuple[EntryType, int, str | None, os.stat_result | None]:
-        """Type, size, readability problem and stat of a non-directory entry.
+    def _inspect(self, path: str, name: str, kind: str) -> tuple[EntryType, int, str | None, os.stat_result | None]:
+        """Type, size, readability problem and stat of a non-directory entry
+        (``kind`` from the Listing), stat'ed now and kept by nobody here.
 
         Without sizes nothing is stat'ed: the type comes from readdir.
         """
         try:
-            if de.is_file(follow_symlinks=False):
+            if kind == FILE:
                 if not self.sizes:
                     return EntryType.FILE, 0, None, None
-                s = de.stat(follow_symlinks=False)
-                problem = None if self._readable(s) else f"cannot read {de.name}: permission denied"
+                s = os.lstat(path)
+                problem = None if self._readable(s) else f"cannot read {name}: permission denied"
                 return EntryType.FILE, s.st_size, problem, s
-            if de.is_symlink():
+            if kind == LINK:
                 if not self.sizes:
                     return EntryType.SYMLINK, 0, None, None
-                s = de.stat(follow_symlinks=False)
+                s = os.lstat(path)
                 return EntryType.SYMLINK, s.st_size, None, s
-            s = de.stat(follow_symlinks=False)
+            s = os.lstat(path)
         except OSError as exc:
             return EntryType.FILE, 0, f"cannot stat: {exc.strerror or exc}", None
         mode = s.st_mode
@@ -460,10 +576,6 @@ def _readlink(path: str) -> str | None:
         return os.readlink(path)
     except OSError:
         return None
-
-
-def _names(children: list[os.DirEntry[str]] | None) -> list[str]:
-    return [c.name for c in children or ()]
 
 
 def walk(
