@@ -451,7 +451,8 @@ def _split_runs(stage: Stage, plan: ImagePlan) -> list[Finding]:
             for target in [clean(posixpath.join(run.workdir, w)) for w in c.args() if not w.startswith("-")]:
                 for earlier, path in made:
                     if earlier.line < run.line and (path == target or path.startswith(target.rstrip("/") + "/")):
-                        merged = f"RUN {earlier.command.strip()} \\\n    && {run.command.strip()}"
+                        # One line: fix hints are printed escaped, a line break would show as \x0a.
+                        merged = f"RUN {earlier.command.strip()} && {run.command.strip()}"
                         out.append(
                             Finding(
                                 SPLIT_RUNS,
