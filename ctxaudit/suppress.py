@@ -132,10 +132,14 @@ def write_baseline(path: Path, findings: Sequence[Finding]) -> None:
             for f in findings
         ],
     }
-    try:
-        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+    from .analysis import ignorewrite
+    from .common import display
+
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    try:  # atomically, undecodable bytes of a name as \xNN
+        ignorewrite.write_atomic(path, display.encode(text), hint="make it writable or choose another file")
+    except ignorewrite.WriteError as exc:
+        raise InputError(f"cannot write baseline: {exc}") from None
 
 
 def read_baseline(path: Path) -> Counter[str]:

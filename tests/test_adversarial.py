@@ -135,7 +135,7 @@ def undecodable(tmp_path: Path) -> Path:
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     (ctx / "\udce9").mkdir()  # the byte 0xe9, as Python holds it
-    (ctx / "\udce9" / ".env").write_text("K=1\n")
+    (ctx / "\udce9" / ".env").write_text("DB_PASSWORD=s3cr3t-Value-42\n")
     (ctx / "Dockerfile").write_text("FROM scratch\nCOPY . /\n")
     return ctx
 
@@ -143,7 +143,7 @@ def undecodable(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown", "sarif"])
 def test_undecodable_name_every_format_is_valid_utf8(undecodable: Path, fmt: str) -> None:
     """Row: a non-UTF-8 directory name crashes -o sarif; json, markdown and table are invalid UTF-8."""
-    run = cli(str(undecodable), "-o", fmt, "--no-progress")
+    run = cli(str(undecodable), "-o", fmt, "--no-progress", "--fail-on", "never")
     assert run.code == 0 and run.err == "", run.err
     text = run.text  # raises if not UTF-8
     assert "\\xe9/.env" in text
@@ -160,14 +160,14 @@ def test_undecodable_name_every_format_is_valid_utf8(undecodable: Path, fmt: str
 def test_undecodable_name_output_file(undecodable: Path, tmp_path: Path, fmt: str) -> None:
     """Row: any -O FILE crashes on a non-UTF-8 name (the shipped Action writes SARIF and markdown with -O)."""
     out = tmp_path / f"report.{fmt}"
-    run = cli(str(undecodable), "-o", fmt, "-O", str(out), "--no-progress")
+    run = cli(str(undecodable), "-o", fmt, "-O", str(out), "--no-progress", "--fail-on", "never")
     assert run.code == 0 and run.err == "", run.err
     assert "\\xe9/.env" in out.read_bytes().decode("utf-8")
 
 
 def test_undecodable_name_github_annotations(undecodable: Path) -> None:
     """Row: GITHUB_ACTIONS=true crashes on a non-UTF-8 name."""
-    run = cli(str(undecodable), "--no-progress", env=_env(GITHUB_ACTIONS="true"))
+    run = cli(str(undecodable), "--no-progress", "--fail-on", "never", env=_env(GITHUB_ACTIONS="true"))
     assert run.code == 0 and run.err == "", run.err
     assert "::error file=\\xe9/.env," in run.text
 
@@ -340,7 +340,7 @@ def test_closed_pipe_keeps_the_gate(tmp_path: Path) -> None:
         run = cli(str(ctx), "--no-progress", "--max-size", "1", stdout=w)
     finally:
         os.close(w)
-    assert run.code == 1 and "gate failed: context size" in run.err and "Traceback" not in run.err
+    assert run.code == 1 and "gate failed: eligible context" in run.err and "Traceback" not in run.err
 
 
 def test_a_bug_is_one_line_and_exit_2(
@@ -368,7 +368,7 @@ HOSTILE = ["y\x1b[8m", "x\x1b]0;TITLE\x07", "a\n::error::INJECTED", "c,d", "##[e
 def hostile(tmp_path: Path) -> Path:
     """Folders whose names hide the report, set the window title, forge workflow commands."""
     ctx = tmp_path / "ctx"
-    files: dict[str, str | bytes | int] = {f"{name}/.env": "K=1\n" for name in HOSTILE}
+    files: dict[str, str | bytes | int] = {f"{name}/.env": "DB_PASSWORD=s3cr3t-Value-42\n" for name in HOSTILE}
     files["\x1bmhidden"] = "decided by the line with an ESC"
     files["Dockerfile"] = "FROM scratch\nCOPY . /\nRUN pip install \x1b[8mx\n"
     files[".dockerignore"] = b"node_modules\n\x1b[8m]hidden\nkeep\rme\nz\x1b]2;T\x07\n"
@@ -405,7 +405,11 @@ def _strings(doc: object) -> Iterator[str]:
 )
 def test_no_control_character_reaches_the_terminal(hostile: Path, args: list[str]) -> None:
     """Row: a folder `y\\e[8m` hides the rest of the report, `x\\e]0;TITLE\\a` sets the window title."""
-    run = cli(*args, str(hostile), "--fail-on", "none") if args[0] in ("lint", "image") else cli(*args, str(hostile))
+    run = (
+        cli(*args, str(hostile), "--fail-on", "never")
+        if args[0] in ("lint", "image", "scan")
+        else cli(*args, str(hostile))
+    )
     assert "Traceback" not in run.err
     text = run.text
     assert _controls(text, "\n\t" if "--sizes" in args else "\n") == [] and _controls(run.err) == []
@@ -430,7 +434,7 @@ def test_suggest_escapes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_no_control_character_in_json_strings(hostile: Path, fmt: str) -> None:
     """Row: control characters in every format, fix hints included (the JSON strings, once decoded)."""
-    run = cli(str(hostile), "--no-progress", "-o", fmt)
+    run = cli(str(hostile), "--no-progress", "-o", fmt, "--fail-on", "never")
     assert run.code == 0, run.err
     doc = json.loads(run.text)
     bad = [s for s in _strings(doc) if _controls(s.replace("\n", ""))]
@@ -453,7 +457,7 @@ def test_explain_escapes(hostile: Path) -> None:
 def test_github_annotations_cannot_be_forged(hostile: Path) -> None:
     """Row: a folder `a\\n::error::INJECTED` holding .env prints table lines that a runner reads as a
     command; GitHub's escaping exactly, and once (a comma becomes %2C, not %252C)."""
-    run = cli(str(hostile), "--no-progress", env=_env(GITHUB_ACTIONS="true"), cwd=hostile)
+    run = cli(str(hostile), "--no-progress", "--fail-on", "never", env=_env(GITHUB_ACTIONS="true"), cwd=hostile)
     assert run.code == 0, run.err
     lines = run.text.split("\n")
     assert lines[0].startswith("::stop-commands::")
@@ -565,14 +569,14 @@ def test_output_file_special_targets(tmp_path: Path) -> None:
     """-O /dev/stdout and a symlinked report are written where they point, not replaced."""
     ctx = junk_context(tmp_path / "ctx")
     run = cli(str(ctx), "-o", "json", "-O", "/dev/stdout", "--no-progress")
-    assert run.code == 0 and json.loads(run.text)["schema"] == 1
+    assert run.code == 0 and "suggestions" in json.loads(run.text)
     target = tmp_path / "reports" / "latest.json"
     target.parent.mkdir()
     target.write_text("{}")
     link = tmp_path / "report.json"
     link.symlink_to(target)
     assert cli(str(ctx), "-o", "json", "-O", str(link), "--no-progress").code == 0
-    assert link.is_symlink() and json.loads(target.read_text())["schema"] == 1
+    assert link.is_symlink() and "suggestions" in json.loads(target.read_text())
 
 
 def test_concurrent_suggest_runs_add_the_block_once(tmp_path: Path) -> None:
