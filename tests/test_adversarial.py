@@ -689,9 +689,9 @@ def test_ignore_file_docker_cannot_read(tmp_path: Path, data: bytes, what: str) 
     Docker does with them, never print NULs raw, and do not append UTF-8 lines to them."""
     ctx = junk_context(tmp_path / "ctx", ignore=data)
     run = cli("lint", str(ctx))
-    assert run.code == 1, run.err  # CA211 is an error
+    assert run.code == 1, run.err  # CA213 is an error
     assert "\x00" not in run.text and _controls(run.text) == []
-    assert "CA211" in run.text and what in run.text
+    assert "CA213" in run.text and what in run.text
     run = cli("suggest", "--write", str(ctx))
     one_error(run, what, "not written")
     assert (ctx / ".dockerignore").read_bytes() == data
