@@ -446,6 +446,16 @@ def test_no_control_character_in_json_strings(hostile: Path, fmt: str) -> None:
         assert fixes and all("\\x0a" in f for f in fixes)
 
 
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_compose_service_names_are_escaped(tmp_path: Path, fmt: str) -> None:
+    """The same row for a Compose project: a service name holds an ESC (YAML's \\x1b)."""
+    make_tree(tmp_path, {"app/Dockerfile": "FROM scratch\nCOPY . /\n", "app/a.txt": "hi\n"})
+    (tmp_path / "compose.yaml").write_text('services:\n  "web\\x1b[8m":\n    build:\n      context: app\n')
+    run = cli("scan", "--compose", "compose.yaml", "--no-progress", "--fail-on", "never", "-o", fmt, cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert _controls(run.text) == [] and "web\\x1b[8m" in run.text
+
+
 def test_explain_escapes(hostile: Path) -> None:
     """The same row for explain: the deciding line holds an ESC."""
     run = cli("explain", "-C", str(hostile), "a\n::error::INJECTED/.env", "\x1bmhidden")

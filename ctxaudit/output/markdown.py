@@ -200,7 +200,7 @@ def layers_render(report: LayersReport, options: Options) -> str:
         ]
         out += [_table(frows, ["severity", "rule", "where", "message"]), ""]
     for n in report.notes:
-        out.append(f"> note: {n}")
+        out.append(display.text(f"> note: {n}"))
     return "\n".join(out) + "\n"
 
 
@@ -215,9 +215,9 @@ def render_project(p: ProjectReport, options: Options) -> str:
     for br in p.builds:
         b = br.build
         if br.report is None:
-            out += [f"## {b.title}: not audited ({br.skipped})", ""]
+            out += [display.text(f"## {b.title}: not audited ({br.skipped})"), ""]
             continue
-        body = render(br.report, options).replace("## ctxaudit: ", f"## {b.title}: ", 1)
+        body = render(br.report, options).replace("## ctxaudit: ", f"## {display.text(b.title)}: ", 1)
         out.append(body)
     out += ["### Project summary", "", "```text", *summary_lines(p, _Style(options)), "```", ""]
     if p.findings:

@@ -436,10 +436,10 @@ def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
 
     b = br.build
     where = _where(p, b.declared)
-    out = [st.head(f"== {b.title}" + (f" ({where})" if where else "") + " ==")]
+    out = [st.head(_esc(f"== {b.title}" + (f" ({where})" if where else "") + " =="))]
     if br.report is None:
         context = b.remote or (p.label(b.context) + "/" if b.context is not None else "not evaluated")
-        out.append(f"context {context}: not audited ({br.skipped})")
+        out.append(_esc(f"context {context}: not audited ({br.skipped})"))
         return out
     ctx = br.report.ctx
     parts = [f"context {p.label(ctx.root)}/"]
@@ -452,9 +452,9 @@ def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
     if b.args:
         shown = ", ".join(f"{k}={v}" for k, v in b.args.items())
         parts.append("args " + (shown if len(shown) <= 80 else shown[:77] + "..."))
-    out.append(" · ".join(parts))
+    out.append(_esc(" · ".join(parts)))
     label = p.label(ctx.ignore.path) if ctx.ignore.path is not None else "none"
-    out.append(f"ignore file {ignore_reason(ctx, label)}")
+    out.append(_esc(f"ignore file {ignore_reason(ctx, label)}"))
     for n in b.named:
         if n.local:
             nr = next((x for x in br.named if x.named is n), None)
@@ -472,9 +472,9 @@ def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
                     f"; BuildKit transfer ({how}) {t.files:,} files, {st.size(t.bytes)}; "
                     f"reaches the image {img.files:,} files, {st.size(img.bytes)}"
                 )
-            out.append(line)
+            out.append(_esc(line))
         else:
-            out.append(f"named context {n.name} = {n.value} ({n.kind}, not walked)")
+            out.append(_esc(f"named context {n.name} = {n.value} ({n.kind}, not walked)"))
     return out
 
 
@@ -486,12 +486,12 @@ def render_project(p: ProjectReport, options: Options) -> str:
         kind = "Compose" if p.project.kind == "compose" else "Bake"
         where = os.path.relpath(p.project.directory)
         where = str(p.project.directory) if where.startswith("..") else where
-        out.append(f"{st.head('ctxaudit')}  {kind} project {display.path(where)} ({files})")
+        out.append(f"{st.head('ctxaudit')}  " + _esc(f"{kind} project {where} ({files})"))
     else:
         out.append(f"{st.head('ctxaudit')}  {len(p.builds)} build(s)")
     out.append(f"builder {p.builder.value} · {len(p.builds)} build(s), {len(p.audited)} audited")
     for note in p.project.notes if p.project is not None else []:
-        out.append(st.dim(note))
+        out.append(st.dim(_esc(note)))
     for br in p.builds:
         out += ["", *build_header(br, p, st)]
         if br.report is not None:
@@ -501,13 +501,13 @@ def render_project(p: ProjectReport, options: Options) -> str:
         if br.report is not None and br.report.suggestions:
             ign = br.report.ctx.ignore
             target = p.label(ign.path) if ign.path is not None else p.label(br.report.ctx.root / ".dockerignore")
-            out += ["", st.head(f"Suggested ignore lines for {target} (ctxaudit suggest --write adds them)")]
+            out += ["", st.head(_esc(f"Suggested ignore lines for {target} (ctxaudit suggest --write adds them)"))]
             out.append(suggestions_table(br.report.suggestions, st))
         for nr in br.named:
             if nr.suggestions:
                 ign = nr.ctx.ignore
                 target = p.label(ign.path) if ign.path is not None else p.label(nr.ctx.root / ".dockerignore")
-                out += ["", st.head(f"Suggested ignore lines for {target}, named context {nr.named.name}")]
+                out += ["", st.head(_esc(f"Suggested ignore lines for {target}, named context {nr.named.name}"))]
                 out.append(suggestions_table(nr.suggestions, st))
     out += ["", *summary_lines(p, st)]
     return "\n".join(out) + "\n"
@@ -560,12 +560,16 @@ def summary_lines(p: ProjectReport, st: _Style) -> list[str]:
     for sh in p.shared:
         if sh.same_ignore:
             out.append(
-                f"shared context: {p.label(sh.root)}/ is sent by {', '.join(sh.builds)} with the same ignore file: "
-                f"{st.size(sh.eligible.bytes)} each time, counted once in the total"
+                _esc(
+                    f"shared context: {p.label(sh.root)}/ is sent by {', '.join(sh.builds)} with the same ignore "
+                    f"file: {st.size(sh.eligible.bytes)} each time, counted once in the total"
+                )
             )
         else:
             out.append(
-                f"shared context: {p.label(sh.root)}/ is sent by {', '.join(sh.builds)} with different ignore "
-                f"files ({', '.join(sh.ignores)}): each counted once in the total"
+                _esc(
+                    f"shared context: {p.label(sh.root)}/ is sent by {', '.join(sh.builds)} with different ignore "
+                    f"files ({', '.join(sh.ignores)}): each counted once in the total"
+                )
             )
     return out
