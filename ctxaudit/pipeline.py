@@ -235,16 +235,20 @@ def lint(
     # it; and (CA207) the other Docker builder with the file it reads. Only the
     # files that not every walk takes matter to either rule.
     walks = {b.value: ctx if b is ctx.builder else _as(ctx, b) for b in Builder}
+    other_name = "other"
     if ctx.builder is not Builder.BUILDAH:
         other = _usable(with_builder(ctx, Builder.LEGACY if ctx.builder is Builder.BUILDKIT else Builder.BUILDKIT, []))
-        walks["other"] = other
+        # Usually the other builder reads the same file the same way: one walk for both.
+        other_name = next((n for n, c in walks.items() if _same_walk(c, other)), other_name)
+        if other_name == "other":
+            walks["other"] = other
     differ = _differing(walks)
     same: dict[Builder, set[str] | None] = {b: differ[b.value] for b in Builder}
     if ctx.builder is Builder.BUILDAH:
         ca207: list[Finding] = []  # CA211 names all three builders
     else:
         # CA207 compares the two Docker builders with the file each one reads.
-        sent, other_sent = differ[ctx.builder.value] or set(), differ["other"] or set()
+        sent, other_sent = differ[ctx.builder.value] or set(), differ[other_name] or set()
         bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
         ca207 = lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     findings = (
@@ -292,6 +296,17 @@ def _sent(ctx: Context) -> set[str] | None:
         return set(_taken(ctx))
     except PatternError:
         return None
+
+
+def _same_walk(a: Context, b: Context) -> bool:
+    """Would the two contexts' walks take the same files (same builder, Dockerfile and lines)?"""
+
+    def lines(c: Context) -> list[tuple[int, str]]:
+        return [(p.line, str(p)) for p in c.ignore.patterns]
+
+    return (a.builder, a.root, a.dockerfile, a.ignore.path) == (b.builder, b.root, b.dockerfile, b.ignore.path) and (
+        lines(a) == lines(b)
+    )
 
 
 def _taken(ctx: Context) -> Iterator[str]:

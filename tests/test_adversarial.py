@@ -705,3 +705,26 @@ def test_ignore_file_docker_cannot_read(tmp_path: Path, data: bytes, what: str) 
     run = cli("suggest", "--write", str(ctx))
     one_error(run, what, "not written")
     assert (ctx / ".dockerignore").read_bytes() == data
+
+
+# -- memory ----------------------------------------------------------------------------
+
+
+def test_lint_keeps_only_the_files_builders_disagree_on(tmp_path: Path) -> None:
+    """Row: 1M files in one directory (lint 1.05 GB): lint held a set of every path per builder.
+    Now the builders' walks run side by side and only differing files are kept; the figure is
+    printed by benchmarks/bench_memory.py."""
+    from ctxaudit import pipeline
+    from ctxaudit.engine.builder import Builder
+    from ctxaudit.engine.context import open_context
+
+    files: dict[str, str | bytes | int] = {f"src/f{i:03d}.py": "x" for i in range(200)}
+    files.update({"build/keep.txt": "k", "build/out.bin": 10, ".dockerignore": "build\n!**/keep.txt\n"})
+    ctx = open_context(make_tree(tmp_path / "ctx", files))
+    walks = {b.value: pipeline._as(ctx, b) for b in (Builder.BUILDKIT, Builder.LEGACY)}
+    differ = pipeline._differing(walks)
+    # BuildKit (2023+) re-includes build/keep.txt through the wildcard exception, legacy does not;
+    # the 200 files both take are not kept.
+    assert differ == {"buildkit": {"build/keep.txt"}, "legacy": set()}
+    full = {name: pipeline._sent(c) for name, c in walks.items()}
+    assert full["buildkit"] is not None and len(full["buildkit"]) > 200  # what used to be held
