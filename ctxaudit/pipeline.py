@@ -20,6 +20,7 @@ from typing import Protocol
 from . import suppress
 from .analysis.stats import ContextStats
 from .analysis.suggest import Planner, Suggestion
+from .analysis.tree import ContextTree
 from .classify import kinds
 from .common.errors import InputError
 from .dockerfile.model import Dockerfile, DockerfileModelError, build_model
@@ -89,6 +90,7 @@ class Report:
     dockerfiles: list[DockerfileReport] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    tree: ContextTree | None = None  # the context as a treemap sees it (scan with tree=True)
 
     @property
     def primary(self) -> DockerfileReport | None:
@@ -126,6 +128,7 @@ def scan(
     suggestions: bool = True,
     per_path_ignores: Mapping[str, Sequence[str]] | None = None,
     named: Sequence[str] = (),
+    tree: bool = False,
 ) -> Report:
     """Walk once per ignore file and gather everything the report shows.
 
@@ -134,7 +137,9 @@ def scan(
     scanned without the Dockerfile sections. ``observe`` sees every walk
     (the CLI's progress bar). ``named``: the names of the build's named
     contexts (what they send is ctxaudit.builds' part). Raises InputError
-    for an unreadable or invalid Dockerfile.
+    for an unreadable or invalid Dockerfile. ``tree``: also gather the
+    aggregated tree of the context (``Report.tree``, for the HTML treemap)
+    from the same walk.
     """
     primary = contexts[0]
     reports = [
@@ -175,6 +180,9 @@ def scan(
     collectors += [r.usage for r in groups.get(primary_key, ())]
     if planner is not None:
         collectors.append(planner)
+    context_tree = ContextTree(primary.name, transfers) if tree else None
+    if context_tree is not None:
+        collectors.append(context_tree)
 
     def walked(ctx: Context, full: bool = False) -> Iterator[Entry]:
         entries = kinds.walk(ctx, full=full)
@@ -208,7 +216,7 @@ def scan(
     files = {c.ignore.display: c.ignore.path for c in contexts if c.ignore.path is not None}
     files.update({r.label: r.ctx.dockerfile for r in reports if r.ctx.dockerfile is not None})
     kept = _suppressed(_dedupe(_kept(findings, ignore_rules)), files, per_path_ignores)
-    report = Report(primary, stats, full, reports, sort_findings(kept))
+    report = Report(primary, stats, full, reports, sort_findings(kept), tree=context_tree)
     if planner is not None:
         report.suggestions = planner.plan().suggestions()
     return report
