@@ -52,6 +52,16 @@ class Format(enum.StrEnum):
     sarif = "sarif"
 
 
+class ReportFormat(enum.StrEnum):
+    """The formats of scan and layers: the others', and a self-contained HTML page."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+    html = "html"
+
+
 class FailOn(enum.StrEnum):
     error = "error"
     warning = "warning"
@@ -482,6 +492,16 @@ def _publish(report: Report, fmt: Format, raw_bytes: bool, output: Path | None) 
         sys.stdout.write(github.workflow_commands(report))
 
 
+def _publish_html(report: Report, raw_bytes: bool, output: Path | None) -> None:
+    """The HTML page to the file (or stdout); under GitHub Actions the annotations follow on stdout."""
+    from . import output as out
+    from .output import github, html
+
+    _emit(html.render(report, out.Options(raw_bytes=raw_bytes)), output)
+    if github.enabled() and output is not None:
+        sys.stdout.write(github.workflow_commands(report))
+
+
 @app.command("scan")
 def scan_command(
     cli: typer.Context,
@@ -496,7 +516,10 @@ def scan_command(
         bool,
         typer.Option("--full", help="Also walk what the ignore file keeps out: its size, dead and shadowed lines."),
     ] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-o", help="Output format; html: one self-contained page with a treemap (use -O)."),
+    ] = ReportFormat.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar on stderr.")] = False,
     output: OutputOpt = None,
@@ -593,9 +616,13 @@ def scan_command(
         ignore_rules=s.ignore_rules,
         suggestions=not no_suggest,
         per_path_ignores=s.per_path_ignores,
+        tree=fmt is ReportFormat.html,
     )
     _baseline(report, s, baseline, write_baseline)
-    _publish(report, fmt, raw_bytes, output)
+    if fmt is ReportFormat.html:
+        _publish_html(report, raw_bytes, output)
+    else:
+        _publish(report, Format(fmt.value), raw_bytes, output)
     _enforce(report, s)
 
 
@@ -825,7 +852,10 @@ def layers_command(
         float,
         typer.Option("--tolerance", min=0, help="Percent by which a layer may differ from the prediction."),
     ] = 5.0,
-    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-o", help="Output format; html: one self-contained page with a treemap (use -O)."),
+    ] = ReportFormat.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")] = False,
     output: OutputOpt = None,
     max_wasted: Annotated[
@@ -876,11 +906,13 @@ def layers_command(
     )
     from . import output as out
 
-    options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
-    _emit(out.layers_renderer(fmt.value)(report, options), output, machine=fmt in (Format.json, Format.sarif))
+    table = fmt is ReportFormat.table
+    options = out.Options(raw_bytes=raw_bytes, color=table and output is None and out.color_wanted())
+    machine = fmt in (ReportFormat.json, ReportFormat.sarif)
+    _emit(out.layers_renderer(fmt.value)(report, options), output, machine=machine)
     from .output import github
 
-    if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
+    if github.enabled() and (output is not None or fmt in (ReportFormat.table, ReportFormat.markdown)):
         sys.stdout.write(github.commands_for(report.findings, report.root))
     gates = layerreport.LayerGates(
         max_wasted=parse_size(max_wasted, "--max-wasted") if max_wasted else None,

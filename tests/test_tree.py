@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import make_tree
 
 from ctxaudit.analysis.tree import ELIGIBLE, IGNORED, TRANSFERRED, ContextTree, Node
 from ctxaudit.engine.builder import Builder
 from ctxaudit.engine.context import open_context
 from ctxaudit.engine.walk import Entry, EntryType, Status
 from ctxaudit.pipeline import scan
-from tests.helpers import make_tree
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_contexts"
 

@@ -38,28 +38,30 @@ def color_wanted(stream: object = None) -> bool:
 
 
 def renderer(name: str) -> Renderer:
+    from . import html, markdown, sarif, table
     from . import json as json_out
-    from . import markdown, sarif, table
 
     formats: dict[str, Renderer] = {
         "table": table.render,
         "json": json_out.render,
         "markdown": markdown.render,
         "sarif": sarif.render,
+        "html": html.render,
     }
     return formats[name]
 
 
 def layers_renderer(name: str) -> Callable[[LayersReport, Options], str]:
     """The formatter of ``ctxaudit layers`` for a format name."""
+    from . import html, markdown, sarif, table
     from . import json as json_out
-    from . import markdown, sarif, table
 
     formats: dict[str, Callable[[LayersReport, Options], str]] = {
         "table": table.layers_text,
         "json": json_out.layers_render,
         "markdown": markdown.layers_render,
         "sarif": sarif.layers_render,
+        "html": html.layers_render,
     }
     return formats[name]
 
