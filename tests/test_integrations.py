@@ -51,6 +51,7 @@ def run_action(tmp_path: Path, **inputs: str) -> tuple[int, str, str]:
         "MAX_TRANSFER": inputs.get("max-transfer", ""),
         "FAIL_ON": inputs.get("fail-on", "error"),
         "SARIF": inputs.get("sarif", ""),
+        "HTML": inputs.get("html", ""),
     }
     proc = subprocess.run(["bash", "-e", "-c", action_script()], cwd=REPO, env=env, capture_output=True, text=True)
     return proc.returncode, proc.stdout + proc.stderr, summary.read_text() if summary.exists() else ""
@@ -63,6 +64,27 @@ def test_action_passes_and_writes_summary_and_sarif(tmp_path: Path) -> None:
     assert summary.startswith("## ctxaudit")
     assert "::warning file=sample_contexts/pandas-analysis/.dockerignore,line=1" in log
     jsonschema.validate(json.loads(sarif.read_text()), SCHEMA)
+
+
+def test_action_writes_the_html_report_and_uploads_it(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    code, log, summary = run_action(tmp_path, html=str(page), **{"max-size": "10KB"})
+    assert code == 1, log  # the gate still decides; the page is written before it
+    assert summary.startswith("## ctxaudit")
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'id="ctxaudit-data"' in html
+    assert 'data-figure="ignored"' in html  # the action's page walks what the ignore file keeps out too
+    assert log.count("::warning file=sample_contexts/pandas-analysis/.dockerignore,line=1") == 1
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert action["inputs"]["html"]["default"] == "" and action["inputs"]["html-artifact"]["default"]
+    (upload,) = [s for s in action["runs"]["steps"] if s.get("name") == "Upload the HTML report"]
+    assert upload["uses"] == "actions/upload-artifact@v4"
+    assert upload["with"] == {
+        "name": "${{ inputs.html-artifact }}",
+        "path": "${{ inputs.html }}",
+        "if-no-files-found": "warn",
+    }
+    assert "always()" in upload["if"] and "inputs.html != ''" in upload["if"]
 
 
 def test_action_fails_on_gate(tmp_path: Path) -> None:
