@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Open an HTML report in headless Chromium, check what it shows, take a screenshot.
 
-    python tests/browser.py REPORT.html [--screenshot OUT.png] [--width 1200]
+    python tests/browser.py REPORT.html [--screenshot OUT.png] [--until SELECTOR] [--mark N] [--width 1200]
 
 A small Chrome DevTools Protocol client over ``--remote-debugging-pipe``
 (NUL-separated JSON on file descriptors 3 and 4), standard library only:
@@ -162,9 +162,14 @@ class Browser:
         for kind in ("rawKeyDown", "keyUp"):
             self.call("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code)
 
-    def screenshot(self, path: Path) -> None:
-        height = self.js("document.documentElement.scrollHeight")
+    def screenshot(self, path: Path, until: str | None = None) -> None:
+        """The whole page as PNG, or from its top to the bottom of the element ``until`` (a CSS selector)."""
         width = self.js("document.documentElement.scrollWidth")
+        if until is None:
+            height = self.js("document.documentElement.scrollHeight")
+        else:
+            bottom = f"document.querySelector({json.dumps(until)}).getBoundingClientRect().bottom"
+            height = self.js(f"Math.ceil({bottom} + 8)")
         shot = self.call(
             "Page.captureScreenshot",
             format="png",
@@ -253,16 +258,21 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("page", type=Path)
     ap.add_argument("--screenshot", type=Path)
+    ap.add_argument("--until", help="clip the screenshot below this element (a CSS selector: #treemap-section)")
+    ap.add_argument("--mark", type=int, help="press the 'show' button of this suggestion (0: the first) first")
     ap.add_argument("--width", type=int, default=1200)
     ap.add_argument("--height", type=int, default=900)
     args = ap.parse_args()
     failures = []
     with browser(args.width, args.height) as b:
         b.open(args.page.resolve().as_uri())
+        if args.mark is not None:
+            b.js(f"document.querySelector('button[data-mark=\"{args.mark}\"]').click()")
+            b.js("window.scrollTo(0, 0)")
         state = b.js(STATE)
         print(json.dumps(state, indent=1))
         if args.screenshot:
-            b.screenshot(args.screenshot)
+            b.screenshot(args.screenshot, args.until)
             print(f"screenshot: {args.screenshot}")
         if not state["svg"] or not state["rects"]:
             failures.append("no treemap drawn")
