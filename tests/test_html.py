@@ -152,6 +152,10 @@ def test_the_page_holds_the_reports_numbers() -> None:
         # the four lines touch disjoint files here, so each highlight is its whole saving
         assert data["marks"][i]["nodes"]["0"] == sg.bytes
     assert "<code>**/*.tar</code></td><td class=num>1</td><td class=num>10.0 KiB</td>" in page
+    # Below a node it removes whole, a suggestion lists nothing more (the script knows).
+    assert report.tree is not None
+    ids = {p: n.id for n, p in report.tree.paths() if not n.is_aggregate}
+    assert data["marks"][1]["nodes"] == {"0": 5595, str(ids["data"]): 5595}
     # the per-instruction Dockerfile table
     for line, instruction, size in [
         ("6", "COPY scripts/ ./scripts/", "3.8 KiB"),

@@ -169,6 +169,17 @@ def test_a_suggestion_highlights_what_it_removes(page: Browser, tmp_path: Path) 
     state = page.js(STATE)
     assert state["status"].startswith("**/*.csv: highlighted, 5.5 KiB")
     assert page.js("document.querySelector('button[data-mark=\"1\"]').getAttribute('aria-pressed')") == "true"
+    # Inside data/, what it holds is highlighted too, and the tooltip says what goes.
+    where = page.js(
+        """(() => { const r = [...document.querySelectorAll('#treemap svg rect[data-id]')]
+          .find(e => e.nextSibling && e.nextSibling.textContent.startsWith('data '));
+          const b = r.getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2]; })()"""
+    )
+    page.click(where[0], where[1])
+    state = page.js(STATE)
+    assert state["crumbs"] == [ROOT, "data"] and state["marks"] == 2  # raw/ and processed/
+    assert "**/*.csv removes 5.5 KiB" in state["status"]
+    page.js("document.querySelector('#treemap-crumbs button').click()")
     page.js("document.querySelector('button[data-mark=\"1\"]').click()")
     assert page.js(STATE)["marks"] == 0
 

@@ -30,6 +30,7 @@ from .. import __version__
 from ..analysis import tree as ctree
 from ..common import display
 from ..engine.builder import Builder
+from ..engine.pattern import PatternError
 from ..pipeline import DockerfileReport, Report
 from ..rules.findings import Finding
 from . import Options
@@ -256,9 +257,10 @@ def scan_data(report: Report) -> tuple[dict[str, Any], list[str]]:
     if not report.full:
         notes[2] = "(not walked: run with --full)"
         notes[3] = "(with --full)"
-    marks = []
-    for sg in report.suggestions:
-        marks.append({"label": display.path(sg.pattern), "nodes": tree.removal([sg.pattern, *sg.exceptions])})
+    marks = [
+        {"label": display.path(sg.pattern), "nodes": _marks(tree, [sg.pattern, *sg.exceptions])}
+        for sg in report.suggestions
+    ]
     data = {
         "sep": "/",
         "measures": ["eligible", sent, "kept out"],
@@ -277,6 +279,26 @@ def _figure(key: str, name: str, shown: str, n_bytes: int | None = None, files: 
         cells += f'<td class="num" data-files="{files}">{_num(files)} files</td>'
     exact = f' data-bytes="{n_bytes}"' if n_bytes is not None else ""
     return f'<tr data-figure="{key}">{cells}<td class="num"{exact}>{shown}</td></tr>'
+
+
+def _marks(tree: ctree.ContextTree, lines: list[str]) -> dict[int, int]:
+    """What a suggestion removes, node id -> bytes, without the nodes below one
+    it removes whole (the script treats them as removed): the page stays small."""
+    try:
+        removed = tree.removal(lines)
+    except PatternError:
+        return {}
+    out: dict[int, int] = {}
+    todo = [tree.root]
+    while todo:
+        n = todo.pop()
+        got = removed.get(n.id)
+        if not got:
+            continue
+        out[n.id] = got
+        if got < n.size[ctree.ELIGIBLE]:
+            todo.extend(n.parts())
+    return out
 
 
 def _headline(report: Report, page: _Page) -> str:

@@ -75,8 +75,20 @@
       if (data.views[view].sum.length === 1 && data.views[view].sum[0] === i) continue;
       text += "; " + data.measures[i] + " " + fmt(n.s[i]);
     }
-    if (marks && marks[n.id]) text += "; " + markLabel + " removes " + fmt(marks[n.id]);
+    if (removed(n)) text += "; " + markLabel + " removes " + fmt(removed(n));
     return text;
+  }
+
+  /* Bytes the highlighted suggestion removes from a node: its own figure, or all
+     of it below a node removed whole (the data lists only the topmost). */
+  function removed(n) {
+    if (!marks) return 0;
+    for (var p = n; p; p = p.parent) {
+      var m = marks[p.id];
+      if (m === undefined) continue;
+      return p === n ? m : (m >= p.s[0] ? n.s[0] : 0);
+    }
+    return 0;
   }
 
   /* Squarified layout of items [{n, v}] (v > 0, largest first) in a rectangle. */
@@ -143,7 +155,7 @@
     if (faded(n)) cls.push("faded");
     if (n === selected) cls.push("selected");
     if (cls.length) rect.setAttribute("class", cls.join(" "));
-    var m = marks ? marks[n.id] || 0 : 0;
+    var m = removed(n);
     var whole = m > 0 && m >= val(n);
     var open = n.kids && depth < 4 && w > 36 && h > HEAD + 14;
     if (open) {
@@ -254,8 +266,10 @@
   svg.addEventListener("click", function (ev) {
     var n = target(ev);
     if (!n) return;
-    var d = n.kids ? n : n.parent;
-    if (d && d !== zoom) setZoom(d);
+    /* One level down: the child of the open directory that holds what was clicked. */
+    var c = n;
+    while (c.parent && c.parent !== zoom) c = c.parent;
+    if (c.parent === zoom && c.kids) setZoom(c);
     else say(describe(n));
   });
 
@@ -314,7 +328,7 @@
         b.setAttribute("aria-pressed", "true");
         view = 0;
         radios[0].checked = true;
-        if (marks[zoom.id] === undefined) zoom = root;
+        if (!removed(zoom)) zoom = root;
       }
       render();
       box.scrollIntoView({ block: "nearest" });
