@@ -182,12 +182,14 @@ def scan_builds(
     ignore_rules: Sequence[str] = (),
     suggestions: bool = True,
     per_path_ignores: Mapping[str, Sequence[str]] | None = None,
+    tree: bool = False,
 ) -> ProjectReport:
     """Scan every build (see ctxaudit.pipeline.scan) and total them.
 
     ``build_args``/``target`` from the command line apply on top of each
     build's own. A build whose context is remote, missing or unresolved is
-    reported (CA601-CA603) and not scanned. Raises InputError for an invalid
+    reported (CA601-CA603) and not scanned. ``tree``: each build's context
+    as a tree for the HTML treemap. Raises InputError for an invalid
     Dockerfile or ignore file, naming the build.
     """
     off = set(ignore_rules)
@@ -221,6 +223,7 @@ def scan_builds(
                 suggestions=suggestions,
                 per_path_ignores=per_path_ignores,
                 named=[n.name for n in b.named] if builder is Builder.BUILDKIT else [],
+                tree=tree,
             )
         except InputError as exc:
             raise InputError(f"{b.title}: {exc}") from None

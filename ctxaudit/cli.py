@@ -492,14 +492,21 @@ def _publish(report: Report, fmt: Format, raw_bytes: bool, output: Path | None) 
         sys.stdout.write(github.workflow_commands(report))
 
 
-def _publish_html(report: Report, raw_bytes: bool, output: Path | None) -> None:
+def _publish_html(report: Report | ProjectReport, raw_bytes: bool, output: Path | None) -> None:
     """The HTML page to the file (or stdout); under GitHub Actions the annotations follow on stdout."""
     from . import output as out
     from .output import github, html
+    from .pipeline import Report
 
-    _emit(html.render(report, out.Options(raw_bytes=raw_bytes)), output)
-    if github.enabled() and output is not None:
-        sys.stdout.write(github.workflow_commands(report))
+    options = out.Options(raw_bytes=raw_bytes)
+    if isinstance(report, Report):
+        _emit(html.render(report, options), output)
+        commands = github.workflow_commands(report) if github.enabled() else ""
+    else:
+        _emit(html.render_project(report, options), output)
+        commands = github.project_commands(report) if github.enabled() else ""
+    if output is not None:
+        sys.stdout.write(commands)
 
 
 @app.command("scan")
@@ -598,9 +605,13 @@ def scan_command(
             ignore_rules=s.ignore_rules,
             suggestions=not no_suggest,
             per_path_ignores=s.per_path_ignores,
+            tree=fmt is ReportFormat.html,
         )
         breaches = _breaches_project(preport, s)
-        _publish_project(preport, fmt, raw_bytes, output)
+        if fmt is ReportFormat.html:
+            _publish_html(preport, raw_bytes, output)
+        else:
+            _publish_project(preport, Format(fmt.value), raw_bytes, output)
         _fail(breaches)
         return
     if s.max_total_size is not None and max_total_size:

@@ -270,3 +270,46 @@ def test_layers_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert chmod[2] == [3905, 0] and chmod[4][0][0].startswith("/app/scripts/")
     copy = tree[4][4]
     assert copy[2] == [3905, 3905]  # what line 8 stores again hides line 7's copy
+
+
+def test_a_compose_project_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ctxaudit.builds import scan_builds
+    from ctxaudit.project import select
+
+    out = tmp_path / "project.html"
+    compose = REPO / "sample_contexts" / "compose-webapp"
+    code, _, err = run(capsys, "scan", str(compose), "-o", "html", "-O", str(out), "--fail-on", "never")
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    self_contained(page)
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # each build's sections without the page's ids
+    project = select.find(compose)
+    assert project is not None
+    p = scan_builds(project, project.builds, Builder.BUILDKIT, tree=True)
+    headline = re.search(r'id="headline">(.*?)</table>', page, re.S)
+    assert headline is not None
+    figures = dict(re.findall(r'<tr data-figure="(\w+)">.*?data-bytes="(\d+)"', headline.group(1)))
+    assert figures == {
+        "eligible": str(p.eligible.bytes),
+        "transfer": str(p.transfer.bytes),
+        "image": str(p.image.bytes),
+    }
+    data = data_of(page)
+    tree = data["tree"]
+    assert [b[0] for b in tree[4]] == [br.build.title for br in p.audited]
+    sizes = [br.report.tree.root.size for br in p.audited if br.report is not None and br.report.tree is not None]
+    assert tree[2] == [sum(col) for col in zip(*sizes, strict=True)]
+    # Each build's highlights point into its own subtree.
+    spans: list[tuple[int, int]] = []
+    start = 1
+    for br in p.audited:
+        assert br.report is not None and br.report.tree is not None
+        n = sum(1 for _ in br.report.tree.nodes())
+        spans += [(start, start + n)] * len(br.report.suggestions)
+        start += n
+    assert len(data["marks"]) == len(spans) > 0
+    for mark, (lo, hi) in zip(data["marks"], spans, strict=True):
+        assert mark["nodes"] and all(lo <= int(i) < hi for i in mark["nodes"])
+    assert page.count('data-mark="') == len(spans)
+    assert "All findings (" in page and "<h3>The numbers</h3>" in page

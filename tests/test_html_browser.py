@@ -232,3 +232,21 @@ def test_the_layers_page_drills_into_a_layer(page: Browser, tmp_path: Path) -> N
     page.click(target["x"], target["y"] + 30)
     state = page.js(STATE)
     assert len(state["crumbs"]) == 2 and state["crumbs"][1].startswith("#")
+
+
+def test_a_project_page_draws_every_build(page: Browser, tmp_path: Path) -> None:
+    from ctxaudit.builds import scan_builds
+    from ctxaudit.project import select
+
+    project = select.find(REPO / "sample_contexts" / "compose-webapp")
+    assert project is not None
+    p = scan_builds(project, project.builds, Builder.BUILDKIT, tree=True)
+    state = _open(page, tmp_path, html_out.render_project(p, Options()), "project.html")
+    assert state["crumbs"] == ["every build"] and state["rects"] >= 3
+    drawn = page.js("[...document.querySelectorAll('#treemap svg text.head')].map(t => t.textContent.split('  ')[0])")
+    assert {"service web", "service api", "service worker"} <= set(drawn)
+    target = page.js(LARGEST_DIR)
+    page.click(target["x"], target["y"] + 30)
+    assert page.js(STATE)["crumbs"][1].startswith("service ")
+    page.js("document.querySelector('button[data-mark=\"0\"]').click()")
+    assert page.js(STATE)["status"].startswith("node_modules: highlighted")

@@ -18,6 +18,7 @@ element; the script puts names into the page only as text.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import json
@@ -38,6 +39,7 @@ from .table import numbers
 
 if TYPE_CHECKING:
     from ..analysis.layers import LayerRow
+    from ..builds import ProjectReport
     from ..layerreport import LayersReport
 
 # Colours by kind (ctxaudit.classify.kinds); readable with black text.
@@ -213,10 +215,13 @@ def _kinds_table(names: Iterable[str]) -> tuple[list[list[str]], dict[str, int]]
     return table, index
 
 
-def tree_data(tree: ctree.ContextTree) -> tuple[list[Any], list[list[str]]]:
+def tree_data(tree: ctree.ContextTree, index: dict[str, int] | None = None) -> tuple[list[Any], list[list[str]]]:
     """The tree as nested arrays ``[name, kind, sizes, files, children]`` in
-    preorder (the ids :meth:`ContextTree.nodes` gave), and the kinds table."""
-    kinds, index = _kinds_table([*KIND_COLOURS, *(n.kind or "source" for n in tree.nodes())])
+    preorder (the ids :meth:`ContextTree.nodes` gave), and the kinds table
+    (``index``: kind -> number, when the table is someone else's)."""
+    kinds: list[list[str]] = []
+    if index is None:
+        kinds, index = _kinds_table([*KIND_COLOURS, *(n.kind or "source" for n in tree.nodes())])
 
     def encode(n: ctree.Node) -> list[Any]:
         name = None if n.is_aggregate else display.path(n.name or "")
@@ -228,18 +233,18 @@ def tree_data(tree: ctree.ContextTree) -> tuple[list[Any], list[list[str]]]:
     return encode(tree.root), kinds
 
 
-def scan_data(report: Report) -> tuple[dict[str, Any], list[str]]:
-    """What the treemap script reads, and a note per view (why it is empty)."""
-    tree = report.tree
-    assert tree is not None and tree.finished
-    encoded, kinds = tree_data(tree)
-    legacy = report.ctx.builder is Builder.LEGACY
-    primary = report.primary if report.primary is not None and report.primary.ctx is report.ctx else None
-    sent = "in the legacy builder's tar" if legacy else "transferred by BuildKit (cold cache)"
-    fade_sent = None
-    if not legacy and primary is not None and not primary.usage.whole_context:
-        fade_sent = "not transferred by BuildKit (no COPY/ADD or bind mount refers to it)"
-    views = [
+def _sent_label(builder: Builder) -> str:
+    if builder is Builder.LEGACY:
+        return "in the legacy builder's tar"
+    if builder is Builder.BUILDAH:
+        return "in podman --remote's upload"
+    return "transferred by BuildKit (cold cache)"
+
+
+def _views(builder: Builder, fade_sent: str | None, full: bool, known: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    """The treemap's views (which measures size it, what is faded) and a note
+    per view; ``known``: something tells what is transferred (a Dockerfile)."""
+    views: list[dict[str, Any]] = [
         {
             "label": "eligible context",
             "sum": [0],
@@ -247,27 +252,65 @@ def scan_data(report: Report) -> tuple[dict[str, Any], list[str]]:
             "fade": 1 if fade_sent else None,
             "fadeLabel": fade_sent,
         },
-        {"label": sent, "sum": [1], "files": [1]},
+        {"label": _sent_label(builder), "sum": [1], "files": [1]},
         {"label": "kept out by the ignore file", "sum": [2], "files": [2]},
         {"label": "everything walked", "sum": [0, 2], "files": [0, 2], "fade": 0, "fadeLabel": "kept out"},
     ]
-    notes = ["", "", "", ""]
-    if primary is None and not legacy:
-        notes[1] = "(no Dockerfile)"
-    if not report.full:
+    notes = ["", "" if known else "(no Dockerfile)", "", ""]
+    if not full:
         notes[2] = "(not walked: run with --full)"
         notes[3] = "(with --full)"
-    marks = [
-        {"label": display.path(sg.pattern), "nodes": _marks(tree, [sg.pattern, *sg.exceptions])}
+    return views, notes
+
+
+def _fade_sent(report: Report) -> str | None:
+    """What the eligible view fades: the eligible files this build does not send."""
+    builder = report.ctx.builder
+    if builder is Builder.LEGACY:
+        return None  # its tar holds everything eligible
+    if builder is Builder.BUILDAH:
+        return "not in podman --remote's upload"
+    primary = _primary(report)
+    if primary is None or primary.usage.whole_context:
+        return None
+    return "not transferred by BuildKit (no COPY/ADD or bind mount refers to it)"
+
+
+def _primary(report: Report) -> DockerfileReport | None:
+    """The Dockerfile whose figures are the context's (the first one, on the primary context)."""
+    return report.primary if report.primary is not None and report.primary.ctx is report.ctx else None
+
+
+def _known(report: Report) -> bool:
+    return report.ctx.builder is not Builder.BUILDKIT or _primary(report) is not None
+
+
+def _suggestion_marks(report: Report, offset: int = 0) -> list[dict[str, Any]]:
+    """Per suggestion, the nodes it removes (ids shifted by ``offset`` when the tree is part of a larger one)."""
+    tree = report.tree
+    assert tree is not None
+    return [
+        {
+            "label": display.path(sg.pattern),
+            "nodes": {i + offset: b for i, b in _marks(tree, [sg.pattern, *sg.exceptions]).items()},
+        }
         for sg in report.suggestions
     ]
+
+
+def scan_data(report: Report) -> tuple[dict[str, Any], list[str]]:
+    """What the treemap script reads, and a note per view (why it is empty)."""
+    tree = report.tree
+    assert tree is not None and tree.finished
+    encoded, kinds = tree_data(tree)
+    views, notes = _views(report.ctx.builder, _fade_sent(report), report.full, _known(report))
     data = {
         "sep": "/",
-        "measures": ["eligible", sent, "kept out"],
+        "measures": ["eligible", _sent_label(report.ctx.builder), "kept out"],
         "views": views,
         "kinds": kinds,
         "tree": encoded,
-        "marks": marks,
+        "marks": _suggestion_marks(report),
     }
     return data, notes
 
@@ -303,10 +346,12 @@ def _marks(tree: ctree.ContextTree, lines: list[str]) -> dict[int, int]:
 
 def _headline(report: Report, page: _Page) -> str:
     s = report.stats
-    primary = report.primary if report.primary is not None and report.primary.ctx is report.ctx else None
-    keys = ["eligible", "transfer", "image"]
+    primary = _primary(report)
     if primary is not None:
-        rows = [(keys[i], name, c) for i, (name, c) in enumerate(numbers(primary))]
+        named = numbers(primary)
+        # eligible, what is moved (one row, or two under buildah: read in place, uploaded), the image
+        keys = [*["eligible", "transfer", "upload"][: len(named) - 1], "image"]
+        rows = [(key, name, c) for key, (name, c) in zip(keys, named, strict=True)]
     else:
         rows = [("eligible", "eligible context (what the ignore file lets through)", s.sent)]
     if report.full:
@@ -324,11 +369,12 @@ def _headline(report: Report, page: _Page) -> str:
     return f'<section id="numbers"><h2>The numbers</h2>{out}</section>'
 
 
-def _suggestions(report: Report, page: _Page, with_marks: bool) -> str:
+def _suggestions(report: Report, page: _Page, with_marks: bool, first: int = 0) -> str:
+    """The suggestions table; ``first``: the index of the first one among the page's highlights."""
     if not report.suggestions:
         return ""
     rows = []
-    for i, sg in enumerate(report.suggestions):
+    for i, sg in enumerate(report.suggestions, start=first):
         line = _code(sg.pattern) + "".join("<br>" + _code(x) for x in sg.exceptions)
         why = esc(sg.reason) + (f'<span class="fix">{esc(sg.note)}</span>' if sg.note else "")
         show = (
@@ -374,28 +420,159 @@ def _dockerfile(d: DockerfileReport, page: _Page, primary: bool) -> str:
     return "".join(out)
 
 
-def render(report: Report, options: Options) -> str:
-    """``scan -o html``: the page (see the module's docstring). Without a
-    tree in the report (a scan without ``tree=True``) the page has no treemap."""
-    page = _Page(options)
+def _scan_sections(report: Report, page: _Page, first_mark: int, with_marks: bool) -> list[str]:
+    """Headline, findings, suggestions and Dockerfile tables of one context."""
+    ctx = report.ctx
+    out = [_headline(report, page)]
+    out.append(findings_section(report.findings))
+    out.append(_suggestions(report, page, with_marks, first_mark))
+    if report.dockerfiles:
+        primary = report.primary
+        parts = "".join(_dockerfile(d, page, d is primary and d.ctx is ctx) for d in report.dockerfiles)
+        out.append(f'<section id="dockerfile"><h2>What each COPY/ADD takes</h2>{parts}</section>')
+    return out
+
+
+def _meta(report: Report) -> str:
     ctx = report.ctx
     ignore = ctx.ignore.display if ctx.ignore.path else "none"
     meta = f"builder {esc(ctx.builder.value)} · ignore file {_code(ignore)}"
     if ctx.dockerfile:
         meta += f" · Dockerfile {_code(ctx.dockerfile_label)}"
-    body = [f'<h1>ctxaudit <span class="ctx">{esc(ctx.name)}</span></h1>', f'<p class="meta">{meta}</p>']
-    body.append(_headline(report, page))
+    return f'<p class="meta">{meta}</p>'
+
+
+def render(report: Report, options: Options) -> str:
+    """``scan -o html``: the page (see the module's docstring). Without a
+    tree in the report (a scan without ``tree=True``) the page has no treemap."""
+    page = _Page(options)
+    ctx = report.ctx
+    body = [f'<h1>ctxaudit <span class="ctx">{esc(ctx.name)}</span></h1>', _meta(report)]
+    sections = _scan_sections(report, page, 0, report.tree is not None)
+    body.append(sections[0])
     data: dict[str, Any] | None = None
     if report.tree is not None:
         data, notes = scan_data(report)
         body.append(treemap_section("Where the bytes are", data["views"], notes, _TREEMAP_HELP))
-    body.append(findings_section(report.findings))
-    body.append(_suggestions(report, page, data is not None))
-    if report.dockerfiles:
-        primary = report.primary
-        parts = "".join(_dockerfile(d, page, d is primary and d.ctx is ctx) for d in report.dockerfiles)
-        body.append(f'<section id="dockerfile"><h2>What each COPY/ADD takes</h2>{parts}</section>')
+    body += sections[1:]
     return document(f"ctxaudit: {ctx.name}", "\n".join(b for b in body if b), data)
+
+
+def project_data(p: ProjectReport) -> tuple[dict[str, Any], list[str]] | None:
+    """One treemap for a Compose or Bake project: each audited build's context
+    under its title (a context two builds send is drawn twice, as it is sent twice)."""
+    audited = [br for br in p.audited if br.report is not None and br.report.tree is not None]
+    if not audited:
+        return None
+    encoded: list[list[Any]] = []
+    marks: list[dict[str, Any]] = []
+    kinds_seen: list[str] = list(KIND_COLOURS)
+    for br in audited:
+        assert br.report is not None and br.report.tree is not None
+        kinds_seen += [n.kind or "source" for n in br.report.tree.nodes()]
+    kinds, index = _kinds_table(kinds_seen)
+    offset = 1  # the project's own node is 0; each build's tree follows in preorder
+    size, files = [0, 0, 0], [0, 0, 0]
+    for br in audited:
+        assert br.report is not None and br.report.tree is not None
+        tree = br.report.tree
+        sub, _ = tree_data(tree, index)
+        sub[0] = display.path(br.build.title)
+        encoded.append(sub)
+        marks += _suggestion_marks(br.report, offset)
+        offset += sum(1 for _ in tree.nodes())
+        for m in range(3):
+            size[m] += tree.root.size[m]
+            files[m] += tree.root.files[m]
+    name = "every build"
+    fade = "not sent by its build" if p.builder is not Builder.LEGACY else None
+    views, notes = _views(p.builder, fade, p.full, True)
+    data = {
+        "sep": "/",
+        "measures": ["eligible", _sent_label(p.builder), "kept out"],
+        "views": views,
+        "kinds": kinds,
+        "tree": [display.path(name), index["source"], size, files, encoded],
+        "marks": marks,
+    }
+    return data, notes
+
+
+def _nested(fragment: str) -> str:
+    """A build's sections inside the project page: headings one level down, and
+    without the ids the page holds once (no name can hold ``id="`` or ``<h``:
+    their quotes and brackets are escaped)."""
+    fragment = fragment.replace("<h3>", "<h4>").replace("</h3>", "</h4>")
+    fragment = fragment.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+    return fragment.replace(' id="headline"', "").replace(' id="', ' data-section="')
+
+
+def render_project(p: ProjectReport, options: Options) -> str:
+    """``scan -o html`` on a Compose or Bake project: the summary, one treemap
+    of every build's context, then each build's sections and every finding."""
+    page = _Page(options)
+    title = "project"
+    if p.project is not None:
+        kind = "Compose" if p.project.kind == "compose" else "Bake"
+        title = f"{kind} project " + ", ".join(p.label(f) for f in p.project.files)
+    body = [f'<h1>ctxaudit <span class="ctx">{esc(title)}</span></h1>']
+    body.append(f'<p class="meta">builder {esc(p.builder.value)} · {len(p.builds)} build(s)</p>')
+    rows = []
+    for br in p.builds:
+        if br.report is None:
+            rows.append(
+                [esc(br.build.title), esc(br.build.remote or "-"), "", f"not audited ({esc(br.skipped or '')})"]
+            )
+            continue
+        ctx = br.report.ctx
+        e, t, img = br.eligible, br.transfer, br.image
+        rows.append(
+            [
+                esc(br.build.title),
+                _code(p.label(ctx.root) + "/"),
+                _code(p.label(ctx.ignore.path)) if ctx.ignore.path is not None else "none",
+                f"{_num(e.files)} files, {page.size(e.bytes)}",
+                page.size(t.bytes) if t is not None else "-",
+                page.size(img.bytes) if img is not None else "-",
+            ]
+        )
+    totals = [
+        _figure(
+            "eligible", "eligible, each context once", page.size(p.eligible.bytes), p.eligible.bytes, p.eligible.files
+        ),
+        _figure("transfer", "sent by the builds, cold cache, added up", page.size(p.transfer.bytes), p.transfer.bytes),
+        _figure("image", "reaching the images through COPY/ADD", page.size(p.image.bytes), p.image.bytes),
+    ]
+    body.append(
+        '<section id="numbers"><h2>The numbers</h2>'
+        f'<table class="numbers" id="headline"><tbody>{"".join(totals)}</tbody></table>'
+        + _table(["build", "context", "ignore file", "eligible", "transfer", "image"], rows, numeric=(3, 4, 5))
+        + "</section>"
+    )
+    found = project_data(p)
+    data: dict[str, Any] | None = None
+    if found is not None:
+        data, notes = found
+        help_text = _TREEMAP_HELP + " Each build's context is drawn under its name, a context two builds send twice."
+        if any(br.named for br in p.builds):
+            help_text += " Named contexts are counted in the numbers, not drawn."
+        body.append(treemap_section("Where the bytes are", data["views"], notes, help_text))
+    first = 0
+    for br in p.builds:
+        if br.report is None:
+            continue
+        sections = _scan_sections(br.report, page, first, data is not None)
+        first += len(br.report.suggestions)
+        # Each build's own headline, suggestions and Dockerfile; the findings come once, below.
+        parts = [sections[0], *sections[2:]]
+        body.append(
+            f'<section class="build"><h2>{esc(br.build.title)}</h2>{_meta(br.report)}'
+            + _nested("".join(x for x in parts if x))
+            + "</section>"
+        )
+    labelled = [dataclasses.replace(f, path=p.label(f.path)) if f.path else f for f in p.findings]
+    body.append(findings_section(labelled, "All findings"))
+    return document(f"ctxaudit: {title}", "\n".join(b for b in body if b), data)
 
 
 # -- layers ------------------------------------------------------------------------
