@@ -221,3 +221,30 @@ def test_every_budget_keeps_exact_totals(budget: int) -> None:
     size, files = _leaf_sums(t)
     assert size == t.root.size and files == t.root.files
     assert files[ELIGIBLE] == 400 and files[IGNORED] == 400
+
+
+def test_deep_directories_fold_into_the_deepest_level_kept() -> None:
+    from ctxaudit.analysis.tree import MAX_DEPTH
+
+    deep = "/".join(f"d{i}" for i in range(300))
+    entries = [_dir("/".join(f"d{i}" for i in range(k + 1))) for k in range(300)]
+    entries += [_file(f"{deep}/big.bin", 10_000), _file(f"{deep}/x.csv", 5, label="data")]
+    t = _fed(entries, budget=100)
+    depth = max(p.count("/") + 1 for n, p in t.paths() if p)
+    assert depth <= MAX_DEPTH + 1
+    assert t.root.size[ELIGIBLE] == 10_005 and _leaf_sums(t)[0][ELIGIBLE] == 10_005
+    # what lies below folds into the level kept, and a suggestion still finds it by its sample
+    ((agg_path, _),) = [(p, n) for n, p in t.paths() if n.is_aggregate and n.kind == "data"]
+    assert agg_path.count("/") + 1 == MAX_DEPTH
+    assert t.removal(["**/*.csv"])[t.root.id] == 5
+
+
+def test_a_deep_context_renders(tmp_path: Path) -> None:
+    from ctxaudit.output import Options
+    from ctxaudit.output import html as html_out
+
+    deep = "/".join("d" for _ in range(400))
+    root = make_tree(tmp_path / "ctx", {f"{deep}/f.txt": 100, "top.txt": 1})
+    r = scan([open_context(root, None, Builder.BUILDKIT)], tree=True, suggestions=False)
+    assert r.tree is not None and r.tree.root.size[ELIGIBLE] == 101
+    assert "d/d/d" not in html_out.render(r, Options())  # names, not paths, in the page

@@ -15,8 +15,10 @@ threshold of each measure is raised to the value that keeps the ``budget``
 largest, and every final node below all thresholds is folded into its
 parent's aggregate of the same kind ("N smaller files"). Files below the
 thresholds are folded as they arrive. So the tree holds at most about
-``3 * budget`` nodes plus the open directories and one aggregate per kind
-and directory kept, whatever the size of the context.
+``3 * budget`` nodes (up to twice that when sizes tie at a threshold) plus
+the open directories and one aggregate per kind and directory kept,
+whatever the size of the context. Directories deeper than ``MAX_DEPTH``
+are not nodes: their files fold into their ancestor at that depth.
 
 Aggregates remember, for the suggestions, a few groups of their eligible
 files (by top directory, outermost kinded directory and suffix) with one
@@ -39,6 +41,9 @@ ELIGIBLE, TRANSFERRED, IGNORED = 0, 1, 2
 MEASURES = 3
 DEFAULT_BUDGET = 2500  # nodes per measure: the page of a 300,000-file tree stays well under 2 MB
 MAX_GROUPS = 16  # sample groups per aggregate
+# Directories deeper than this are not nodes: their files fold into the aggregates
+# of their ancestor at this depth (the tree, its JSON and the page stay shallow).
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -147,7 +152,10 @@ class ContextTree:
             return  # dropped: a file type this builder does not send
         etype = e.type
         if etype is _DIR:
-            d = self._open(e.path + "/")
+            path = e.path + "/"
+            if path.count("/") > MAX_DEPTH:
+                return  # below the deepest level drawn: its files fold into that level
+            d = self._open(path)
             if d is not self.root and d.kind is None and e.label is not None:
                 d.kind = e.label  # the directory's own kind (node_modules, .git...) wins
             return
@@ -156,8 +164,11 @@ class ContextTree:
         path = e.path
         cut = path.rfind("/") + 1
         prefix, d = self._top
+        start = cut
         if cut != len(prefix) or not path.startswith(prefix):
-            d = self._open(path[:cut])
+            if path.count("/", 0, cut) > MAX_DEPTH:
+                start = _nth_slash(path, MAX_DEPTH) + 1
+            d = self._open(path[:start])
         kind = e.label or kinds.of(e)
         size = e.size
         sent = False
@@ -166,7 +177,7 @@ class ContextTree:
                 size = 0  # both builders send a hard link's data once
             sent = self.transfers is not None and self.transfers(path)
         t = self.thresholds
-        if size >= t[m] or (sent and size >= t[TRANSFERRED]):
+        if start == cut and (size >= t[m] or (sent and size >= t[TRANSFERRED])):
             node = Node(path[cut:], kind)
             node.size[m] = size
             node.files[m] = 1
@@ -188,7 +199,7 @@ class ContextTree:
             afiles[TRANSFERRED] += 1
         if m == ELIGIBLE:
             assert agg.groups is not None
-            key = ("", "", _suffix(path[cut:]))
+            key = ("", "", _suffix(path[cut:])) if start == cut else _group_key(path[start:])
             g = agg.groups.get(key)
             if g is None:
                 g = _new_group(agg.groups, key, path)
@@ -287,9 +298,15 @@ class ContextTree:
             for m in range(MEASURES):
                 if n.size[m]:
                     values[m].append(n.size[m])
+        budget = self.budget
         for m in range(MEASURES):
-            if len(values[m]) > self.budget:
-                cut = heapq.nlargest(self.budget + 1, values[m])[-1] + 1
+            if len(values[m]) > budget:
+                top = heapq.nlargest(budget + 1, values[m])
+                # Keep what ties with the budget-th largest (a chain of directories
+                # holding the same bytes), unless the ties are too many.
+                cut = top[budget - 1]
+                if cut == top[budget] and sum(v >= cut for v in values[m]) > 2 * budget:
+                    cut += 1
                 self.thresholds[m] = max(self.thresholds[m], cut)
         self._final = self._fold_below(self.root, "")
         self._limit = max(4 * self.budget, 2 * self._final)
@@ -416,6 +433,14 @@ class ContextTree:
 
 _SENT, _IGNORED, _PRUNED = Status.SENT, Status.IGNORED, Status.PRUNED
 _DIR, _FILE, _SYMLINK = EntryType.DIR, EntryType.FILE, EntryType.SYMLINK
+
+
+def _nth_slash(path: str, n: int) -> int:
+    """The index of the ``n``-th "/" of ``path`` (n >= 1)."""
+    at = -1
+    for _ in range(n):
+        at = path.index("/", at + 1)
+    return at
 
 
 def _total(d: Node) -> None:
