@@ -140,7 +140,7 @@ def undecodable(tmp_path: Path) -> Path:
     return ctx
 
 
-@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "sarif"])
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "sarif", "html"])
 def test_undecodable_name_every_format_is_valid_utf8(undecodable: Path, fmt: str) -> None:
     """Row: a non-UTF-8 directory name crashes -o sarif; json, markdown and table are invalid UTF-8."""
     run = cli(str(undecodable), "-o", fmt, "--no-progress", "--fail-on", "never")
@@ -156,7 +156,7 @@ def test_undecodable_name_every_format_is_valid_utf8(undecodable: Path, fmt: str
         assert any(u.endswith("%E9/.env") for u in uris), uris  # the exact byte, percent-encoded
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "markdown", "table"])
+@pytest.mark.parametrize("fmt", ["json", "sarif", "markdown", "table", "html"])
 def test_undecodable_name_output_file(undecodable: Path, tmp_path: Path, fmt: str) -> None:
     """Row: any -O FILE crashes on a non-UTF-8 name (the shipped Action writes SARIF and markdown with -O)."""
     out = tmp_path / f"report.{fmt}"
@@ -306,6 +306,7 @@ CLOSED_PIPE_COMMANDS = [
     ["scan", "-o", "json"],
     ["scan", "-o", "sarif"],
     ["scan", "-o", "markdown"],
+    ["scan", "-o", "html"],
     ["lint"],
     ["suggest"],
     ["suggest", "--dry-run"],
@@ -421,6 +422,19 @@ def test_no_control_character_reaches_the_terminal(hostile: Path, args: list[str
         assert "pip install \\x1b[8mx" in text
 
 
+def test_no_control_character_in_the_html_page(hostile: Path) -> None:
+    """The same row for -o html: in its tables and in the data its treemap draws."""
+    run = cli("scan", str(hostile), "--no-progress", "--full", "-o", "html", "--fail-on", "never")
+    assert run.code == 0 and run.err == "", run.err
+    text = run.text
+    assert _controls(text) == []
+    data = json.loads(text.split('id="ctxaudit-data">', 1)[1].split("</script>", 1)[0])
+    names = set(_strings(data["tree"]))
+    assert {"y\\x1b[8m", "x\\x1b]0;TITLE\\x07", "a\\x0a::error::INJECTED"} <= names
+    assert not [n for n in names if _controls(n, "")]
+    assert "x\\x1b]0;TITLE\\x07/.env" in text  # a finding's location
+
+
 def test_suggest_escapes(tmp_path: Path) -> None:
     """The same row for suggest: a large unused directory with an ESC in its name."""
     ctx = make_tree(
@@ -446,7 +460,7 @@ def test_no_control_character_in_json_strings(hostile: Path, fmt: str) -> None:
         assert fixes and all("\\x0a" in f for f in fixes)
 
 
-@pytest.mark.parametrize("fmt", ["table", "markdown"])
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html"])
 def test_compose_service_names_are_escaped(tmp_path: Path, fmt: str) -> None:
     """The same row for a Compose project: a service name holds an ESC (YAML's \\x1b)."""
     make_tree(tmp_path, {"app/Dockerfile": "FROM scratch\nCOPY . /\n", "app/a.txt": "hi\n"})
