@@ -189,6 +189,8 @@ def scan(
             r.remote = remote_transfer(r.ctx)
 
     findings: list[Finding] = walk_rules.check(stats.problems)
+    for c in contexts:
+        findings += walk_rules.build_files(c.problems)
     findings += lint_rules.static_checks(primary) + lint.findings()
 
     def history_used(root: str) -> bool:
@@ -252,7 +254,8 @@ def lint(
         bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
         ca207 = lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     findings = (
-        lint_rules.static_checks(checked, list(errors))
+        walk_rules.build_files(ctx.problems)
+        + lint_rules.static_checks(checked, list(errors))
         + collector.findings()
         + ca207
         + lint_rules.buildah_dependent(ctx, same)

@@ -261,7 +261,10 @@ def lint_text(report: Report, options: Options) -> str:
     """``ctxaudit lint`` at a terminal: the ignore file and its findings."""
     ign = report.ctx.ignore
     if ign.path is None:
-        return "no ignore file: everything in the context is sent (ctxaudit init writes a starter)\n"
+        head = "no ignore file: everything in the context is sent (ctxaudit init writes a starter)"
+        if not report.findings:
+            return head + "\n"
+        return head + "\n\n" + findings_table(report.findings, _Style(options)) + "\n"
     head = f"{_esc(ign.display)}: {len(ign.lines)} line(s)"
     if not report.findings:
         return head + ", nothing to report\n"

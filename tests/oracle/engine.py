@@ -56,6 +56,19 @@ def extract_image(image: str, env: dict[str, str], work: Path) -> Path:
     return work / "out"
 
 
+def stable_error(text: str, where: Path | str | None = None) -> str:
+    """An engine error without what changes from run to run: the case's
+    temporary directory (as ``$CASE``), the daemon's and BuildKit's scratch
+    directories, the random name the legacy CLI gives an outside Dockerfile."""
+    import re
+
+    if where is not None:
+        text = text.replace(str(where), "$CASE")
+    text = re.sub(r"/tmp/tmp[\w-]+", "$TMP", text)
+    text = re.sub(r"(buildkit-mount|docker-builder)\d+", r"\1N", text)
+    return re.sub(r"\.dockerfile\.[0-9a-f]{20}", ".dockerfile.RANDOM", text)
+
+
 def store(path: Path, golden: object, check: bool, name: str) -> bool:
     """Write a golden, or with ``check`` compare it with the committed one; True on drift."""
     import json
