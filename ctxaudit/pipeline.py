@@ -34,6 +34,7 @@ from .engine.podman import RemoteTransfer, remote_transfer, uploads
 from .engine.walk import Entry, walk
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
+from .rules import legacy as legacy_rules
 from .rules import lint as lint_rules
 from .rules import secrets as secret_rules
 from .rules import walk as walk_rules
@@ -202,6 +203,8 @@ def scan(
         used = secret_rules.uses_history(r.model, r.ctx.builder is Builder.LEGACY, ".git")
         findings += dockerfile_rules.check(r.usage, r.label) + secret_rules.in_image(r.usage, r.label, used)
         findings += image_rules.check(image_plan, r.usage)
+        if r.ctx.builder is Builder.LEGACY:
+            findings += legacy_rules.check(r.model, r.label)
         if r.ctx.ignore.path not in seen_ignore:
             seen_ignore.add(r.ctx.ignore.path)
             findings += lint_rules.static_checks(r.ctx)

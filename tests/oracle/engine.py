@@ -77,7 +77,20 @@ def store(path: Path, golden: object, check: bool, name: str) -> bool:
         old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         drift = old != golden
         print(f"{'DRIFT' if drift else 'same '} {name}")
+        if drift:
+            for where, was, now in _differences(old, golden):
+                print(f"  {where}: golden {json.dumps(was)[:200]}, now {json.dumps(now)[:200]}")
         return drift
     path.write_text(json.dumps(golden, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {name}")
     return False
+
+
+def _differences(old: object, new: object, where: str = "") -> list[tuple[str, object, object]]:
+    """The leaves where two goldens differ (for --check's report)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new)):
+            out += _differences(old.get(key), new.get(key), f"{where}.{key}" if where else str(key))
+        return out
+    return [] if old == new else [(where or "golden", old, new)]
