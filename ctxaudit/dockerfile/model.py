@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from ..engine.gostrings import clean
+from .mounts import MountError, check_target, parse_mount
 from .parser import Heredoc, Instruction, Parsed, parse, parse_heredoc
 from .shellwords import WordError, process_word
 
@@ -92,6 +93,8 @@ class Mount:
     from_: str | None
     from_stage: Stage | None = None
     from_context: str | None = None  # from= names a named build context
+    error: str | None = None  # BuildKit rejects this --mount (ctxaudit.dockerfile.mounts)
+    spec: str = ""  # the --mount value as written
 
     @property
     def context_name(self) -> str | None:
@@ -204,15 +207,6 @@ def _expand(word: str, env: Mapping[str, str | None], escape: str) -> tuple[str 
     except WordError:
         return None, set()
     return r.value, r.unknown
-
-
-def _parse_mount(spec: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in spec.split(","):
-        key, eq, value = part.partition("=")
-        key = key.strip().lower()
-        out[key] = value.strip() if eq else "true"
-    return out
 
 
 def context_key(name: str) -> str:
@@ -451,18 +445,29 @@ def _copy(ins: Instruction, stage: Stage, env: dict[str, str | None], workdir: s
     )
 
 
+def _mount(spec: str, env: dict[str, str | None], esc: str, workdir: str, lookup: Lookup) -> Mount:
+    """One ``--mount`` as BuildKit dispatches it (values expanded with the
+    stage's variables, as current BuildKit does)."""
+
+    def expand(word: str) -> str:
+        value, _ = _expand(word, env, esc)
+        if value is None:
+            raise MountError(f"cannot expand {word!r}")
+        return value
+
+    try:
+        m = parse_mount(spec, expand)
+        target = expand(m.target)
+        check_target(m, target, workdir)
+    except MountError as exc:
+        return Mount("invalid", Source("", None), "", None, error=str(exc), spec=spec)
+    value, unknown = _expand(m.source, env, esc)
+    from_stage = lookup(m.from_) if m.from_ else None
+    return Mount(m.type, Source(m.source, value, unknown), target, m.from_, from_stage, spec=spec)
+
+
 def _run(ins: Instruction, stage: Stage, env: dict[str, str | None], esc: str, lookup: Lookup) -> Run:
-    mounts: list[Mount] = []
-    for spec in ins.flag_values("mount"):
-        opts = _parse_mount(spec)
-        mtype = opts.get("type", "bind")
-        src_raw = opts.get("source", opts.get("src", ""))
-        value, unknown = _expand(src_raw, env, esc)
-        target = opts.get("target", opts.get("dst", opts.get("destination", "")))
-        from_raw = opts.get("from")
-        mounts.append(
-            Mount(mtype, Source(src_raw, value, unknown), target, from_raw, lookup(from_raw) if from_raw else None)
-        )
+    mounts = [_mount(spec, env, esc, stage.workdir, lookup) for spec in ins.flag_values("mount")]
     if ins.json:
         return Run(ins, stage, False, " ".join(ins.args), list(ins.args), mounts, dict(env))
     return Run(ins, stage, True, ins.rest, [], mounts, dict(env))

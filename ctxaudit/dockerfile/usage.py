@@ -29,7 +29,7 @@ from ..engine.gostrings import clean
 from ..engine.matcher import Matcher
 from ..engine.pattern import DockerIgnorePattern, PatternError
 from ..engine.walk import Entry, EntryType, Status
-from .model import Copy, Dockerfile, Source, Stage
+from .model import Copy, Dockerfile, Mount, Run, Source, Stage
 from .shell import run_script
 from .sources import Selector, contains_wildcards, follow_links, image_path, resolve_links
 
@@ -38,6 +38,8 @@ from .sources import Selector, contains_wildcards, follow_links, image_path, res
 class SourceState:
     selector: Selector
     found: bool = False
+    line: int = 0  # the instruction's line (0: the COPY's own)
+    what: str = ""  # "RUN --mount" for a bind mount (COPY/ADD: the instruction)
     files: int = 0
     examples: list[str] = field(default_factory=list)  # first files it takes
     roots: set[str] = field(default_factory=set)  # paths a wildcard matched (first 50)
@@ -195,6 +197,7 @@ class DockerfileUsage:
         self.sources: list[SourceState] = []
         self.problems: list[Problem] = []
         self.whole_context = False
+        self._context_users: list[int] = []  # lines of the instructions that read the context
         transfer_paths: list[str] = []
         for stage in self.stages:
             for c in stage.copies:
@@ -218,33 +221,34 @@ class DockerfileUsage:
                         self.problems.append(self._unresolved(c, src))
                     # The transfer follows links itself (follow_links below).
                     transfer_paths.append(path)
+                    self._context_users.append(c.line)
                     st = SourceState(Selector.of(src, resolve_links(root, path), copy=c))
                     u.sources.append(st)
                     self.sources.append(st)
             for r in stage.runs:
                 for m in r.mounts:
-                    if m.context_name != source:
-                        continue
-                    path = m.source.context_path
-                    if path is None:
-                        self.problems.append(
-                            Problem("dynamic", None, m.source, r.line, f"bind mount source {m.source.raw!r} is dynamic")
-                        )
-                        continue
-                    if not self.buildah:  # buildah mounts the context directory itself: nothing is read
+                    path = self._mount(r, m)
+                    if path is not None:
                         transfer_paths.append(path)
-        self.whole_context = "" in transfer_paths
+        # BuildKit has no context step at all when no instruction reads the
+        # context (dockerfile2llb only references the local source from
+        # COPY/ADD and bind mounts): nothing is transferred, not even the
+        # stream's trailer.
+        self.uses_context = bool(self._context_users)
+        self.whole_context = self.uses_context and "" in transfer_paths
         # FROM a named context: the whole directory is sent when that stage runs
         # a command or is the target (dockerfile2llb dispatchRun, convert.go), and
         # its files are the stage's filesystem, in the image when the stage is.
         based = [s for s in self.stages if source and s.base_context == source]
         if any(s.runs or s is df.target for s in based):
-            self.whole_context = True
+            self.whole_context = self.uses_context = True
             transfer_paths.append("")
         self.base_in_image = any(s.index in self.image_chain for s in based)
         self.base_image = Count()
         self.transfer_selectors = (
-            [] if self.whole_context else [Selector.of(Source(p, p), p) for p in follow_links(root, transfer_paths)]
+            []
+            if self.whole_context or not self.uses_context
+            else [Selector.of(Source(p, p), p) for p in follow_links(root, transfer_paths)]
         )
         self._by_path: dict[str, list[SourceState]] = {}  # literal source path -> its states
         for st in self.sources:
@@ -255,22 +259,58 @@ class DockerfileUsage:
         self.eligible = Count()
         self.transfer = Count()
         self.tar_bytes = tarsize.END_OF_ARCHIVE
-        self.wire_bytes = wire.TRAILER
+        self.wire_bytes = wire.TRAILER if self.uses_context else 0
         self._next_id = 0
         self._open_dirs: list[tuple[str, Entry, bool]] = []  # (prefix, entry, already sent)
         self._trace: list[tuple[CopyUsage, Copy, str, Alias | None]] = self._plan_traces()
 
-    def _unresolved(self, c: Copy, src: Source) -> Problem:
+    def _mount(self, r: Run, m: Mount) -> str | None:
+        """Record a ``--mount``: its problems, and for a bind mount of this
+        walk's context a source that must exist (checked like a COPY source).
+        Returns the path it adds to BuildKit's include paths, if any:
+        dockerfile2llb adds the source of every mount without ``from``
+        except cache, secret and ssh ones, a tmpfs mount's empty source (the
+        whole context) included (convert_runmount.go). buildah mounts the
+        context directory itself: nothing is read or transferred."""
+        main = not self.source  # what is not about a named context is said once, by the main walk
+        if m.error is not None:
+            if main and self.builder is Builder.BUILDKIT:
+                message = f"RUN --mount={m.spec}: {m.error}: BuildKit fails the build"
+                self.problems.append(Problem("mount", None, m.source, r.line, message))
+            return None
+        if m.type in ("cache", "secret", "ssh") or m.context_name != self.source:
+            if m.type == "tmpfs" and main and m.from_ is None and not self.buildah:
+                return m.source.context_path  # the include path, without reading the context
+            return None
+        path = m.source.context_path
+        if path is None or m.source.unknown:
+            if self.builder is Builder.BUILDKIT:
+                self.problems.append(self._unresolved(None, m.source, r.line, "RUN --mount"))
+            if path is None:
+                return None
+        if self.buildah:
+            return None
+        self._context_users.append(r.line)
+        # A mount takes its source literally (no wildcards), through links
+        # resolved inside the context like a COPY source.
+        resolved = resolve_links(self.root, path)
+        st = SourceState(Selector(m.source, resolved, resolved, None, mount=m), line=r.line, what="RUN --mount")
+        self.sources.append(st)
+        return path
+
+    def _unresolved(self, c: Copy | None, src: Source, line: int = 0, what: str = "") -> Problem:
+        what = what or (c.cmd if c is not None else "")
+        line = line or (c.line if c is not None else 0)
         if src.unknown:
             names = ", ".join(sorted(src.unknown))
             return Problem(
                 "dynamic",
                 c,
                 src,
-                c.line,
-                f"{c.cmd} source {src.raw!r} depends on {names}, unknown here (pass --build-arg)",
+                line,
+                f"{what} source {src.raw!r} depends on {names}, unknown here (pass --build-arg)",
             )
-        return Problem("invalid", c, src, c.line, f"{c.cmd} source {src.raw!r} cannot be parsed by BuildKit")
+        return Problem("invalid", c, src, line, f"{what} source {src.raw!r} cannot be parsed by BuildKit")
 
     def _plan_traces(self) -> list[tuple[CopyUsage, Copy, str, Alias | None]]:
         """COPY --from=stage PATH: the context COPYs of that stage that wrote
@@ -439,47 +479,9 @@ class DockerfileUsage:
         if self.buildah:
             self._finish_buildah()
         for st in [] if self.buildah else self.sources:
-            sel = st.selector
-            if sel.rest is not None and not st.found and self.builder is Builder.LEGACY:
-                c = sel.copy
-                assert c is not None
-                self.problems.append(
-                    Problem(
-                        "missing",
-                        c,
-                        sel.source,
-                        c.line,
-                        f"{c.cmd} source {sel.source.raw!r} matches nothing: the legacy builder fails "
-                        '("no source files were specified"; BuildKit copies nothing)',
-                    )
-                )
-                continue
-            if st.found or sel.rest is not None or sel.whole:
-                continue
-            c = sel.copy
-            assert c is not None
-            exists = os.path.lexists(os.path.join(self.root, sel.path))
-            if exists:
-                self.problems.append(
-                    Problem(
-                        "ignored",
-                        c,
-                        sel.source,
-                        c.line,
-                        f"{c.cmd} source {sel.source.raw!r} is excluded by the ignore file{self._of}: the build fails "
-                        '("failed to compute cache key")',
-                    )
-                )
-            else:
-                self.problems.append(
-                    Problem(
-                        "missing",
-                        c,
-                        sel.source,
-                        c.line,
-                        f"{c.cmd} source {sel.source.raw!r} is not in the context{self._of}",
-                    )
-                )
+            problem = self._source_problem(st)
+            if problem is not None:
+                self.problems.append(problem)
         if self.builder is Builder.LEGACY:
             if self.outside_dockerfile is not None:
                 self.tar_bytes = tarsize.with_outside_dockerfile(
@@ -595,6 +597,45 @@ class DockerfileUsage:
                         break
             level = found
         return level
+
+    def _source_problem(self, st: SourceState) -> Problem | None:
+        """Why this source fails the build (or copies nothing), once the walk is done."""
+        sel = st.selector
+        c = sel.copy
+        what = st.what or (c.cmd if c is not None else "")
+        line = st.line or (c.line if c is not None else 0)
+        raw = sel.source.raw
+        if sel.mount is not None and self.builder is Builder.LEGACY:
+            return None  # the legacy builder stops at --mount itself (CA310)
+        if sel.rest is not None:
+            if st.found:
+                return None
+            if self.builder is Builder.LEGACY:
+                message = (
+                    f"{what} source {raw!r} matches nothing: the legacy builder fails "
+                    '("no source files were specified"; BuildKit copies nothing)'
+                )
+                return Problem("missing", c, sel.source, line, message)
+            message = (
+                f"{what} source {raw!r} matches nothing: BuildKit copies nothing "
+                '(the legacy builder fails: "no source files were specified")'
+            )
+            return Problem("empty-wildcard", c, sel.source, line, message)
+        if st.found or sel.whole:
+            return None
+        via = ""
+        if sel.path != sel.source.context_path:
+            via = f" (a link, resolved inside the context as {sel.path!r})"
+        if os.path.lexists(os.path.join(self.root, sel.path)):
+            fails = f'"/{sel.path}" not found' if sel.mount is not None else "failed to compute cache key"
+            message = f"{what} source {raw!r}{via} is excluded by the ignore file{self._of}: the build fails ({fails})"
+            return Problem("ignored", c, sel.source, line, message)
+        literal = ""
+        if sel.mount is not None and contains_wildcards(sel.path):
+            literal = ": a mount takes its source literally, wildcards are not expanded"
+        return Problem(
+            "missing", c, sel.source, line, f"{what} source {raw!r}{via} is not in the context{self._of}{literal}"
+        )
 
     # -- results -------------------------------------------------------------
 
