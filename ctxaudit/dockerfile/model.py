@@ -9,6 +9,7 @@ dependencies between stages (FROM another stage, ``COPY --from``,
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -139,6 +140,7 @@ class Stage:
     # built FROM one.
     context: str | None = None
     base_context: str | None = None
+    workdirs: list[str] = field(default_factory=list)  # each WORKDIR's directory (it creates it)
 
     @property
     def label(self) -> str:
@@ -311,6 +313,7 @@ def build_model(
             w, _ = _expand(ins.rest, env, esc)
             if w is not None:
                 stage.workdir = clean(posixpath.join(stage.workdir, w))
+                stage.workdirs.append(stage.workdir)
             stage.commands.append(ins)
         elif ins.cmd in ("copy", "add"):
             c = _copy(ins, stage, env, stage.workdir, esc, lookup)
@@ -395,6 +398,19 @@ def _parse_words(text: str, escape: str) -> list[str]:
 Lookup = Callable[[str], "Stage | None"]
 
 
+def _expanded(doc: Heredoc, env: Mapping[str, str | None]) -> Heredoc:
+    """A COPY/ADD heredoc's body as the file holds it: with an unquoted name its
+    variables are expanded, quotes kept, with ``\\`` as the escape whatever
+    the directive says (SourcesAndDest.ExpandRaw)."""
+    if not doc.expand:
+        return doc
+    try:
+        body = process_word(doc.content, env, "\\", skip_quotes=True).value
+    except WordError:
+        return doc  # BuildKit fails the build on it; keep the text for the sizes
+    return dataclasses.replace(doc, content=body)
+
+
 def _copy(ins: Instruction, stage: Stage, env: dict[str, str | None], workdir: str, esc: str, lookup: Lookup) -> Copy:
     if len(ins.args) < 2:
         raise DockerfileModelError(ins.start, f"{ins.cmd.upper()} requires at least two arguments")
@@ -404,7 +420,7 @@ def _copy(ins: Instruction, stage: Stage, env: dict[str, str | None], workdir: s
     for raw in raw_sources:
         doc = parse_heredoc(raw)
         if doc is not None and doc.name in docs:
-            sources.append(Source(raw, docs[doc.name].name, kind="heredoc", heredoc=docs[doc.name]))
+            sources.append(Source(raw, docs[doc.name].name, kind="heredoc", heredoc=_expanded(docs[doc.name], env)))
             continue
         value, unknown = _expand(raw, env, esc)
         kind = "context"

@@ -126,6 +126,8 @@ def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, An
         "wire": usage.wire_bytes,
         "tar": usage.tar_bytes,
         "image": sorted([p, s] for p, s in usage.image_files.items()),
+        # What reports print, counted without the recorded paths (bounded memory).
+        "image_count": [usage.image.files, usage.image.bytes],
     }
 
 
@@ -163,6 +165,10 @@ def compare(name: str, builder: str) -> list[str]:
         problems += [f"image lacks {p}" for p in exp if p not in act]
         problems += [f"image has extra {p}" for p in act if p not in exp]
         problems += [f"image size of {p}: {act[p]} != {exp[p]}" for p in exp if p in act and exp[p] != act[p]]
+    if ours["image_count"] != [len(g_image), sum(s for _, s in g_image)]:
+        problems.append(
+            f"image counted as {ours['image_count']} (files, bytes), the engine's holds {len(g_image)} files"
+        )
     if builder == "buildkit" and g.get("transfer") and not transfer_matches(g["transfer"], ours["wire"]):
         problems.append(f"transfer printed {g['transfer']}, ctxaudit computes {ours['wire']} B")
     if builder == "buildkit" and g.get("transfer") is None and ours["wire"] != 0:
