@@ -146,9 +146,15 @@ def main() -> int:
                     # After `ctxaudit suggest --write` the build still works and sends less.
                     lines = dfharness.apply_suggest(ctx, case)
                     legacy_after = record_legacy(ctx, case, env, capture)
+                    with tempfile.TemporaryDirectory() as cold:
+                        # A copy at a new path: BuildKit keys its context cache by the
+                        # directory, and a warm cache would send only the changed files.
+                        # cp -a keeps hard links (copytree would make them files).
+                        subprocess.run(["cp", "-a", str(ctx.parent), str(Path(cold) / "case")], check=True)
+                        buildkit_after = record_buildkit(Path(cold) / "case" / ctx.name, case, env)
                     g["after_suggest"] = {
                         "lines": lines,
-                        "buildkit": record_buildkit(ctx, case, env),
+                        "buildkit": buildkit_after,
                         "legacy": {"ok": legacy_after["ok"], "tar_bytes": legacy_after["tar_bytes"]},
                     }
             drift += engine.store(dfharness.GOLDEN / f"{name}.json", g, args.check, name)
