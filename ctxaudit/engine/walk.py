@@ -527,6 +527,10 @@ class Walker:
             else:
                 entry.hardlink_of = first
 
+    def removed(self, rel: str) -> bool:
+        """legacy: is this build file sent and then removed by the daemon before COPY?"""
+        return self.legacy and rel in self._build_files and self._daemon_removes(rel)
+
     def _daemon_removes(self, rel: str) -> bool:
         try:
             return (self._daemon or self._user).or_parent_matches(rel).matched
