@@ -291,7 +291,7 @@ class DockerfileUsage:
                 self.problems.append(Problem("mount", None, m.source, r.line, message))
             return None
         if m.type == "bind" and m.from_stage is not None and m.source.value is not None:
-            if main and m.from_stage.index < r.stage.index and self.builder is Builder.BUILDKIT:
+            if main and m.from_stage.index < r.stage.index and self.builder is not Builder.LEGACY:
                 # It takes its source literally, from the stage's root.
                 stage_path = clean("/" + m.source.value).lstrip("/")
                 selector = Selector(m.source, stage_path, stage_path, None, mount=m)
@@ -460,7 +460,7 @@ class DockerfileUsage:
             problem = self._source_problem(st)
             if problem is not None:
                 self.problems.append(problem)
-        if not self.source and not self.buildah:  # what a stage holds is the main walk's to say
+        if not self.source:  # what a stage holds is the main walk's to say
             failing = {p.copy.stage.index for p in self.problems if p.copy is not None and p.kind != "empty-wildcard"}
             for r in self.fs.missing(failing):
                 self.problems.append(self._from_problem(r))
@@ -590,6 +590,12 @@ class DockerfileUsage:
                 message = (
                     f"{r.what} --from={stage} source {raw!r} matches nothing in stage {stage}: the legacy builder "
                     'fails ("no source files were specified"; BuildKit copies nothing)'
+                )
+                return Problem("missing", c, r.selector.source, r.line, message)
+            if self.buildah and c is not None and len(c.sources) == 1:
+                message = (
+                    f"{r.what} --from={stage} source {raw!r} matches nothing in stage {stage}: buildah fails "
+                    "(no source of the COPY matches anything; BuildKit copies nothing)"
                 )
                 return Problem("missing", c, r.selector.source, r.line, message)
             message = (

@@ -65,7 +65,7 @@ class BuildFileProblem:
     @property
     def message(self) -> str:
         """``BuildKit fails: <reason>`` or ``BuildKit does not apply ...``."""
-        who = "BuildKit" if self.builder is Builder.BUILDKIT else "The legacy builder"
+        who = {Builder.BUILDKIT: "BuildKit", Builder.LEGACY: "The legacy builder"}.get(self.builder, "buildah")
         return f"{who} fails: {self.reason}" if self.fatal else f"{who} {self.reason}"
 
 
@@ -226,6 +226,27 @@ def legacy_dockerfile(context: str, given: Path | None) -> DockerfileChoice:
     return DockerfileChoice(Path(evaluated))
 
 
+def buildah_discovery_problem(context: str) -> BuildFileProblem | None:
+    """buildah without -f (``util.DiscoverContainerfile``): ``Containerfile``,
+    else ``Dockerfile``, each stat'ed through links on the host; one that
+    exists but is no regular file, or only a dangling link, fails the build.
+    None when it finds a file, or when neither name is there at all."""
+    for name in ("Containerfile", DOCKERFILE):
+        path = os.path.join(context, name)
+        if os.path.exists(path):
+            if _regular(path):
+                return None
+            return BuildFileProblem(Builder.BUILDAH, name, f'assumed Containerfile "{name}" is not a file', fatal=True)
+    if not any(os.path.lexists(os.path.join(context, n)) for n in ("Containerfile", DOCKERFILE)):
+        return None
+    return BuildFileProblem(
+        Builder.BUILDAH,
+        DOCKERFILE,
+        "cannot find Containerfile or Dockerfile in context directory (a link to nothing on the host)",
+        fatal=True,
+    )
+
+
 def legacy_outside_dockerfile_problem(context: str) -> BuildFileProblem | None:
     """With a Dockerfile outside the context, the CLI rewrites ``.dockerignore``
     in the tar; under a symlink's header that write fails."""
@@ -266,6 +287,7 @@ def legacy_tar_problems(ctx: Context) -> list[BuildFileProblem]:
 __all__ = [
     "BuildFileProblem",
     "DockerfileChoice",
+    "buildah_discovery_problem",
     "buildkit_dockerfile",
     "legacy_dockerfile",
     "legacy_outside_dockerfile_problem",

@@ -151,7 +151,10 @@ def open_context(
     elif builder is Builder.BUILDAH:
         df = find_dockerfile(root, dockerfile, builder)
         ctx = Context(root, IgnoreFile(None, "(none)"), builder, df, name, dockerfile_arg=arg, ignorefile=ignorefile)
-        ctx = dataclasses.replace(ctx, dockerfile_flag=df if dockerfile is not None else None)
+        found = buildfiles.buildah_discovery_problem(str(root)) if dockerfile is None else None
+        ctx = dataclasses.replace(
+            ctx, dockerfile_flag=df if dockerfile is not None else None, problems=(found,) if found else ()
+        )
     else:
         given = _given(dockerfile) if dockerfile is not None else None
         base = Context(root, IgnoreFile(None, "(none)"), builder, None, name, dockerfile_arg=arg, dockerfile_flag=given)
