@@ -1234,8 +1234,10 @@ def _list(ctx: Context, sizes: bool, ignored: bool) -> None:
     from .common.streams import stdout_gone
     from .engine.walk import Status, walk
 
-    want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)
     shown = display.path
+    for p in ctx.problems:
+        typer.echo(f"ctxaudit: {'error' if p.fatal else 'warning'}: {shown(p.file)}: {p.message}", err=True)
+    want = (Status.IGNORED, Status.PRUNED) if ignored else (Status.SENT,)
     write = sys.stdout.write
     batch: list[str] = []
     for e in walk(ctx, full=ignored, sizes=sizes):

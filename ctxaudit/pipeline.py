@@ -35,6 +35,7 @@ from .engine.podman import RemoteTransfer, remote_transfer, uploads
 from .engine.walk import Entry, walk
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
+from .rules import legacy as legacy_rules
 from .rules import lint as lint_rules
 from .rules import secrets as secret_rules
 from .rules import walk as walk_rules
@@ -197,6 +198,8 @@ def scan(
             r.remote = remote_transfer(r.ctx)
 
     findings: list[Finding] = walk_rules.check(stats.problems)
+    for c in contexts:
+        findings += walk_rules.build_files(c.problems)
     findings += lint_rules.static_checks(primary) + lint.findings()
 
     def history_used(root: str) -> bool:
@@ -208,6 +211,8 @@ def scan(
         used = secret_rules.uses_history(r.model, r.ctx.builder is Builder.LEGACY, ".git")
         findings += dockerfile_rules.check(r.usage, r.label) + secret_rules.in_image(r.usage, r.label, used)
         findings += image_rules.check(image_plan, r.usage)
+        if r.ctx.builder is Builder.LEGACY:
+            findings += legacy_rules.check(r.model, r.label)
         if r.ctx.ignore.path not in seen_ignore:
             seen_ignore.add(r.ctx.ignore.path)
             findings += lint_rules.static_checks(r.ctx)
@@ -260,7 +265,8 @@ def lint(
         bk_sent, legacy_sent = (sent, other_sent) if ctx.builder is Builder.BUILDKIT else (other_sent, sent)
         ca207 = lint_rules.builder_dependent(ctx, bk_sent, legacy_sent)
     findings = (
-        lint_rules.static_checks(checked, list(errors))
+        walk_rules.build_files(ctx.problems)
+        + lint_rules.static_checks(checked, list(errors))
         + collector.findings()
         + ca207
         + lint_rules.buildah_dependent(ctx, same)

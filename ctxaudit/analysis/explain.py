@@ -28,6 +28,7 @@ class Explanation:
     skipped_dir: str | None = None  # the ancestor the builder never enters
     forced: bool = False  # legacy: sent only because the CLI keeps build files
     note: str = ""
+    removed: bool = False  # legacy: a build file the daemon removes before COPY sees the context
 
     def where(self, ignore_file: str) -> str:
         if self.rule is None:
@@ -62,12 +63,16 @@ def explain(ctx: Context, path: str) -> Explanation:
             parent = d.bits
     rule = _line(m, path, parent)
     forced = d.rule is not None and d.rule >= walker.user_count
+    removed = not d.matched and walker.removed(path)
     note = ""
-    if forced:
+    if removed:
         note = "the daemon removes it before COPY sees the context"
+    elif forced:
+        # The daemon reads .dockerignore inside the context it received: a link out of it reads nothing.
+        note = "the daemon keeps it: its .dockerignore, read inside the context, does not exclude it"
     elif ctx.builder is Builder.BUILDKIT and path in (".dockerignore", ctx.dockerfile_rel) and not d.matched:
         note = "sent as part of the context (BuildKit also reads it separately)"
-    return Explanation(path, not d.matched, exists, rule, forced=forced, note=note)
+    return Explanation(path, not d.matched, exists, rule, forced=forced, note=note, removed=removed)
 
 
 def _line(m: Matcher, path: str, parent: int) -> DockerIgnorePattern | None:

@@ -13,7 +13,8 @@ Three passes over the context, each a streaming walk:
 3. check the result as a whole: the walk and the Dockerfile analysis run
    again with the proposed lines; a line that would exclude a COPY/ADD or
    bind-mount source gets a ``!`` exception for it, or is dropped when that
-   does not restore the build.
+   does not restore the build. A line that excludes anything below a
+   bind-mounted directory is not proposed (the RUN reads what it wants).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Candidate:
     marginal_files: int = 0
     marginal_bytes: int = 0
     pattern: DockerIgnorePattern | None = None
+    hides_mounted: bool = False  # it excludes a file a RUN --mount=type=bind reads
 
     @property
     def lines(self) -> list[str]:
@@ -260,11 +262,15 @@ def _still_excluded(m: Matcher, path: str) -> bool:
         return False
 
 
-def measure(ctx: Context, candidates: list[Candidate]) -> tuple[int, int]:
+def measure(ctx: Context, candidates: list[Candidate], mounted: Iterable[str] = ()) -> tuple[int, int]:
     """Pass 2: savings of each candidate (with its exceptions, once it has
-    them), alone and after the ones before it."""
+    them), alone and after the ones before it. ``mounted``: directories a
+    bind mount reads; a candidate that excludes a file below one is marked
+    ``hides_mounted`` (the RUN may read any of them)."""
+    prefixes = tuple(m + "/" for m in mounted)
     for c in candidates:
         c.files = c.bytes = c.marginal_files = c.marginal_bytes = 0
+        c.hides_mounted = False
         try:
             c.pattern = DockerIgnorePattern(c.line)
         except (PatternError, ValueError):
@@ -284,6 +290,8 @@ def measure(ctx: Context, candidates: list[Candidate]) -> tuple[int, int]:
             if _excludes(c.pattern, e.path, cache) and (keep is None or _still_excluded(keep, e.path)):
                 c.files += 1
                 c.bytes += e.size
+                if prefixes and e.path.startswith(prefixes):
+                    c.hides_mounted = True
                 if first:
                     c.marginal_files += 1
                     c.marginal_bytes += e.size
@@ -398,10 +406,15 @@ class Planner:
         """Measure the candidates and check the proposal (after :meth:`finish`)."""
         ctx, df, min_bytes = self.ctx, self.df, self.min_bytes
         sources = needed_sources(self.usage)
+        mounted = mounted_dirs(self.usage)
         present = existing_lines(ctx.ignore)
         candidates = [c for c in self.discovery.candidates() if c.line not in present]
-        files_before, before = measure(ctx, candidates)
-        chosen = [c for c in candidates if c.pattern is not None and c.marginal_bytes >= min_bytes and c.marginal_files]
+        files_before, before = measure(ctx, candidates, mounted)
+        chosen = [
+            c
+            for c in candidates
+            if c.pattern is not None and c.marginal_bytes >= min_bytes and c.marginal_files and not c.hides_mounted
+        ]
         nothing = Plan([], before, before, files_before, files_before, ctx.ignore)
         if not chosen:
             return nothing
@@ -410,8 +423,8 @@ class Planner:
             _keep_sources(c, sources)
         if any(c.exceptions for c in chosen):
             # What each line saves once its exceptions keep the sources: maybe nothing.
-            measure(ctx, chosen)
-            chosen = [c for c in chosen if c.marginal_bytes >= min_bytes and c.marginal_files]
+            measure(ctx, chosen, mounted)
+            chosen = [c for c in chosen if c.marginal_bytes >= min_bytes and c.marginal_files and not c.hides_mounted]
             if not chosen:
                 return nothing
         while True:
@@ -466,6 +479,15 @@ def needed_sources(usage: DockerfileUsage | None) -> list[Need]:
             for root in st.roots:
                 out[escape(root)] = [root] + [x for x in st.examples if x.startswith(root + "/")]
     return sorted(out.items())
+
+
+def mounted_dirs(usage: DockerfileUsage | None) -> list[str]:
+    """The context paths bind mounts read (not the whole context): no
+    proposed line may exclude anything below them, since the RUN may read
+    any file there, and nothing of it reaches the image to be saved."""
+    if usage is None:
+        return []
+    return sorted({st.selector.path for st in usage.sources if st.selector.mount is not None and not st.selector.whole})
 
 
 def keep_sources(line: str, needs: list[Need]) -> list[str]:

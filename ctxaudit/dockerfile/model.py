@@ -9,12 +9,14 @@ dependencies between stages (FROM another stage, ``COPY --from``,
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from ..engine.gostrings import clean
+from .mounts import MountError, check_target, parse_mount
 from .parser import Heredoc, Instruction, Parsed, parse, parse_heredoc
 from .shellwords import WordError, process_word
 
@@ -92,6 +94,8 @@ class Mount:
     from_: str | None
     from_stage: Stage | None = None
     from_context: str | None = None  # from= names a named build context
+    error: str | None = None  # BuildKit rejects this --mount (ctxaudit.dockerfile.mounts)
+    spec: str = ""  # the --mount value as written
 
     @property
     def context_name(self) -> str | None:
@@ -136,6 +140,7 @@ class Stage:
     # built FROM one.
     context: str | None = None
     base_context: str | None = None
+    workdirs: list[str] = field(default_factory=list)  # each WORKDIR's directory (it creates it)
 
     @property
     def label(self) -> str:
@@ -204,15 +209,6 @@ def _expand(word: str, env: Mapping[str, str | None], escape: str) -> tuple[str 
     except WordError:
         return None, set()
     return r.value, r.unknown
-
-
-def _parse_mount(spec: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in spec.split(","):
-        key, eq, value = part.partition("=")
-        key = key.strip().lower()
-        out[key] = value.strip() if eq else "true"
-    return out
 
 
 def context_key(name: str) -> str:
@@ -317,6 +313,7 @@ def build_model(
             w, _ = _expand(ins.rest, env, esc)
             if w is not None:
                 stage.workdir = clean(posixpath.join(stage.workdir, w))
+                stage.workdirs.append(stage.workdir)
             stage.commands.append(ins)
         elif ins.cmd in ("copy", "add"):
             c = _copy(ins, stage, env, stage.workdir, esc, lookup)
@@ -401,6 +398,19 @@ def _parse_words(text: str, escape: str) -> list[str]:
 Lookup = Callable[[str], "Stage | None"]
 
 
+def _expanded(doc: Heredoc, env: Mapping[str, str | None]) -> Heredoc:
+    """A COPY/ADD heredoc's body as the file holds it: with an unquoted name its
+    variables are expanded, quotes kept, with ``\\`` as the escape whatever
+    the directive says (SourcesAndDest.ExpandRaw)."""
+    if not doc.expand:
+        return doc
+    try:
+        body = process_word(doc.content, env, "\\", skip_quotes=True).value
+    except WordError:
+        return doc  # BuildKit fails the build on it; keep the text for the sizes
+    return dataclasses.replace(doc, content=body)
+
+
 def _copy(ins: Instruction, stage: Stage, env: dict[str, str | None], workdir: str, esc: str, lookup: Lookup) -> Copy:
     if len(ins.args) < 2:
         raise DockerfileModelError(ins.start, f"{ins.cmd.upper()} requires at least two arguments")
@@ -410,7 +420,7 @@ def _copy(ins: Instruction, stage: Stage, env: dict[str, str | None], workdir: s
     for raw in raw_sources:
         doc = parse_heredoc(raw)
         if doc is not None and doc.name in docs:
-            sources.append(Source(raw, docs[doc.name].name, kind="heredoc", heredoc=docs[doc.name]))
+            sources.append(Source(raw, docs[doc.name].name, kind="heredoc", heredoc=_expanded(docs[doc.name], env)))
             continue
         value, unknown = _expand(raw, env, esc)
         kind = "context"
@@ -451,18 +461,29 @@ def _copy(ins: Instruction, stage: Stage, env: dict[str, str | None], workdir: s
     )
 
 
+def _mount(spec: str, env: dict[str, str | None], esc: str, workdir: str, lookup: Lookup) -> Mount:
+    """One ``--mount`` as BuildKit dispatches it (values expanded with the
+    stage's variables, as current BuildKit does)."""
+
+    def expand(word: str) -> str:
+        value, _ = _expand(word, env, esc)
+        if value is None:
+            raise MountError(f"cannot expand {word!r}")
+        return value
+
+    try:
+        m = parse_mount(spec, expand)
+        target = expand(m.target)
+        check_target(m, target, workdir)
+    except MountError as exc:
+        return Mount("invalid", Source("", None), "", None, error=str(exc), spec=spec)
+    value, unknown = _expand(m.source, env, esc)
+    from_stage = lookup(m.from_) if m.from_ else None
+    return Mount(m.type, Source(m.source, value, unknown), target, m.from_, from_stage, spec=spec)
+
+
 def _run(ins: Instruction, stage: Stage, env: dict[str, str | None], esc: str, lookup: Lookup) -> Run:
-    mounts: list[Mount] = []
-    for spec in ins.flag_values("mount"):
-        opts = _parse_mount(spec)
-        mtype = opts.get("type", "bind")
-        src_raw = opts.get("source", opts.get("src", ""))
-        value, unknown = _expand(src_raw, env, esc)
-        target = opts.get("target", opts.get("dst", opts.get("destination", "")))
-        from_raw = opts.get("from")
-        mounts.append(
-            Mount(mtype, Source(src_raw, value, unknown), target, from_raw, lookup(from_raw) if from_raw else None)
-        )
+    mounts = [_mount(spec, env, esc, stage.workdir, lookup) for spec in ins.flag_values("mount")]
     if ins.json:
         return Run(ins, stage, False, " ".join(ins.args), list(ins.args), mounts, dict(env))
     return Run(ins, stage, True, ins.rest, [], mounts, dict(env))

@@ -29,7 +29,8 @@ class Result:
 
 
 class _Word:
-    def __init__(self, text: str, env: Mapping[str, str | None], escape: str) -> None:
+    def __init__(self, text: str, env: Mapping[str, str | None], escape: str, skip_quotes: bool = False) -> None:
+        self.skip_quotes = skip_quotes  # lex.SkipProcessQuotes: quotes are plain characters
         self.s = text
         self.i = 0
         self.env = env
@@ -69,9 +70,9 @@ class _Word:
                 return "".join(out)
             if ch == "$":
                 out.append(self.dollar())
-            elif ch == "'":
+            elif ch == "'" and not self.skip_quotes:
                 out.append(self.single())
-            elif ch == '"':
+            elif ch == '"' and not self.skip_quotes:
                 out.append(self.double())
             else:
                 self.next()
@@ -215,8 +216,13 @@ def _trim(value: str, pattern: str, suffix: bool, greedy: bool) -> str:
     return value
 
 
-def process_word(text: str, env: Mapping[str, str | None], escape: str = "\\") -> Result:
-    """Expand one word as BuildKit's ProcessWordWithMatches does."""
-    w = _Word(text, env, escape)
+def process_word(text: str, env: Mapping[str, str | None], escape: str = "\\", skip_quotes: bool = False) -> Result:
+    """Expand one word as BuildKit's ProcessWordWithMatches does.
+
+    ``skip_quotes``: quotes are kept as plain characters (``SkipProcessQuotes``,
+    how dispatch expands a heredoc's body: ``ExpandRaw`` in
+    dockerfile2llb/convert.go).
+    """
+    w = _Word(text, env, escape, skip_quotes)
     value = w.process()
     return Result(value, w.unknown, w.used)

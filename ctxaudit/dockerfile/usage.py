@@ -29,8 +29,8 @@ from ..engine.gostrings import clean
 from ..engine.matcher import Matcher
 from ..engine.pattern import DockerIgnorePattern, PatternError
 from ..engine.walk import Entry, EntryType, Status
-from .model import Copy, Dockerfile, Source, Stage
-from .shell import run_script
+from .imagefs import Reader, StageFiles
+from .model import Copy, Dockerfile, Mount, Run, Source
 from .sources import Selector, contains_wildcards, follow_links, image_path, resolve_links
 
 
@@ -38,6 +38,9 @@ from .sources import Selector, contains_wildcards, follow_links, image_path, res
 class SourceState:
     selector: Selector
     found: bool = False
+    line: int = 0  # the instruction's line (0: the COPY's own)
+    what: str = ""  # "RUN --mount" for a bind mount (COPY/ADD: the instruction)
+    index: int = 0  # its place among the COPY/ADD's sources
     files: int = 0
     examples: list[str] = field(default_factory=list)  # first files it takes
     roots: set[str] = field(default_factory=set)  # paths a wildcard matched (first 50)
@@ -51,6 +54,7 @@ class CopyUsage:
     bytes: int = 0
     by_kind: dict[str, Count] = field(default_factory=dict)
     heredoc_bytes: int = 0
+    heredoc_files: int = 0
     secrets: list[str] = field(default_factory=list)  # secret-looking files it copies (first 50)
     traced_files: int = 0  # COPY --from: context files it carries over from the other stage
     traced_bytes: int = 0
@@ -64,6 +68,14 @@ class CopyUsage:
     @property
     def line(self) -> int:
         return self.copy.line
+
+    @property
+    def written(self) -> Count:
+        """What this instruction writes into its layer: context files, heredocs,
+        files carried over from another stage."""
+        return Count(
+            self.files + self.heredoc_files + self.traced_files, self.bytes + self.heredoc_bytes + self.traced_bytes
+        )
 
     def note_kind(self, path: str, kind: str, size: int) -> None:
         tally(self.by_kind, kind, size)
@@ -185,7 +197,6 @@ class DockerfileUsage:
         self.checks_only = checks_only
         self.old_fsutil = old_fsutil  # wire model of the 20.10 engine (for its goldens)
         self.record_image = record_image
-        self.image_files: dict[str, int] = {}  # image path -> size (with record_image)
         self.builder = builder
         self.root = root
         legacy = builder is Builder.LEGACY
@@ -195,19 +206,14 @@ class DockerfileUsage:
         self.sources: list[SourceState] = []
         self.problems: list[Problem] = []
         self.whole_context = False
+        self._context_users: list[int] = []  # lines of the instructions that read the context
+        self._mount_readers: list[Reader] = []
         transfer_paths: list[str] = []
         for stage in self.stages:
             for c in stage.copies:
                 u = CopyUsage(c, [], buildah=self.buildah)
                 self.copies.append(u)
-                for src in c.sources:
-                    if src.kind == "heredoc" and src.heredoc is not None:
-                        size = len(src.heredoc.content.encode())
-                        u.heredoc_bytes += size
-                        if record_image and stage.index in self.image_chain:
-                            name = posixpath.basename(src.heredoc.name)
-                            self.image_files[posixpath.join(c.dest, name) if c.dest_is_dir else c.dest] = size
-                        continue
+                for index, src in enumerate(c.sources):
                     if c.context_name != source or src.kind != "context":
                         continue
                     path = src.context_path
@@ -218,33 +224,34 @@ class DockerfileUsage:
                         self.problems.append(self._unresolved(c, src))
                     # The transfer follows links itself (follow_links below).
                     transfer_paths.append(path)
-                    st = SourceState(Selector.of(src, resolve_links(root, path), copy=c))
+                    self._context_users.append(c.line)
+                    st = SourceState(Selector.of(src, resolve_links(root, path), copy=c), index=index)
                     u.sources.append(st)
                     self.sources.append(st)
             for r in stage.runs:
                 for m in r.mounts:
-                    if m.context_name != source:
-                        continue
-                    path = m.source.context_path
-                    if path is None:
-                        self.problems.append(
-                            Problem("dynamic", None, m.source, r.line, f"bind mount source {m.source.raw!r} is dynamic")
-                        )
-                        continue
-                    if not self.buildah:  # buildah mounts the context directory itself: nothing is read
+                    path = self._mount(r, m)
+                    if path is not None:
                         transfer_paths.append(path)
-        self.whole_context = "" in transfer_paths
+        # BuildKit has no context step at all when no instruction reads the
+        # context (dockerfile2llb only references the local source from
+        # COPY/ADD and bind mounts): nothing is transferred, not even the
+        # stream's trailer.
+        self.uses_context = bool(self._context_users)
+        self.whole_context = self.uses_context and "" in transfer_paths
         # FROM a named context: the whole directory is sent when that stage runs
         # a command or is the target (dockerfile2llb dispatchRun, convert.go), and
         # its files are the stage's filesystem, in the image when the stage is.
         based = [s for s in self.stages if source and s.base_context == source]
         if any(s.runs or s is df.target for s in based):
-            self.whole_context = True
+            self.whole_context = self.uses_context = True
             transfer_paths.append("")
         self.base_in_image = any(s.index in self.image_chain for s in based)
         self.base_image = Count()
         self.transfer_selectors = (
-            [] if self.whole_context else [Selector.of(Source(p, p), p) for p in follow_links(root, transfer_paths)]
+            []
+            if self.whole_context or not self.uses_context
+            else [Selector.of(Source(p, p), p) for p in follow_links(root, transfer_paths)]
         )
         self._by_path: dict[str, list[SourceState]] = {}  # literal source path -> its states
         for st in self.sources:
@@ -255,47 +262,74 @@ class DockerfileUsage:
         self.eligible = Count()
         self.transfer = Count()
         self.tar_bytes = tarsize.END_OF_ARCHIVE
-        self.wire_bytes = wire.TRAILER
+        self.wire_bytes = wire.TRAILER if self.uses_context else 0
         self._next_id = 0
         self._open_dirs: list[tuple[str, Entry, bool]] = []  # (prefix, entry, already sent)
-        self._trace: list[tuple[CopyUsage, Copy, str, Alias | None]] = self._plan_traces()
+        # What COPY/ADD write into each stage, traced through COPY --from.
+        self.fs = StageFiles(self.copies, self.image_chain, root)
+        if record_image:
+            self.fs.record()
+        for reader in self._mount_readers:
+            self.fs.add_reader(reader)
+        self._base_files: dict[str, int] = {}  # FROM a named context: its files (with record_image)
+        if not source:  # heredocs come from the Dockerfile: counted once, by the main walk
+            for u in self.copies:
+                self.fs.heredocs(u)
 
-    def _unresolved(self, c: Copy, src: Source) -> Problem:
+    def _mount(self, r: Run, m: Mount) -> str | None:
+        """Record a ``--mount``: its problems, and for a bind mount of this
+        walk's context a source that must exist (checked like a COPY source).
+        Returns the path it adds to BuildKit's include paths, if any:
+        dockerfile2llb adds the source of every mount without ``from``
+        except cache, secret and ssh ones, a tmpfs mount's empty source (the
+        whole context) included (convert_runmount.go). buildah mounts the
+        context directory itself: nothing is read or transferred."""
+        main = not self.source  # what is not about a named context is said once, by the main walk
+        if m.error is not None:
+            if main and self.builder is Builder.BUILDKIT:
+                message = f"RUN --mount={m.spec}: {m.error}: BuildKit fails the build"
+                self.problems.append(Problem("mount", None, m.source, r.line, message))
+            return None
+        if m.type == "bind" and m.from_stage is not None and m.source.value is not None:
+            if main and m.from_stage.index < r.stage.index and self.builder is not Builder.LEGACY:
+                # It takes its source literally, from the stage's root.
+                stage_path = clean("/" + m.source.value).lstrip("/")
+                selector = Selector(m.source, stage_path, stage_path, None, mount=m)
+                self._mount_readers.append(Reader(selector, m.from_stage, r.line, "RUN --mount"))
+            return None
+        if m.type in ("cache", "secret", "ssh") or m.context_name != self.source:
+            if m.type == "tmpfs" and main and m.from_ is None and not self.buildah:
+                return m.source.context_path  # the include path, without reading the context
+            return None
+        path = m.source.context_path
+        if path is None or m.source.unknown:
+            if self.builder is Builder.BUILDKIT:
+                self.problems.append(self._unresolved(None, m.source, r.line, "RUN --mount"))
+            if path is None:
+                return None
+        if self.buildah:
+            return None
+        self._context_users.append(r.line)
+        # A mount takes its source literally (no wildcards), through links
+        # resolved inside the context like a COPY source.
+        resolved = resolve_links(self.root, path)
+        st = SourceState(Selector(m.source, resolved, resolved, None, mount=m), line=r.line, what="RUN --mount")
+        self.sources.append(st)
+        return path
+
+    def _unresolved(self, c: Copy | None, src: Source, line: int = 0, what: str = "") -> Problem:
+        what = what or (c.cmd if c is not None else "")
+        line = line or (c.line if c is not None else 0)
         if src.unknown:
             names = ", ".join(sorted(src.unknown))
             return Problem(
                 "dynamic",
                 c,
                 src,
-                c.line,
-                f"{c.cmd} source {src.raw!r} depends on {names}, unknown here (pass --build-arg)",
+                line,
+                f"{what} source {src.raw!r} depends on {names}, unknown here (pass --build-arg)",
             )
-        return Problem("invalid", c, src, c.line, f"{c.cmd} source {src.raw!r} cannot be parsed by BuildKit")
-
-    def _plan_traces(self) -> list[tuple[CopyUsage, Copy, str, Alias | None]]:
-        """COPY --from=stage PATH: the context COPYs of that stage that wrote
-        under PATH, directly or through a later ``RUN cp``/``mv`` of that stage
-        (the alias maps where the COPY wrote to where the RUN put it)."""
-        out: list[tuple[CopyUsage, Copy, str, Alias | None]] = []
-        for u in self.copies:
-            c = u.copy
-            if c.from_stage is None:
-                continue
-            chain = c.from_stage.chain()
-            for src in c.sources:
-                if src.value is None:
-                    continue
-                want = clean("/" + src.value)
-                for s in chain:
-                    for earlier in s.copies:
-                        if earlier.context_name != self.source:
-                            continue
-                        if _overlap(earlier.dest, want):
-                            out.append((u, earlier, want, None))
-                        for alias in _aliases(chain, earlier):
-                            if _overlap(earlier.dest, alias.source) and _overlap(alias.target, want):
-                                out.append((u, earlier, want, alias))
-        return out
+        return Problem("invalid", c, src, line, f"{what} source {src.raw!r} cannot be parsed by BuildKit")
 
     def add_query(self, q: ImageQuery) -> ImageQuery:
         self.queries.append((q, {s.index for s in self.df.stages[q.stage_index].chain()}))
@@ -330,7 +364,7 @@ class DockerfileUsage:
         if self.base_in_image:
             self.base_image.add(e.size)
             if self.record_image:
-                self.image_files["/" + e.path] = e.size
+                self._base_files["/" + e.path] = e.size
         if self._transferred(e.path):
             self._send_parents()
             self.transfer.add(0 if e.hardlink_of is not None else e.size)
@@ -356,25 +390,9 @@ class DockerfileUsage:
             src = st.selector.source.context_path
             ipath = image_path(u.copy, root, e.path, src if st.selector.rest is None and src else None)
             self._answer(u.copy, ipath, e.size, e.stat.st_mode if e.stat is not None else 0o644)
-            if self.record_image and u.copy.stage.index in self.image_chain:
-                self.image_files[ipath] = e.size
-            for tu, earlier, want, alias in self._trace:
-                if earlier is not u.copy:
-                    continue
-                there = ipath if alias is None else alias.apply(ipath)
-                if there is None or not (there == want or _below(there, want)):
-                    continue
-                tu.traced_bytes += e.size
-                tu.traced_files += 1
-                tu.note_kind(e.path, kind, e.size)
-                # Still swept when COPY --from takes a directory above what gives the kind.
-                if anchor is not None:
-                    a = image_path(u.copy, root, anchor)
-                    a = a if alias is None else alias.apply(a) or a
-                    if _below(a, want):
-                        tu.note_swept(kind, anchor, e.size)
-                if self.record_image and tu.copy.stage.index in self.image_chain:
-                    self.image_files[_traced_path(tu.copy, want, there)] = e.size
+            key = (u.copy.line, st.index)
+            at = image_path(u.copy, root, anchor) if anchor is not None else None
+            self.fs.wrote(u.copy.stage.index, ipath, e.size, kind, key, e.path, root != e.path, anchor, at)
         st.found = True
         st.files += 1
         if len(st.examples) < 50:
@@ -439,47 +457,13 @@ class DockerfileUsage:
         if self.buildah:
             self._finish_buildah()
         for st in [] if self.buildah else self.sources:
-            sel = st.selector
-            if sel.rest is not None and not st.found and self.builder is Builder.LEGACY:
-                c = sel.copy
-                assert c is not None
-                self.problems.append(
-                    Problem(
-                        "missing",
-                        c,
-                        sel.source,
-                        c.line,
-                        f"{c.cmd} source {sel.source.raw!r} matches nothing: the legacy builder fails "
-                        '("no source files were specified"; BuildKit copies nothing)',
-                    )
-                )
-                continue
-            if st.found or sel.rest is not None or sel.whole:
-                continue
-            c = sel.copy
-            assert c is not None
-            exists = os.path.lexists(os.path.join(self.root, sel.path))
-            if exists:
-                self.problems.append(
-                    Problem(
-                        "ignored",
-                        c,
-                        sel.source,
-                        c.line,
-                        f"{c.cmd} source {sel.source.raw!r} is excluded by the ignore file{self._of}: the build fails "
-                        '("failed to compute cache key")',
-                    )
-                )
-            else:
-                self.problems.append(
-                    Problem(
-                        "missing",
-                        c,
-                        sel.source,
-                        c.line,
-                        f"{c.cmd} source {sel.source.raw!r} is not in the context{self._of}",
-                    )
-                )
+            problem = self._source_problem(st)
+            if problem is not None:
+                self.problems.append(problem)
+        if not self.source:  # what a stage holds is the main walk's to say
+            failing = {p.copy.stage.index for p in self.problems if p.copy is not None and p.kind != "empty-wildcard"}
+            for r in self.fs.missing(failing):
+                self.problems.append(self._from_problem(r))
         if self.builder is Builder.LEGACY:
             if self.outside_dockerfile is not None:
                 self.tar_bytes = tarsize.with_outside_dockerfile(
@@ -596,11 +580,79 @@ class DockerfileUsage:
             level = found
         return level
 
+    def _from_problem(self, r: Reader) -> Problem:
+        """A COPY --from (or mount from=) source the stage cannot hold."""
+        c = r.usage.copy if r.usage is not None else None
+        raw = r.selector.source.raw
+        stage = r.stage.label
+        if r.selector.rest is not None:
+            if self.builder is Builder.LEGACY:
+                message = (
+                    f"{r.what} --from={stage} source {raw!r} matches nothing in stage {stage}: the legacy builder "
+                    'fails ("no source files were specified"; BuildKit copies nothing)'
+                )
+                return Problem("missing", c, r.selector.source, r.line, message)
+            if self.buildah and c is not None and len(c.sources) == 1:
+                message = (
+                    f"{r.what} --from={stage} source {raw!r} matches nothing in stage {stage}: buildah fails "
+                    "(no source of the COPY matches anything; BuildKit copies nothing)"
+                )
+                return Problem("missing", c, r.selector.source, r.line, message)
+            message = (
+                f"{r.what} --from={stage} source {raw!r} matches nothing in stage {stage}: BuildKit copies nothing "
+                '(the legacy builder fails: "no source files were specified")'
+            )
+            return Problem("empty-wildcard", c, r.selector.source, r.line, message)
+        message = (
+            f"{r.what} from stage {stage}: {raw!r} is not in it (built FROM scratch without RUN, no COPY or WORKDIR "
+            f'of it creates /{r.selector.path}): the build fails ("/{r.selector.path}" not found)'
+        )
+        return Problem("from-missing", c, r.selector.source, r.line, message)
+
+    def _source_problem(self, st: SourceState) -> Problem | None:
+        """Why this source fails the build (or copies nothing), once the walk is done."""
+        sel = st.selector
+        c = sel.copy
+        what = st.what or (c.cmd if c is not None else "")
+        line = st.line or (c.line if c is not None else 0)
+        raw = sel.source.raw
+        if sel.mount is not None and self.builder is Builder.LEGACY:
+            return None  # the legacy builder stops at --mount itself (CA310)
+        if sel.rest is not None:
+            if st.found:
+                return None
+            if self.builder is Builder.LEGACY:
+                message = (
+                    f"{what} source {raw!r} matches nothing: the legacy builder fails "
+                    '("no source files were specified"; BuildKit copies nothing)'
+                )
+                return Problem("missing", c, sel.source, line, message)
+            message = (
+                f"{what} source {raw!r} matches nothing: BuildKit copies nothing "
+                '(the legacy builder fails: "no source files were specified")'
+            )
+            return Problem("empty-wildcard", c, sel.source, line, message)
+        if st.found or sel.whole:
+            return None
+        via = ""
+        if sel.path != sel.source.context_path:
+            via = f" (a link, resolved inside the context as {sel.path!r})"
+        if os.path.lexists(os.path.join(self.root, sel.path)):
+            fails = f'"/{sel.path}" not found' if sel.mount is not None else "failed to compute cache key"
+            message = f"{what} source {raw!r}{via} is excluded by the ignore file{self._of}: the build fails ({fails})"
+            return Problem("ignored", c, sel.source, line, message)
+        literal = ""
+        if sel.mount is not None and contains_wildcards(sel.path):
+            literal = ": a mount takes its source literally, wildcards are not expanded"
+        return Problem(
+            "missing", c, sel.source, line, f"{what} source {raw!r}{via} is not in the context{self._of}{literal}"
+        )
+
     # -- results -------------------------------------------------------------
 
     def image_bytes(self, u: CopyUsage) -> int:
         """Bytes this instruction writes into its layer (context, heredoc, traced)."""
-        return u.bytes + u.heredoc_bytes + u.traced_bytes
+        return u.written.bytes
 
     def image_copies(self) -> list[CopyUsage]:
         """COPY/ADD instructions whose layers end up in the final image."""
@@ -608,62 +660,21 @@ class DockerfileUsage:
 
     @property
     def image(self) -> Count:
-        total = Count(self.base_image.files, self.base_image.bytes)
-        for u in self.image_copies():
-            total.files += u.files + u.traced_files
-            total.bytes += self.image_bytes(u)
-        return total
+        """The final image's files from COPY/ADD (and FROM a named context), as
+        it holds them: one per path (the last instruction that writes a path wins)."""
+        image = self.fs.image
+        return Count(image.files + self.base_image.files, image.bytes + self.base_image.bytes)
 
+    @property
+    def layers(self) -> Count:
+        """What the COPY/ADD of the final image write into its layers: every
+        write counts, a path written twice is stored twice."""
+        return self.fs.layers
 
-@dataclass(frozen=True)
-class Alias:
-    """A ``RUN cp``/``mv`` of a build stage: what it put at ``target`` from ``source``
-    (image paths). ``into``: the target is a directory (written with a trailing
-    ``/``, or several sources): ``source`` lands inside it under its own name."""
-
-    source: str
-    target: str
-    into: bool
-
-    def apply(self, ipath: str) -> str | None:
-        """Where ``ipath`` is after the copy, or None when the copy does not take it."""
-        if ipath == self.source:
-            rest = ""
-        elif _below(ipath, self.source):
-            rest = ipath[len(self.source.rstrip("/")) :]
-        else:
-            return None
-        base = posixpath.join(self.target, posixpath.basename(self.source)) if self.into else self.target
-        return base.rstrip("/") + rest if rest else base
-
-
-def _aliases(chain: list[Stage], earlier: Copy) -> list[Alias]:
-    """``RUN cp``/``mv`` in the stages of ``chain`` after the COPY ``earlier``."""
-    out: list[Alias] = []
-    started = False
-    for s in chain:
-        started = started or s is earlier.stage
-        if not started:
-            continue
-        for r in s.runs:
-            if s is earlier.stage and r.line < earlier.line:
-                continue
-            for cmd in run_script(r).commands:
-                if cmd.name not in ("cp", "mv"):
-                    continue
-                words = [w for w in cmd.args() if not w.startswith("-") and "$" not in w]
-                if len(words) < 2:
-                    continue
-                *sources, target = words
-                into = target.endswith("/") or len(sources) > 1
-                dest = clean(posixpath.join(r.workdir, target))
-                out += [Alias(clean(posixpath.join(r.workdir, w)), dest, into) for w in sources]
-    return out
-
-
-def _overlap(a: str, b: str) -> bool:
-    """One image path is the other or lies below it."""
-    return a == b or _below(a, b) or _below(b, a)
+    @property
+    def image_files(self) -> dict[str, int]:
+        """Image path -> size of every final file (with ``record_image``)."""
+        return {**self._base_files, **(self.fs.files or {})}
 
 
 def swept_anchor(root: str, path: str) -> str | None:
@@ -682,24 +693,12 @@ def swept_anchor(root: str, path: str) -> str | None:
     return path
 
 
-def _below(ipath: str, top: str) -> bool:
-    """``ipath`` lies strictly below the image path ``top``."""
-    return ipath.startswith(top.rstrip("/") + "/")
-
-
 def _join_exclude(base: str, pattern: str) -> str:
     """buildah's joinExcludePatternWithCopySource."""
     if pattern.startswith("!"):
         rest = pattern[1:]
         return pattern if not rest else "!" + posixpath.normpath(posixpath.join(base, rest))
     return posixpath.normpath(posixpath.join(base, pattern))
-
-
-def _traced_path(c: Copy, want: str, ipath: str) -> str:
-    """Where COPY --from puts a file the other stage holds at ``ipath``."""
-    if ipath == want:
-        return posixpath.join(c.dest, posixpath.basename(ipath)) if c.dest_is_dir else c.dest
-    return c.dest.rstrip("/") + ipath[len(want.rstrip("/")) :]
 
 
 __all__ = ["CopyUsage", "DockerfileUsage", "EntryType", "ImageQuery", "Problem"]

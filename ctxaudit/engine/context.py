@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..common.errors import InputError
-from . import ignorefile
+from . import buildfiles, ignorefile
 from .builder import Builder
+from .buildfiles import BuildFileProblem
 from .ignorefile import IgnoreFile, IgnoreFileError
 
 DEFAULT_DOCKERFILE = "Dockerfile"
@@ -22,7 +23,7 @@ class Context:
     root: Path  # resolved (symlinks evaluated, as Docker does)
     ignore: IgnoreFile
     builder: Builder
-    dockerfile: Path | None = None  # None: no Dockerfile found (listing still works)
+    dockerfile: Path | None = None  # the file analysed; None: no Dockerfile found (listing still works)
     label: str = ""  # the context as the user named it, for messages
     # Dockerfile text given inline (Compose dockerfile_inline, Bake dockerfile-inline):
     # buildx sends it from a directory of its own, so only the context's .dockerignore applies.
@@ -31,6 +32,9 @@ class Context:
     # --ignorefile replaces the lookup (buildah only).
     dockerfile_arg: str | None = None
     ignorefile: Path | None = None
+    dockerfile_flag: Path | None = None  # -f made absolute, links not resolved
+    # Build files this builder cannot find, read or apply (ctxaudit.engine.buildfiles).
+    problems: tuple[BuildFileProblem, ...] = ()
 
     @property
     def name(self) -> str:
@@ -85,6 +89,30 @@ def find_dockerfile(root: Path, given: Path | None, builder: Builder = Builder.B
     return None
 
 
+def _given(given: Path) -> Path:
+    """Docker's -f made absolute; InputError when nothing is there (a dangling
+    link is left to the builders' own errors, see ctxaudit.engine.buildfiles)."""
+    path = given if given.is_absolute() else Path.cwd() / given
+    if not os.path.lexists(path):
+        raise InputError(f"Dockerfile not found: {given}")
+    if path.is_dir() and not path.is_symlink():
+        raise InputError(f"Dockerfile is a directory: {given}")
+    return path
+
+
+def _named(root: Path, given: Path | None) -> Path:
+    """The Dockerfile as the build names it: -f, else CONTEXT/Dockerfile, or
+    CONTEXT/dockerfile when only that one exists (buildx's
+    handleLowercaseDockerfile)."""
+    if given is not None:
+        return given
+    default = root / DEFAULT_DOCKERFILE
+    lower = root / DEFAULT_DOCKERFILE.lower()
+    if not os.path.lexists(default) and os.path.lexists(lower):
+        return lower
+    return default
+
+
 def open_context(
     path: Path,
     dockerfile: Path | None = None,
@@ -94,9 +122,13 @@ def open_context(
     label: str | None = None,
     ignorefile: Path | None = None,
 ) -> Context:
-    """Validate the inputs and select the ignore file; raise InputError.
+    """Validate the inputs and select the Dockerfile and ignore file the
+    builder reads; raise InputError.
 
     With ``errors``, unusable ignore-file lines are collected there instead.
+    For Docker's builders a build file the builder cannot find or read is not
+    an input error: it is in ``Context.problems`` (the build would fail, or
+    apply another file).
     ``inline``: the Dockerfile's text (then ``dockerfile`` is not read and
     only the context's own ``.dockerignore`` applies). ``label``: how
     messages name the context (default: ``path`` as given).
@@ -113,18 +145,45 @@ def open_context(
     if not os.access(root, os.R_OK | os.X_OK):
         raise InputError(f"cannot read context directory: {path}")
     name = label or str(path)
+    arg = str(dockerfile) if dockerfile is not None else None
     if inline is not None:
         ctx = Context(root, IgnoreFile(None, "(none)"), builder, None, name, inline, ignorefile=ignorefile)
-    else:
+    elif builder is Builder.BUILDAH:
         df = find_dockerfile(root, dockerfile, builder)
-        arg = str(dockerfile) if dockerfile is not None else None
         ctx = Context(root, IgnoreFile(None, "(none)"), builder, df, name, dockerfile_arg=arg, ignorefile=ignorefile)
+        found = buildfiles.buildah_discovery_problem(str(root)) if dockerfile is None else None
+        ctx = dataclasses.replace(
+            ctx, dockerfile_flag=df if dockerfile is not None else None, problems=(found,) if found else ()
+        )
+    else:
+        given = _given(dockerfile) if dockerfile is not None else None
+        base = Context(root, IgnoreFile(None, "(none)"), builder, None, name, dockerfile_arg=arg, dockerfile_flag=given)
+        return _for_docker(base, builder, errors)
     return dataclasses.replace(ctx, ignore=_select_ignore(ctx, builder, errors))
 
 
 def with_builder(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None = None) -> Context:
-    """The same build under another builder, with the ignore file that builder reads."""
-    return dataclasses.replace(ctx, builder=builder, ignore=_select_ignore(ctx, builder, errors))
+    """The same build under another builder, with the build files that builder reads."""
+    if ctx.inline is None and builder.docker:
+        return _for_docker(ctx, builder, errors)
+    return dataclasses.replace(ctx, builder=builder, ignore=_select_ignore(ctx, builder, errors), problems=())
+
+
+def _for_docker(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None) -> Context:
+    """``ctx`` under one of Docker's builders: the Dockerfile it reads (ctxaudit.engine.buildfiles),
+    its ignore file, and what it cannot find or read."""
+    context, given = str(ctx.root), ctx.dockerfile_flag
+    if builder is Builder.BUILDKIT:
+        choice = buildfiles.buildkit_dockerfile(context, given)
+    else:
+        choice = buildfiles.legacy_dockerfile(context, given)
+    notes = list(choice.problems)
+    named = _named(ctx.root, given) if choice.path is not None or choice.problems else None
+    ctx = dataclasses.replace(ctx, builder=builder, dockerfile=choice.path)
+    ctx = dataclasses.replace(ctx, ignore=_select_ignore(ctx, builder, errors, named, notes))
+    if builder is Builder.LEGACY:
+        notes += buildfiles.legacy_tar_problems(ctx)
+    return dataclasses.replace(ctx, problems=tuple(notes))
 
 
 def containerfiles(ctx: Context) -> list[str]:
@@ -134,15 +193,25 @@ def containerfiles(ctx: Context) -> list[str]:
     return [] if ctx.dockerfile is None else [str(ctx.dockerfile)]
 
 
-def _select_ignore(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None) -> IgnoreFile:
+def _select_ignore(
+    ctx: Context,
+    builder: Builder,
+    errors: list[IgnoreFileError] | None,
+    named: Path | None = None,
+    notes: list[BuildFileProblem] | None = None,
+) -> IgnoreFile:
+    """``named``: the Dockerfile as Docker's builders name it (BuildKit looks
+    for ``<name>.dockerignore`` beside it); ``notes`` collects build files
+    the builder cannot read or apply."""
     try:
         return ignorefile.select(
             ctx.root,
-            ctx.dockerfile,
+            named if builder.docker else ctx.dockerfile,
             builder,
             errors,
             containerfiles=containerfiles(ctx),
             ignorefile=ctx.ignorefile if builder is Builder.BUILDAH else None,
+            notes=notes,
         )
     except IgnoreFileError as exc:
         raise InputError(str(exc)) from None

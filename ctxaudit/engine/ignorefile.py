@@ -6,7 +6,9 @@ a UTF-8 BOM dropped on line one, then :func:`ctxaudit.pattern.normalize_line`.
 
 Selection: BuildKit reads ``<Dockerfile name>.dockerignore`` next to the
 Dockerfile when it exists (even empty) *instead of* the root
-``.dockerignore``; the legacy builder reads only the root ``.dockerignore``.
+``.dockerignore``, each through what it was sent (links resolved inside the
+Dockerfile's directory and the context); the legacy builder reads only the
+root ``.dockerignore``, on the host.
 buildah reads and selects its own way (:mod:`ctxaudit.engine.containers`).
 """
 
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import containers
 from .builder import Builder
+from .buildfiles import BuildFileProblem, root_path
 from .pattern import DockerIgnorePattern, PatternError, UnsupportedPattern, quote
 
 ROOT_IGNORE = ".dockerignore"
@@ -158,6 +162,29 @@ def _display(path: Path, context: Path) -> str:
         return str(path)
 
 
+def _regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _unapplied(
+    name: str, link: str, directory: str, where: str, resolved: str | None, instead: str
+) -> BuildFileProblem:
+    """A non-fatal note: BuildKit reads another ignore file than ``name``, or none."""
+    full = os.path.join(directory, resolved) if resolved is not None else ""
+    if resolved is None:
+        why = "too many levels of symbolic links"
+    elif os.path.islink(link):
+        what = "a directory" if os.path.isdir(full) else "not found"
+        target = os.readlink(link)
+        why = f"it is a link to {target}, which BuildKit resolves inside {where} as {resolved or '.'}: {what}"
+    else:
+        why = "it is a directory" if os.path.isdir(full) else "it is not a regular file"
+    return BuildFileProblem(Builder.BUILDKIT, name, f"does not apply {name}: {why}; it applies {instead}", False)
+
+
 def select(
     context: Path,
     dockerfile: Path | None,
@@ -166,8 +193,17 @@ def select(
     *,
     containerfiles: Sequence[str] = (),
     ignorefile: Path | None = None,
+    notes: list[BuildFileProblem] | None = None,
 ) -> IgnoreFile:
     """The ignore file ``builder`` reads for a build of ``dockerfile`` in ``context``.
+
+    Docker's builders: ``dockerfile`` is the Dockerfile as the build names it
+    (-f, or CONTEXT/Dockerfile), links not resolved: BuildKit looks for
+    ``<name>.dockerignore`` beside that name. BuildKit reads both files
+    through what it was sent, links resolved inside the Dockerfile's directory
+    and the context (see ctxaudit.engine.buildfiles); the legacy CLI opens
+    ``CONTEXT/.dockerignore`` on the host. ``notes`` collects the files a
+    builder cannot read or apply (a directory fails the legacy build).
 
     buildah only: ``containerfiles`` are the ``-f`` arguments as typed (or
     the Containerfile it discovered), ``ignorefile`` its ``--ignorefile``.
@@ -179,15 +215,53 @@ def select(
         if found is None:
             return IgnoreFile(None, "(none)")
         return read(found, _display(found, context), errors, buildah=True)
+    if builder is Builder.BUILDKIT:
+        return _buildkit(context, dockerfile, errors, notes)
     root = context / ROOT_IGNORE
-    root_exists = root.is_file()
-    if builder is Builder.BUILDKIT and dockerfile is not None:
-        own = dockerfile.parent / (dockerfile.name + ".dockerignore")
-        if own.is_file():
-            ign = read(own, _display(own, context), errors)
-            if root_exists and os.path.abspath(own) != os.path.abspath(root):
-                return dataclasses.replace(ign, shadowed_root=root)
-            return ign
-    if root_exists:
+    if root.is_file():
+        if root.is_symlink():  # the file holding the lines (and the one --write edits)
+            real = Path(os.path.realpath(root))
+            return read(real, _display(real, context), errors)
         return read(root, ROOT_IGNORE, errors)
+    if root.is_dir() and notes is not None:
+        notes.append(
+            BuildFileProblem(
+                builder, ROOT_IGNORE, f"error reading .dockerignore: read {root}: is a directory", fatal=True
+            )
+        )
+    return IgnoreFile(None, "(none)")
+
+
+def _buildkit(
+    context: Path, dockerfile: Path | None, errors: list[IgnoreFileError] | None, notes: list[BuildFileProblem] | None
+) -> IgnoreFile:
+    ctx = str(context)
+    found: list[BuildFileProblem] = []
+    root_rel = root_path(ctx, ROOT_IGNORE)
+    root_full = os.path.join(ctx, root_rel) if root_rel is not None else None
+    root_ok = root_full is not None and _regular(root_full)
+    if dockerfile is not None:
+        directory = os.path.realpath(dockerfile.parent)
+        own = dockerfile.name + ".dockerignore"
+        rel = root_path(directory, own)
+        full = os.path.join(directory, rel) if rel is not None else None
+        if full is not None and _regular(full):
+            ign = read(Path(full), _display(Path(full), context), errors)
+            if root_ok and root_full is not None and os.path.abspath(full) != os.path.abspath(root_full):
+                ign = dataclasses.replace(ign, shadowed_root=Path(root_full))
+            return ign
+        if os.path.lexists(os.path.join(directory, own)):
+            instead = ROOT_IGNORE if root_ok else "no ignore file"
+            link = os.path.join(directory, own)
+            where = "the context" if directory == ctx else "the Dockerfile's directory"
+            found.append(_unapplied(_display(Path(link), context), link, directory, where, rel, instead))
+    if root_ok and root_full is not None:
+        if notes is not None:
+            notes.extend(found)
+        return read(Path(root_full), _display(Path(root_full), context), errors)
+    if os.path.lexists(os.path.join(ctx, ROOT_IGNORE)):
+        link = os.path.join(ctx, ROOT_IGNORE)
+        found.append(_unapplied(ROOT_IGNORE, link, ctx, "the context", root_rel, "no ignore file"))
+    if notes is not None:
+        notes.extend(found)
     return IgnoreFile(None, "(none)")

@@ -50,8 +50,9 @@ from typing import cast
 from ..common.errors import InputError
 from . import containers
 from .builder import Builder
+from .buildfiles import root_path
 from .context import Context
-from .ignorefile import ROOT_IGNORE
+from .ignorefile import ROOT_IGNORE, parse
 from .matcher import Matcher
 from .pattern import DockerIgnorePattern, PatternError
 
@@ -297,6 +298,47 @@ class Walker:
         self._user = Matcher(self.user_patterns) if self.legacy else self.matcher
         self._uid, self._groups = _euid_readable()
         self._links: dict[tuple[int, int], str] = {}
+        self._daemon = self._daemon_matcher() if self.legacy else None
+
+    def _daemon_matcher(self) -> Matcher:
+        """The lines the daemon removes build files with (legacy).
+
+        The daemon reads ``.dockerignore`` from the context it received, a
+        symlink resolved inside it (moby builder/remotecontext/detect.go,
+        ``removeDockerfile`` through ``FullPath``), while the CLI read it on
+        the host: a link to a file outside the context excludes files for
+        the CLI and removes nothing in the daemon.
+        """
+        link = os.path.join(str(self.ctx.root), ROOT_IGNORE)
+        if not os.path.islink(link):
+            return self._user
+        rel = root_path(self.ctx.root, ROOT_IGNORE)
+        if rel is None or not rel or not self.sends(rel):
+            return Matcher([])
+        try:
+            with open(os.path.join(str(self.ctx.root), rel), "rb") as f:
+                return Matcher([p for p in parse(f.read(), ROOT_IGNORE, []) if p.include is not None])
+        except OSError:
+            return Matcher([])
+
+    def sends(self, rel: str) -> bool:
+        """Does this builder's walk send ``rel``? Decided along its ancestors
+        as the walk decides them (an excluded directory is entered only when
+        the builder may not prune it); reads nothing from disk."""
+        parts = rel.split("/")
+        bits = 0
+        for i in range(len(parts)):
+            sub = "/".join(parts[: i + 1])
+            try:
+                d = self.matcher.using_parent_results(sub, bits)
+            except PatternError:
+                return False
+            if i == len(parts) - 1:
+                return not d.matched
+            if d.matched and self.prunes(sub):
+                return False
+            bits = d.bits
+        return True
 
     def _kept_build_files(self, patterns: list[DockerIgnorePattern]) -> list[DockerIgnorePattern]:
         """TrimBuildFilesFromExcludes: exceptions the CLI appends for build files."""
@@ -485,9 +527,13 @@ class Walker:
             else:
                 entry.hardlink_of = first
 
+    def removed(self, rel: str) -> bool:
+        """legacy: is this build file sent and then removed by the daemon before COPY?"""
+        return self.legacy and rel in self._build_files and self._daemon_removes(rel)
+
     def _daemon_removes(self, rel: str) -> bool:
         try:
-            return self._user.or_parent_matches(rel).matched
+            return (self._daemon or self._user).or_parent_matches(rel).matched
         except PatternError:
             return False
 

@@ -110,14 +110,15 @@ def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
         "eligible": count(u.eligible),
         "transfer": transfer,
         "image": count(u.image),
+        "image_layers": count(u.layers),
         "instructions": [
             {
                 "line": c.line,
                 "instruction": c.copy.ins.original.strip(),
                 "stage": c.copy.stage.label,
                 "in_image": c.copy.stage.index in u.image_chain,
-                "files": c.files + c.traced_files,
-                "bytes": u.image_bytes(c),
+                "files": c.written.files,
+                "bytes": c.written.bytes,
                 "by_kind": {k: count(v) for k, v in sorted(c.by_kind.items(), key=lambda kv: -kv[1].bytes)},
             }
             for c in u.copies

@@ -97,8 +97,8 @@ def render(report: Report, options: Options) -> str:
                     str(c.line),
                     _code(c.copy.ins.original.strip()),
                     "image" if c.copy.stage.index in u.image_chain else f"stage {c.copy.stage.label}",
-                    f"{c.files + c.traced_files:,}",
-                    size(u.image_bytes(c)),
+                    f"{c.written.files:,}",
+                    size(c.written.bytes),
                 ]
                 for c in u.copies
             ]

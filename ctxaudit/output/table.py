@@ -111,11 +111,14 @@ def numbers(d: DockerfileReport) -> list[tuple[str, Count]]:
     else:
         how = "everything eligible: a source takes the whole context" if u.whole_context else "referenced paths only"
         moved = [(f"transferred by BuildKit, cold cache ({how})", u.transfer)]
-    return [
+    rows = [
         ("eligible context (what the ignore file lets through)", u.eligible),
         *moved,
-        ("reaching the image through COPY/ADD", u.image),
+        ("reaching the image through COPY/ADD (one file per path)", u.image),
     ]
+    if u.layers != u.image:
+        rows.append(("written into the image's layers by COPY/ADD (a path written twice counts twice)", u.layers))
+    return rows
 
 
 def dockerfile_section(
@@ -132,6 +135,8 @@ def dockerfile_section(
         lines.append(_table(rows, ["", "files", "size"], right=(1, 2)))
     if d.ctx.builder is Builder.BUILDAH:
         lines.append(st.dim(remote_note(d)))
+    elif d.ctx.builder is Builder.BUILDKIT and not u.uses_context:
+        lines.append(st.dim("(no instruction reads the context: BuildKit has no context step)"))
     elif d.ctx.builder is not Builder.LEGACY:
         lines.append(
             st.dim(
@@ -144,14 +149,14 @@ def dockerfile_section(
         for c in u.copies:
             where = "image" if c.copy.stage.index in u.image_chain else f"stage {c.copy.stage.label}"
             text = c.copy.ins.original.strip()
-            owner, row = rows_of.get(id(c.copy), (u, c))
+            _, row = rows_of.get(id(c.copy), (u, c))
             copy_rows.append(
                 [
                     str(c.line),
                     text if len(text) <= 60 else text[:57] + "...",
                     where,
-                    f"{row.files + row.traced_files:,}",
-                    st.size(owner.image_bytes(row)),
+                    f"{row.written.files:,}",
+                    st.size(row.written.bytes),
                 ]
             )
         lines += ["", _table(copy_rows, ["line", "instruction", "into", "files", "size"], right=(0, 3, 4))]
@@ -261,7 +266,10 @@ def lint_text(report: Report, options: Options) -> str:
     """``ctxaudit lint`` at a terminal: the ignore file and its findings."""
     ign = report.ctx.ignore
     if ign.path is None:
-        return "no ignore file: everything in the context is sent (ctxaudit init writes a starter)\n"
+        head = "no ignore file: everything in the context is sent (ctxaudit init writes a starter)"
+        if not report.findings:
+            return head + "\n"
+        return head + "\n\n" + findings_table(report.findings, _Style(options)) + "\n"
     head = f"{_esc(ign.display)}: {len(ign.lines)} line(s)"
     if not report.findings:
         return head + ", nothing to report\n"

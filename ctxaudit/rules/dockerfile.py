@@ -1,4 +1,6 @@
-"""CA3xx: COPY/ADD and bind-mount sources against the context."""
+"""CA3xx: COPY/ADD and bind-mount sources against the context (and CA31x:
+mounts BuildKit rejects, COPY --from of paths a stage cannot hold, wildcards
+that match nothing)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ IGNORED_SOURCE = rule(
     "CA300",
     "copy-ignored-source",
     Severity.ERROR,
-    "A COPY/ADD source is excluded by the ignore file: the build fails.",
+    "A COPY/ADD or bind-mount source is excluded by the ignore file: the build fails.",
     "BuildKit answers 'failed to compute cache key: not found' and the legacy builder 'file not found in "
     "build context or excluded by .dockerignore'. An exception (!) for a file inside an excluded directory "
     "does not help when the source is the directory or another file. Remove the line that excludes it or "
@@ -24,14 +26,14 @@ MISSING_SOURCE = rule(
     "CA301",
     "copy-missing-source",
     Severity.ERROR,
-    "A COPY/ADD source does not exist in the context: the build fails.",
+    "A COPY/ADD or bind-mount source does not exist in the context: the build fails.",
     "Check the path relative to the context (not to the Dockerfile) and the build arguments it depends on.",
 )
 DYNAMIC_SOURCE = rule(
     "CA302",
     "dynamic-source",
     Severity.WARNING,
-    "A COPY/ADD source depends on a build argument with no value here.",
+    "A COPY/ADD or bind-mount source depends on a build argument with no value here.",
     "ctxaudit analyses the source as a plain `docker build` would (the variable unset). Pass the value "
     "your build uses with --build-arg NAME=VALUE to audit that build instead.",
 )
@@ -60,6 +62,30 @@ REJECTED = rule(
     "An unknown instruction, a flag the instruction does not take, or a COPY --from of its own stage or a "
     "cycle of stages stops `docker build` before anything runs. ctxaudit still reads the rest of the file.",
 )
+INVALID_MOUNT = rule(
+    "CA311",
+    "invalid-mount",
+    Severity.ERROR,
+    "BuildKit rejects this RUN --mount (unknown key or type, bad value, no target): the build fails.",
+    "The value is CSV of key=value pairs: type=bind|cache|tmpfs|secret|ssh, source, target, from, ro/rw, and "
+    "per type id, sharing, size, mode, uid, gid, required. A bind mount needs a target other than '/'.",
+)
+FROM_MISSING = rule(
+    "CA312",
+    "copy-from-missing-path",
+    Severity.ERROR,
+    "COPY --from (or a bind mount from=) names a path the stage cannot hold: the build fails.",
+    "The stage starts FROM scratch and has no RUN, so it holds only what its COPY/ADD and WORKDIR "
+    "instructions create. Copy a path one of them writes.",
+)
+EMPTY_WILDCARD = rule(
+    "CA313",
+    "wildcard-matches-nothing",
+    Severity.WARNING,
+    "A COPY/ADD wildcard source matches nothing: BuildKit copies nothing (the legacy builder fails).",
+    "BuildKit allows an empty wildcard and silently copies nothing, which is almost always a mistake: a "
+    "file was renamed, excluded by the ignore file, or the pattern is wrong.",
+)
 JUNK_KINDS = ("venv", "cache", "archive", "log", "litter", "dependencies", "build")  # VCS data: CA404
 
 
@@ -74,6 +100,9 @@ def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
             "missing": MISSING_SOURCE,
             "dynamic": DYNAMIC_SOURCE,
             "invalid": INVALID_SOURCE,
+            "mount": INVALID_MOUNT,
+            "from-missing": FROM_MISSING,
+            "empty-wildcard": EMPTY_WILDCARD,
         }[p.kind]
         fix = None
         message = p.message

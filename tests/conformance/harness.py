@@ -8,6 +8,14 @@ bytes), ``{"symlink": T}``, ``{"hardlink": P}``, ``{"dir": true}``,
 ``{"fifo": true}``, ``{"socket": true}``, ``{"chardev": [MAJ, MIN]}``. A name
 ``hex:...`` is raw bytes (for names that are not UTF-8).
 
+Build files that are links or live outside the context (``buildfile-*``
+cases): ``outside`` holds files created beside the context (paths relative
+to its parent), a file spec ``"@dockerfile"`` is the oracle's Dockerfile
+text, a symlink target starting with ``@where/`` is made absolute under the
+case's directory, ``dockerfile_outside`` names a Dockerfile beside the
+context (``-f`` to it), and ``no_f`` builds without ``-f`` (the builder
+finds ``CONTEXT/Dockerfile`` itself).
+
 The golden (``golden/NAME.json``) holds what the oracles printed:
 ``modernwalk`` (current BuildKit walk on the real moby/patternmatcher),
 ``engine_buildkit`` and ``engine_legacy`` (a real dockerd), each either
@@ -62,7 +70,10 @@ def _name(key: str) -> bytes:
 
 
 def materialize(case: dict[str, Any], where: Path) -> tuple[Path, Path | None]:
-    """Create the case's context under ``where``; return (context, dockerfile)."""
+    """Create the case's context under ``where``; return (context, dockerfile).
+
+    The dockerfile is what ``-f`` names (None for ``no_f`` cases).
+    """
     ctx = where / "ctx"
     ctx.mkdir(parents=True)
     files: dict[str, Any] = {}
@@ -76,16 +87,42 @@ def materialize(case: dict[str, Any], where: Path) -> tuple[Path, Path | None]:
         files[".dockerignore"] = {"hex": case["dockerignore_hex"]}
     dockerfile = None
     if case.get("dockerfile"):
-        files[case["dockerfile"]] = DOCKERFILE_TEXT
+        files.setdefault(case["dockerfile"], DOCKERFILE_TEXT)
         dockerfile = ctx / case["dockerfile"]
-    root = os.fsencode(ctx)
+    _create(where, case.get("outside", {}), where)
+    links = _create(ctx, files, where)
+    for src, dst in links:
+        os.link(src, dst)
+    if case.get("dockerfile_outside"):
+        outside = where / case["dockerfile_outside"]
+        if not os.path.lexists(outside):
+            outside.write_text(DOCKERFILE_TEXT)
+        return ctx, outside
+    if case.get("no_f"):
+        return ctx, None
+    if dockerfile is None:
+        # The oracle's Dockerfile lives outside the context.
+        dockerfile_out = where / "Dockerfile"
+        dockerfile_out.write_text(DOCKERFILE_TEXT)
+        return ctx, dockerfile_out
+    return ctx, dockerfile
+
+
+def _create(base: Path, files: dict[str, Any], where: Path) -> list[tuple[bytes, bytes]]:
+    """Create ``files`` under ``base``; return the hard links still to make."""
+    root = os.fsencode(base)
     links: list[tuple[bytes, bytes]] = []
     for key, spec in files.items():
         rel = _name(key)
         full = os.path.join(root, rel)
         os.makedirs(os.path.dirname(full), exist_ok=True)
+        if spec == "@dockerfile":
+            spec = DOCKERFILE_TEXT
         if isinstance(spec, dict) and "symlink" in spec:
-            os.symlink(spec["symlink"], full)
+            target = str(spec["symlink"])
+            if target.startswith("@where/"):
+                target = str(where / target[len("@where/") :])
+            os.symlink(target, full)
         elif isinstance(spec, dict) and "hardlink" in spec:
             links.append((os.path.join(root, _name(spec["hardlink"])), full))
         elif isinstance(spec, dict) and spec.get("dir"):
@@ -102,14 +139,7 @@ def materialize(case: dict[str, Any], where: Path) -> tuple[Path, Path | None]:
         else:
             with open(full, "wb") as f:
                 f.write(_content(spec, rel))
-    for src, dst in links:
-        os.link(src, dst)
-    if dockerfile is None:
-        # The oracle's Dockerfile lives outside the context.
-        dockerfile_out = where / "Dockerfile"
-        dockerfile_out.write_text(DOCKERFILE_TEXT)
-        return ctx, dockerfile_out
-    return ctx, dockerfile
+    return links
 
 
 def needs_root(case: dict[str, Any]) -> bool:
@@ -147,6 +177,9 @@ def ctxaudit_listing(ctx: Path, dockerfile: Path | None, builder: str) -> dict[s
 
     try:
         c = open_context(ctx, dockerfile, Builder(builder))
+        fatal = [p.reason for p in c.problems if p.fatal]
+        if fatal:
+            return {"ok": False, "error": fatal[0]}
         rows = [[display.path(e.path), e.size] for e in walk(c) if e.sent and e.is_file and not e.removed]
     except (InputError, PatternError) as exc:
         return {"ok": False, "error": str(exc)}

@@ -36,7 +36,7 @@ import harness  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "oracle"))
 import engine  # noqa: E402
 
-DEFAULT_ORACLE = REPO.parent / "shared" / "docker-oracle"  # where modernwalk/build.sh lives
+DEFAULT_ORACLE = engine.ORACLE  # where modernwalk/build.sh lives
 MODERNWALK = Path(os.environ.get("MODERNWALK", "/tmp/modernwalk"))
 
 
@@ -52,7 +52,7 @@ def _ok(rows: list[tuple[bytes, int]]) -> dict[str, Any]:
 
 def _fail(proc: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
     err = (proc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-    return {"ok": False, "error": (err[-1] if err else f"exit {proc.returncode}")[:300]}
+    return {"ok": False, "error": engine.stable_error(err[-1] if err else f"exit {proc.returncode}")[:300]}
 
 
 def run_modernwalk(ctx: Path, dockerfile: Path | None) -> dict[str, Any]:
@@ -72,21 +72,14 @@ def run_modernwalk(ctx: Path, dockerfile: Path | None) -> dict[str, Any]:
     return _ok(rows)
 
 
-def run_engine(mode: str, ctx: Path, dockerfile: Path, env: dict[str, str]) -> dict[str, Any]:
+def run_engine(mode: str, ctx: Path, dockerfile: Path | None, env: dict[str, str]) -> dict[str, Any]:
+    """Build COPY . /ctx/ with one of the engine's builders (``dockerfile`` None: no -f)."""
+    f = ["-f", str(dockerfile)] if dockerfile is not None else []
     with tempfile.TemporaryDirectory() as work_s:
         work = Path(work_s)
         if mode == "buildkit":
             proc = subprocess.run(
-                [
-                    "/usr/bin/docker",
-                    "build",
-                    "-q",
-                    "-f",
-                    str(dockerfile),
-                    "-o",
-                    f"type=local,dest={work}/out",
-                    str(ctx),
-                ],
+                ["/usr/bin/docker", "build", "-q", *f, "-o", f"type=local,dest={work}/out", str(ctx)],
                 env={**env, "DOCKER_BUILDKIT": "1"},
                 capture_output=True,
             )
@@ -94,7 +87,7 @@ def run_engine(mode: str, ctx: Path, dockerfile: Path, env: dict[str, str]) -> d
                 return _fail(proc)
         else:
             proc = subprocess.run(
-                ["docker", "build", "-q", "-f", str(dockerfile), str(ctx)],
+                ["docker", "build", "-q", *f, str(ctx)],
                 env={**env, "DOCKER_BUILDKIT": "0"},
                 capture_output=True,
             )

@@ -42,6 +42,8 @@ def files_under(root: Path) -> list[list[Any]]:
 
 def build_args(case: dict[str, Any], ctx: Path) -> list[str]:
     args: list[str] = ["-f", str(dfharness.dockerfile_path(ctx, case))]
+    if case.get("network"):
+        args += [f"--network={case['network']}"]  # RUN needs it: nothing can be pulled or reached here
     for k, v in (case.get("build_args") or {}).items():
         args += ["--build-arg", f"{k}={v}"]
     if case.get("target"):
@@ -67,8 +69,24 @@ def record_buildkit(ctx: Path, case: dict[str, Any], env: dict[str, str]) -> dic
         )
         log = proc.stdout + proc.stderr
         if proc.returncode != 0:
-            return {"ok": False, "error": log.strip().splitlines()[-1][:300], "transfer": dfharness.parse_transfer(log)}
+            error = engine.stable_error(log.strip().splitlines()[-1], ctx.parent)[:300]
+            return {"ok": False, "error": error, "transfer": dfharness.parse_transfer(log)}
         return {"ok": True, "transfer": dfharness.parse_transfer(log), "image": files_under(Path(out))}
+
+
+def versions(env: dict[str, str]) -> dict[str, str]:
+    """The engine the goldens reflect: the daemon (its classic builder is the
+    legacy builder), its BuildKit's client, and the CLI that tars the context."""
+
+    def ask(client: str, fmt: str) -> str:
+        proc = subprocess.run([client, "version", "-f", fmt], env=env, capture_output=True, text=True)
+        return proc.stdout.strip()
+
+    return {
+        "daemon": ask("docker", "{{.Server.Version}}"),
+        "buildkit_client": ask("/usr/bin/docker", "{{.Client.Version}}"),
+        "legacy_client": ask("docker", "{{.Client.Version}}"),
+    }
 
 
 def record_legacy(ctx: Path, case: dict[str, Any], env: dict[str, str], capture_dir: Path) -> dict[str, Any]:
@@ -80,7 +98,7 @@ def record_legacy(ctx: Path, case: dict[str, Any], env: dict[str, str], capture_
     )
     result: dict[str, Any]
     if proc.returncode != 0:
-        result = {"ok": False, "error": proc.stderr.strip().splitlines()[-1][:300]}
+        result = {"ok": False, "error": engine.stable_error(proc.stderr.strip().splitlines()[-1], ctx.parent)[:300]}
     else:
         image = proc.stdout.strip().splitlines()[-1]
         with tempfile.TemporaryDirectory() as work:
@@ -101,7 +119,9 @@ def main() -> int:
     ap.add_argument("cases", nargs="*")
     ap.add_argument("--check", action="store_true", help="compare with the committed goldens, write nothing")
     args = ap.parse_args()
-    env = engine_env()
+    selected = args.cases or dfharness.names()
+    env = engine_env(base_image=any(dfharness.load(n).get("network") for n in selected))
+    engine_versions = versions(env)
     capture = Path(tempfile.mkdtemp(prefix="ctxaudit-capture-"))
     fake = subprocess.Popen(
         [sys.executable, str(REPO / "tests" / "oracle" / "fake_daemon.py"), FAKE_SOCK, str(capture)]
@@ -109,7 +129,7 @@ def main() -> int:
     time.sleep(0.5)
     drift = 0
     try:
-        for name in args.cases or dfharness.names():
+        for name in selected:
             case = dfharness.load(name)
             if case.get("engine") is False:
                 print(f"skip  {name}: the engine here cannot build it (expectations live in the case)")
@@ -118,6 +138,7 @@ def main() -> int:
                 ctx = dfharness.materialize(case, Path(tmp))
                 g = {
                     "case": name,
+                    "engine": engine_versions,
                     "buildkit": record_buildkit(ctx, case, env),
                     "legacy": record_legacy(ctx, case, env, capture),
                 }
@@ -125,9 +146,15 @@ def main() -> int:
                     # After `ctxaudit suggest --write` the build still works and sends less.
                     lines = dfharness.apply_suggest(ctx, case)
                     legacy_after = record_legacy(ctx, case, env, capture)
+                    with tempfile.TemporaryDirectory() as cold:
+                        # A copy at a new path: BuildKit keys its context cache by the
+                        # directory, and a warm cache would send only the changed files.
+                        # cp -a keeps hard links (copytree would make them files).
+                        subprocess.run(["cp", "-a", str(ctx.parent), str(Path(cold) / "case")], check=True)
+                        buildkit_after = record_buildkit(Path(cold) / "case" / ctx.name, case, env)
                     g["after_suggest"] = {
                         "lines": lines,
-                        "buildkit": record_buildkit(ctx, case, env),
+                        "buildkit": buildkit_after,
                         "legacy": {"ok": legacy_after["ok"], "tar_bytes": legacy_after["tar_bytes"]},
                     }
             drift += engine.store(dfharness.GOLDEN / f"{name}.json", g, args.check, name)

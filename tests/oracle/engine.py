@@ -56,6 +56,19 @@ def extract_image(image: str, env: dict[str, str], work: Path) -> Path:
     return work / "out"
 
 
+def stable_error(text: str, where: Path | str | None = None) -> str:
+    """An engine error without what changes from run to run: the case's
+    temporary directory (as ``$CASE``), the daemon's and BuildKit's scratch
+    directories, the random name the legacy CLI gives an outside Dockerfile."""
+    import re
+
+    if where is not None:
+        text = text.replace(str(where), "$CASE")
+    text = re.sub(r"/tmp/tmp[\w-]+", "$TMP", text)
+    text = re.sub(r"(buildkit-mount|docker-builder)\d+", r"\1N", text)
+    return re.sub(r"\.dockerfile\.[0-9a-f]{20}", ".dockerfile.RANDOM", text)
+
+
 def store(path: Path, golden: object, check: bool, name: str) -> bool:
     """Write a golden, or with ``check`` compare it with the committed one; True on drift."""
     import json
@@ -64,7 +77,20 @@ def store(path: Path, golden: object, check: bool, name: str) -> bool:
         old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         drift = old != golden
         print(f"{'DRIFT' if drift else 'same '} {name}")
+        if drift:
+            for where, was, now in _differences(old, golden):
+                print(f"  {where}: golden {json.dumps(was)[:200]}, now {json.dumps(now)[:200]}")
         return drift
     path.write_text(json.dumps(golden, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {name}")
     return False
+
+
+def _differences(old: object, new: object, where: str = "") -> list[tuple[str, object, object]]:
+    """The leaves where two goldens differ (for --check's report)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new)):
+            out += _differences(old.get(key), new.get(key), f"{where}.{key}" if where else str(key))
+        return out
+    return [] if old == new else [(where or "golden", old, new)]

@@ -1,0 +1,352 @@
+"""What COPY/ADD write into each stage, carried through ``COPY --from``, and
+the final image's files counted as the image holds them.
+
+Every file a COPY/ADD writes into a stage (a context file, a heredoc) is
+offered to the ``COPY --from`` sources that read that stage (or a stage
+built FROM it): a source takes it when it selects its path the way BuildKit
+selects a path in a stage (the same wildcard and directory rules as in the
+context: ctxaudit.dockerfile.sources), and writes it where that COPY puts it,
+which may be read again by a later stage. Files a RUN makes are unknown and
+not traced.
+
+The final image holds one file per path: when two instructions write the
+same path the last one wins. Only writes that can collide are remembered
+(those inside another writer's destination), so memory stays bounded by the
+overlap, not by what is copied. The layer bytes COPY/ADD write are counted
+separately: every write is stored in its layer.
+
+A stage built FROM scratch without RUN or ADD holds only what its COPY and
+WORKDIR instructions create: a ``COPY --from`` (or ``RUN --mount,from=``)
+of a path none of them can have created fails the build (checked on the
+engine: tests/dockerfile cases ``from-*``).
+
+A ``RUN cp``/``mv`` in a build stage is followed too: a file the stage's
+COPY wrote is offered to ``COPY --from`` where the command put it (so a
+secret copied around a build stage still reaches CA401).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..common.counts import Count
+from ..engine.gostrings import clean
+from .model import Copy, Source, Stage
+from .shell import run_script
+from .sources import Selector, contains_wildcards, image_path, resolve_links
+
+if TYPE_CHECKING:
+    from .usage import CopyUsage
+
+Key = tuple[int, ...]  # write order: (line, source index) of each COPY on the way, outermost first
+
+
+def _covers(region: str, path: str) -> bool:
+    return region == "/" or path == region or path.startswith(region + "/")
+
+
+@dataclass(eq=False)
+class Writer:
+    """One source of one COPY/ADD into a stage of the final image."""
+
+    region: str  # every path it writes is this path or below it
+    wildcard: bool = False  # matched directories can merge into the same paths
+    overlaps: list[Writer] = field(default_factory=list)
+
+    def may_collide(self, path: str, through_dir: bool) -> bool:
+        if self.wildcard and through_dir:
+            return True
+        return any(_covers(o.region, path) for o in self.overlaps)
+
+
+@dataclass(eq=False)
+class Reader:
+    """One source of a ``COPY --from`` or ``RUN --mount,from=`` reading a stage."""
+
+    selector: Selector  # on stage paths without the leading "/"
+    stage: Stage  # the stage it reads
+    line: int
+    what: str  # "COPY", "RUN --mount"
+    index: int = 0
+    usage: CopyUsage | None = None  # None for a bind mount (it writes nothing)
+    found: bool = False
+
+
+def known_stage(stage: Stage) -> bool:
+    """Does ctxaudit know every path this stage can hold? Built FROM scratch
+    (through its chain), no RUN, no ADD (archives unpack, URLs download), no
+    COPY --from an image or a stage it does not know, no dynamic source."""
+    chain = stage.chain()
+    if chain[0].base.lower() != "scratch" or chain[0].base_context is not None:
+        return False
+    for s in chain:
+        if s.runs or s.context is not None:  # a stage a named context replaces holds that context
+            return False
+        for c in s.copies:
+            if c.cmd == "ADD":
+                return False
+            if c.context_name not in ("", None):
+                return False  # a named context's files: not this walk's to know
+            if c.from_ is not None and (c.from_stage is None or not known_stage(c.from_stage)):
+                return False
+            if any(src.value is None or src.unknown for src in c.sources):
+                return False
+    return True
+
+
+class StageFiles:
+    """Writes into the stages a build dispatches, traced and counted."""
+
+    def __init__(self, copies: list[CopyUsage], image_chain: set[int], root: str) -> None:
+        self.image_chain = image_chain
+        self.root = root
+        self.readers: dict[int, list[Reader]] = {}  # written stage index -> readers of it
+        self.all_readers: list[Reader] = []
+        self.writers: dict[tuple[int, int], Writer] = {}  # (COPY line, source index) -> writer
+        self.layers = Count()  # every write into the image's stages (its layers hold them all)
+        self._shadow: dict[str, tuple[Key, int]] = {}  # path -> (winning write, size), colliding paths only
+        self._shadowed = Count()  # the writes remembered in _shadow
+        self.files: dict[str, int] | None = None  # every final path -> size, when recording (tests)
+        self._keys: dict[str, Key] = {}  # with self.files: the write that won each path
+        self._alias_cache: dict[tuple[int, int, int], list[Alias]] = {}
+        for u in copies:
+            self._plan(u)
+        writers = list(self.writers.values())
+        for w in writers:
+            w.overlaps = [
+                o for o in writers if o is not w and (_covers(o.region, w.region) or _covers(w.region, o.region))
+            ]
+
+    def record(self) -> None:
+        self.files = {}
+
+    def _plan(self, u: CopyUsage) -> None:
+        c = u.copy
+        for i, src in enumerate(c.sources):
+            # A stage defined later (or the stage itself) is refused by BuildKit: never traced.
+            earlier = c.from_stage is not None and c.from_stage.index < c.stage.index
+            if c.from_stage is not None and earlier and src.kind == "context" and src.value is not None:
+                self.add_reader(Reader(_stage_selector(src), c.from_stage, c.line, c.cmd, i, u))
+            if c.stage.index in self.image_chain:
+                self.writers[c.line, i] = Writer(self._region(c, src), wildcard=_is_wildcard(src))
+
+    def _region(self, c: Copy, src: Source) -> str:
+        """Where every file this source writes lands: the destination, or for a
+        literal context file copied into a directory, exactly dest/name."""
+        if src.kind == "heredoc" and src.heredoc is not None:
+            return posixpath.join(c.dest, src.heredoc.name) if c.dest_is_dir else c.dest
+        if c.dest_is_dir and c.from_ is None and not c.parents and src.kind == "context":
+            path = src.context_path
+            if (
+                path
+                and not _is_wildcard(src)
+                and not os.path.isdir(os.path.join(self.root, resolve_links(self.root, path)))
+            ):
+                return posixpath.join(c.dest, posixpath.basename(path))
+        return c.dest
+
+    def add_reader(self, r: Reader) -> None:
+        self.all_readers.append(r)
+        for s in r.stage.chain():
+            self.readers.setdefault(s.index, []).append(r)
+
+    def heredocs(self, u: CopyUsage) -> None:
+        """The files a COPY's heredocs create (they come from the Dockerfile)."""
+        c = u.copy
+        for i, src in enumerate(c.sources):
+            if src.kind == "heredoc" and src.heredoc is not None:
+                size = len(src.heredoc.content.encode("utf-8", "surrogateescape"))
+                u.heredoc_files += 1
+                u.heredoc_bytes += size
+                path = posixpath.join(c.dest, src.heredoc.name) if c.dest_is_dir else c.dest
+                self.wrote(c.stage.index, path, size, None, (c.line, i), "", False)
+
+    def wrote(
+        self,
+        stage: int,
+        path: str,
+        size: int,
+        kind: str | None,
+        key: Key,
+        origin: str,
+        via_dir: bool,
+        anchor: str | None = None,
+        anchor_at: str | None = None,
+    ) -> None:
+        """A file of ``size`` bytes written at ``path`` into ``stage`` by the
+        write ``key`` (``origin``: the context file, ``kind`` its kind).
+        ``anchor``: the context path that gives a swept-in file its kind
+        (usage.swept_anchor), which is at ``anchor_at`` in this stage."""
+        if stage in self.image_chain:
+            self._image(path, size, key, via_dir)
+        for r in self.readers.get(stage, ()):
+            # The file where the COPY put it, and wherever a later RUN cp/mv of
+            # the read stage put it too.
+            places = [(path, anchor_at)]
+            for alias in self._aliases(r.stage, stage, key[0]):
+                moved = alias.apply(path)
+                if moved is not None:
+                    places.append((moved, (alias.apply(anchor_at) or anchor_at) if anchor_at else None))
+            for there, at in places:
+                self._read(r, there, size, kind, key, origin, anchor, at)
+
+    def _read(
+        self,
+        r: Reader,
+        path: str,
+        size: int,
+        kind: str | None,
+        key: Key,
+        origin: str,
+        anchor: str | None,
+        anchor_at: str | None,
+    ) -> None:
+        rel = path.lstrip("/")
+        root = r.selector.root_of(rel)
+        if root is None:
+            return
+        r.found = True
+        u = r.usage
+        if u is None or u.excluded(root, rel):
+            return
+        u.traced_files += 1
+        u.traced_bytes += size
+        if kind is not None:
+            u.note_kind(origin, kind, size)
+        at = None
+        if anchor is not None and anchor_at is not None:
+            # Still swept when COPY --from takes a directory above what gives the kind.
+            if anchor_at.startswith("/" + root + "/") or (not root and anchor_at != "/"):
+                u.note_swept(kind or "", anchor, size)
+            at = image_path(u.copy, root, anchor_at.lstrip("/")) if _under(anchor_at, root) else None
+        target = image_path(u.copy, root, rel)
+        self.wrote(
+            u.copy.stage.index, target, size, kind, (u.copy.line, r.index, *key), origin, root != rel, anchor, at
+        )
+
+    def _aliases(self, read: Stage, written: int, after: int) -> list[Alias]:
+        """``RUN cp``/``mv`` in the read stage's chain from the written stage on,
+        after the line that wrote (cached: parsing RUN is not free)."""
+        cache_key = (read.index, written, after)
+        found = self._alias_cache.get(cache_key)
+        if found is None:
+            found = self._alias_cache[cache_key] = aliases(read.chain(), written, after)
+        return found
+
+    def _image(self, path: str, size: int, key: Key, via_dir: bool) -> None:
+        self.layers.add(size)
+        w = self.writers.get((key[0], key[1]))
+        if self.files is not None:
+            self._keep(path, size, key, self.files)
+        if w is None or not w.may_collide(path, via_dir):
+            return
+        self._shadowed.add(size)
+        old = self._shadow.get(path)
+        if old is None or key >= old[0]:  # the same write order: the later match wins (copied in sorted order)
+            self._shadow[path] = (key, size)
+
+    def _keep(self, path: str, size: int, key: Key, files: dict[str, int]) -> None:
+        if path not in self._keys or key >= self._keys[path]:
+            self._keys[path] = key
+            files[path] = size
+
+    @property
+    def image(self) -> Count:
+        """The final image's files and bytes from COPY/ADD: one per path, last writer wins."""
+        winners = Count(len(self._shadow), sum(size for _, size in self._shadow.values()))
+        return Count(
+            self.layers.files - self._shadowed.files + winners.files,
+            self.layers.bytes - self._shadowed.bytes + winners.bytes,
+        )
+
+    def missing(self, stage_problems: set[int]) -> list[Reader]:
+        """Readers of a stage ctxaudit knows completely that found nothing
+        (``stage_problems``: stages with a failing source, left alone)."""
+        out = []
+        for r in self.all_readers:
+            if r.found or r.selector.whole or not known_stage(r.stage):
+                continue
+            if any(s.index in stage_problems for s in r.stage.chain()):
+                continue
+            if r.selector.rest is None and self._workdir_holds(r.stage, r.selector.path):
+                continue
+            out.append(r)
+        return out
+
+    def _workdir_holds(self, stage: Stage, path: str) -> bool:
+        """WORKDIR creates its directory and every parent."""
+        return any(w == "/" + path or w.startswith("/" + path + "/") for s in stage.chain() for w in s.workdirs)
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A ``RUN cp``/``mv`` of a build stage: what it put at ``target`` from ``source``
+    (image paths). ``into``: the target is a directory (written with a trailing
+    ``/``, or several sources): ``source`` lands inside it under its own name."""
+
+    source: str
+    target: str
+    into: bool
+
+    def apply(self, ipath: str) -> str | None:
+        """Where ``ipath`` is after the copy, or None when the copy does not take it."""
+        if ipath == self.source:
+            rest = ""
+        elif _below(ipath, self.source):
+            rest = ipath[len(self.source.rstrip("/")) :]
+        else:
+            return None
+        base = posixpath.join(self.target, posixpath.basename(self.source)) if self.into else self.target
+        return base.rstrip("/") + rest if rest else base
+
+
+def aliases(chain: list[Stage], written: int, after: int) -> list[Alias]:
+    """``RUN cp``/``mv`` in the stages of ``chain`` from stage ``written`` on,
+    after line ``after`` (what a build stage moves around before another stage
+    copies from it; a file a COPY wrote can be there too)."""
+    out: list[Alias] = []
+    started = False
+    for s in chain:
+        started = started or s.index == written
+        if not started:
+            continue
+        for r in s.runs:
+            if r.line < after:
+                continue
+            for cmd in run_script(r).commands:
+                if cmd.name not in ("cp", "mv"):
+                    continue
+                words = [w for w in cmd.args() if not w.startswith("-") and "$" not in w]
+                if len(words) < 2:
+                    continue
+                *sources, target = words
+                into = target.endswith("/") or len(sources) > 1
+                dest = clean(posixpath.join(r.workdir, target))
+                out += [Alias(clean(posixpath.join(r.workdir, w)), dest, into) for w in sources]
+    return out
+
+
+def _below(ipath: str, top: str) -> bool:
+    """``ipath`` lies strictly below the image path ``top``."""
+    return ipath.startswith(top.rstrip("/") + "/")
+
+
+def _under(ipath: str, root: str) -> bool:
+    """The image path ``ipath`` is the stage path ``root`` or below it."""
+    return not root or ipath == "/" + root or ipath.startswith("/" + root + "/")
+
+
+def _is_wildcard(src: Source) -> bool:
+    return src.value is not None and contains_wildcards(src.value)
+
+
+def _stage_selector(src: Source) -> Selector:
+    """A COPY --from source: a path from the stage's root (not its WORKDIR)."""
+    assert src.value is not None
+    return Selector.of(src, clean("/" + src.value).lstrip("/"))
+
+
+__all__ = ["Alias", "Reader", "StageFiles", "Writer", "aliases", "known_stage"]

@@ -1,0 +1,133 @@
+"""What reaches the image, counted as the image holds it (dockerfile/imagefs.py).
+
+The engine's verdicts are in tests/dockerfile/golden (from-*, overwrite-*,
+wildcard-matches-nothing, no-context-step); these pin the counting, its
+memory bound and the findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import make_tree
+
+from ctxaudit.dockerfile.imagefs import known_stage
+from ctxaudit.dockerfile.model import build_model
+from ctxaudit.dockerfile.usage import DockerfileUsage
+from ctxaudit.engine.builder import Builder
+from ctxaudit.engine.context import open_context
+from ctxaudit.engine.walk import walk
+from ctxaudit.output import Options
+from ctxaudit.output.table import _Style, dockerfile_section
+from ctxaudit.pipeline import scan
+
+
+def _usage(ctx: Path, text: str, builder: Builder = Builder.BUILDKIT) -> DockerfileUsage:
+    c = open_context(ctx, None, builder)
+    u = DockerfileUsage(build_model(text), builder, str(c.root))
+    for e in walk(c):
+        u.add(e)
+    return u.finish()
+
+
+def test_a_path_written_twice_is_one_file(tmp_path: Path) -> None:
+    files: dict[str, str | bytes | int] = {"requirements.txt": "x" * 10, "big.bin": 1000}
+    files.update({f"src/m{i}.py": "y" for i in range(50)})
+    ctx = make_tree(tmp_path / "ctx", files)
+    u = _usage(ctx, "FROM scratch\nWORKDIR /app\nCOPY requirements.txt .\nCOPY big.bin .\nCOPY . .\n")
+    assert (u.layers.files, u.layers.bytes) == (54, 10 + 1000 + 1060)
+    assert (u.image.files, u.image.bytes) == (52, 1060)
+    # Only the paths two writers share were remembered, not everything COPY . wrote.
+    assert sorted(u.fs._shadow) == ["/app/big.bin", "/app/requirements.txt"]
+
+
+def test_last_writer_wins_across_stages(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"a/conf": "1", "b/conf": "22"})
+    text = "FROM scratch AS base\nCOPY a/conf /etc/\nFROM base\nCOPY b/conf /etc/\n"
+    c = open_context(ctx)
+    u = DockerfileUsage(build_model(text), Builder.BUILDKIT, str(c.root), record_image=True)
+    for e in walk(c):
+        u.add(e)
+    u.finish()
+    assert u.image_files == {"/etc/conf": 2}
+    assert (u.image.files, u.image.bytes, u.layers.files) == (1, 2, 2)
+
+
+def test_wildcard_directories_merge_into_one_destination(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"d1/x": "1", "d2/x": "22", "d2/y": "3"})
+    u = _usage(ctx, "FROM scratch\nCOPY d* /out/\n")
+    assert (u.layers.files, u.image.files, u.image.bytes) == (3, 2, 3)
+
+
+def test_copy_from_is_traced_through_stages(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"app.py": "print()\n", "lib/u.py": "u"})
+    text = (
+        "FROM scratch AS a\nCOPY app.py lib /a/\n"
+        "FROM scratch AS b\nCOPY --from=a /a/*.py /b/\n"
+        "FROM scratch\nCOPY --from=b /b/app.py /main.py\nCOPY --from=b /b /all/\n"
+    )
+    c = open_context(ctx)
+    u = DockerfileUsage(build_model(text), Builder.BUILDKIT, str(c.root), record_image=True)
+    for e in walk(c):
+        u.add(e)
+    u.finish()
+    assert u.image_files == {"/main.py": 8, "/all/app.py": 8, "/all/u.py": 1}
+    assert u.problems == []
+
+
+def test_copy_from_a_path_the_stage_cannot_hold(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"app.py": "a", "Dockerfile": ""})
+    text = (
+        "FROM scratch AS s\nCOPY app.py /d/\nWORKDIR /w/x\n"
+        "FROM scratch\nCOPY --from=s /nothere /x\nCOPY --from=s /w /w\n"
+    )
+    (ctx / "Dockerfile").write_text(text)
+    for builder in Builder:
+        report = scan([open_context(ctx, None, builder)], suggestions=False)
+        (f,) = [f for f in report.findings if f.rule.id == "CA312"]
+        assert f.line == 5 and '("/nothere" not found)' in f.message
+
+
+def test_only_stages_ctxaudit_knows_are_checked() -> None:
+    def stage(text: str) -> bool:
+        return known_stage(build_model(text).stages[-1])
+
+    assert stage("FROM scratch\nCOPY a /\nWORKDIR /x\n")
+    assert stage("FROM scratch AS a\nCOPY a /\nFROM a\nCOPY b /\n")
+    assert not stage("FROM debian\nCOPY a /\n")  # the image may hold anything
+    assert not stage("FROM scratch\nRUN true\n")
+    assert not stage("FROM scratch\nADD a.tar.gz /\n")  # ADD unpacks archives
+    assert not stage("FROM scratch\nCOPY --from=alpine /bin/sh /\n")
+    assert not stage("FROM scratch\nARG X\nCOPY $X /\n")
+
+
+def test_wildcards_that_match_nothing(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"app.py": "a", "Dockerfile": "FROM scratch\nCOPY *.md /x/\nCOPY app.py /\n"})
+    bk = scan([open_context(ctx, None, Builder.BUILDKIT)], suggestions=False)
+    (f,) = [f for f in bk.findings if f.rule.id == "CA313"]
+    assert f.level == "warning" and "BuildKit copies nothing" in f.message
+    legacy = scan([open_context(ctx, None, Builder.LEGACY)], suggestions=False)
+    assert [f.rule.id for f in legacy.findings if f.line == 2] == ["CA301"]
+
+
+def test_heredocs_are_files(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"app.py": "a"})
+    u = _usage(ctx, "FROM scratch\nARG V=1.2\nCOPY <<EOF /etc/v\nversion=$V\nEOF\nCOPY app.py /\n")
+    assert (u.image.files, u.image.bytes) == (2, len("version=1.2\n") + 1)
+    (c,) = [c for c in u.copies if c.line == 3]
+    assert (c.written.files, c.written.bytes) == (1, 12)
+
+
+def test_no_context_step(tmp_path: Path) -> None:
+    ctx = make_tree(
+        tmp_path / "ctx", {"app.py": "a", "Dockerfile": "FROM debian\nRUN echo hi\nCOPY <<EOF /x\nx\nEOF\n"}
+    )
+    report = scan([open_context(ctx)], suggestions=False)
+    d = report.dockerfiles[0]
+    assert (d.usage.transfer.files, d.usage.transfer.bytes, d.usage.wire_bytes, d.usage.uses_context) == (
+        0,
+        0,
+        0,
+        False,
+    )
+    assert "BuildKit has no context step" in dockerfile_section(d, _Style(Options()))
