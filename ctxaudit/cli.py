@@ -248,15 +248,16 @@ def _baseline(report: Report, s: Settings, baseline: Path | None, write: Path | 
     """--write-baseline: record the findings, and turn the findings gate off for this run.
     --baseline: drop the findings the file holds (one per recorded fingerprint)."""
     from . import suppress
+    from .common import display
 
     if write is not None:
         suppress.write_baseline(write, report.findings)
-        _say(f"wrote {len(report.findings)} finding(s) to {write}")
+        _say(f"wrote {display.count(len(report.findings), 'finding')} to {write}")
         s.fail_on = "never"
     if baseline is not None:
         report.findings, known = suppress.new_only(report.findings, suppress.read_baseline(baseline))
         if known:
-            _say(f"{known} finding(s) in {baseline} not reported")
+            _say(f"{display.count(known, 'finding')} in {baseline} not reported")
 
 
 def _enforce(report: Report, s: Settings) -> None:
@@ -1066,10 +1067,12 @@ def suggest_command(
             return
         saved = p.before - p.after
         lines = sum(len(c.lines) for c in change.added)
-        tail = f"{p.files_before - p.files_after:,} files, {display.size(saved, raw_bytes)} no longer sent"
+        tail = (
+            f"{display.count(p.files_before - p.files_after, 'file')}, {display.size(saved, raw_bytes)} no longer sent"
+        )
         if len(change.added) < len(p.candidates):
             tail = "the other proposed lines were already there"
-        _emit(f"added {lines} line(s) to {label}: {tail}\n", None)
+        _emit(f"added {display.count(lines, 'line')} to {label}: {tail}\n", None)
         return
     if fmt is Format.json:
         _emit(json_out.dumps(json_out.plan_document(p, target_file)), None, machine=True)
@@ -1119,7 +1122,7 @@ def _suggest_project(
         if written is None:
             _emit(f"nothing to add to {label}: it already holds every proposed line\n", None)
             continue
-        _emit(f"added {sum(len(c.lines) for c in change.added)} line(s) to {label}\n", None)
+        _emit(f"added {display.count(sum(len(c.lines) for c in change.added), 'line')} to {label}\n", None)
 
 
 @app.command("init")

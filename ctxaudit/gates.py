@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .common.display import count
 from .common.display import size as human
 from .config import DEFAULT_FAIL_ON, Settings
 from .engine.builder import Builder
@@ -28,7 +29,8 @@ class Breach:
 
 
 def _bytes(n: int) -> str:
-    return f"{human(n)} ({n:,} bytes)"
+    """A size with its exact count: "9.8 KiB (10,000 bytes)"; below 1 KiB the count alone."""
+    return count(n, "byte") if n < 1024 else f"{human(n)} ({n:,} bytes)"
 
 
 def check(report: Report, s: Settings) -> list[Breach]:
@@ -64,7 +66,7 @@ def check(report: Report, s: Settings) -> list[Breach]:
     hits = at_or_above(report.findings, floor)
     if hits:
         worst = max(hits, key=lambda f: f.level.rank).level.value
-        out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {floor} (worst: {worst})"))
+        out.append(Breach("fail-on", f"{count(len(hits), 'finding')} at or above {floor} (worst: {worst})"))
     return out
 
 
@@ -121,7 +123,7 @@ def check_project(preport: ProjectReport, s: Settings) -> list[Breach]:
     hits = at_or_above(preport.findings, floor)
     if hits:
         worst = max(hits, key=lambda f: f.level.rank).level.value
-        out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {floor} (worst: {worst})"))
+        out.append(Breach("fail-on", f"{count(len(hits), 'finding')} at or above {floor} (worst: {worst})"))
     preport.gated = True  # --fail-on has a default
     failing = [
         (br.build.title, f"{br.build.title}: findings at or above {floor}")

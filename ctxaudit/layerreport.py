@@ -19,6 +19,7 @@ from pathlib import Path
 from .analysis.layers import DEFAULT_TOLERANCE, LayersAnalysis, analyse
 from .archive.image import Image, open_image
 from .archive.union import stack
+from .common.display import count
 from .common.display import size as human
 from .dockerfile.history import HistoryMap, map_history
 from .engine.context import Context
@@ -163,5 +164,5 @@ def check(report: LayersReport, g: LayerGates) -> list[Breach]:
         hits = at_or_above(report.findings, g.fail_on)
         if hits:
             worst = max(hits, key=lambda f: f.level.rank).level.value
-            out.append(Breach("fail-on", f"{len(hits)} finding(s) at or above {g.fail_on} (worst: {worst})"))
+            out.append(Breach("fail-on", f"{count(len(hits), 'finding')} at or above {g.fail_on} (worst: {worst})"))
     return out

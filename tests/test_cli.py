@@ -91,7 +91,7 @@ def test_markdown(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bytes_flag_prints_exact_counts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     make_tree(tmp_path, {"a.bin": 3000})
     _, out, _ = run(capsys, str(tmp_path), "--bytes")
-    assert "3000" in out and "KiB" not in out
+    assert "3,000" in out and "KiB" not in out  # exact, in the one number style (thousands separators)
     _, out, _ = run(capsys, str(tmp_path))
     assert "2.9 KiB" in out
 
@@ -249,7 +249,7 @@ def test_scan_several_dockerfiles_each_with_its_ignore_file(capsys: pytest.Captu
 def test_scan_copy_of_ignored_file_is_an_error_finding(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     make_tree(tmp_path, {".dockerignore": "*.csv\n", "Dockerfile": "FROM scratch\nCOPY data.csv /\n", "data.csv": ""})
     code, out, err = run(capsys, str(tmp_path), "-o", "json")
-    assert code == 1 and "finding(s) at or above error" in err  # --fail-on error is the default
+    assert code == 1 and "1 finding at or above error" in err  # --fail-on error is the default
     (f,) = [f for f in json.loads(out)["findings"] if f["rule"] == "CA300"]
     assert f["severity"] == "error" and f["path"] == "Dockerfile" and f["line"] == 2
 

@@ -145,7 +145,7 @@ def test_packages_named_like_junk_are_source(tmp_path: Path, capsys: pytest.Capt
         },
     )
     (f,) = findings(capsys, tmp_path, "CA304")
-    assert "log 100 B (1 files)" in str(f["message"]) and "build" not in str(f["message"])
+    assert "log 100 B (1 file)" in str(f["message"]) and "build" not in str(f["message"])
 
 
 def test_a_missing_source_in_build_output_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -90,7 +90,7 @@ def test_action_writes_the_html_report_and_uploads_it(tmp_path: Path) -> None:
 def test_action_fails_on_gate(tmp_path: Path) -> None:
     code, log, summary = run_action(tmp_path, **{"max-size": "10KB", "fail-on": "warning"})
     assert code == 1
-    assert "gate failed: eligible context" in log and "finding(s) at or above warning" in log
+    assert "gate failed: eligible context" in log and "5 findings at or above warning" in log
     assert "## ctxaudit" in summary
 
 

@@ -39,7 +39,7 @@ def test_each_cache_is_its_image_rule(tmp_path: Path, path: str, rule: str, what
     (f,) = report(tmp_path, [BASE, [(path, b"c" * 700)]], ["ADD base", "RUN /bin/sh -c install things"])
     assert f.rule.id == rule and f.bytes == 700
     # no Dockerfile: the finding names the layer and has no location
-    assert f.message.startswith(f"layer 1 leaves 700 B of {what} in its layer: /") and f.message.endswith("1 file(s)")
+    assert f.message.startswith(f"layer 1 leaves 700 B of {what} in its layer: /") and f.message.endswith("1 file")
     assert f.path is None and f.line is None
 
 
@@ -56,9 +56,9 @@ def test_the_base_image_is_spared_but_what_you_do_to_it_is_not(tmp_path: Path) -
     )
     got = sorted((f.rule.id, f.bytes, f.message.split(":")[0]) for f in found)
     assert got == [
-        ("CA500", 8, "layer 2 stores 1 file(s), 8 B again with only their mode, owner or time changed"),
-        ("CA510", 300, "layer 3 deletes 1 file(s), 300 B of the base image"),
-        ("CA510", 5000, "layer 1 deletes 1 file(s), 4.9 KiB of the base image"),
+        ("CA500", 8, "layer 2 stores 1 file, 8 B again with only their mode, owner or time changed"),
+        ("CA510", 300, "layer 3 deletes 1 file, 300 B of the base image"),
+        ("CA510", 5000, "layer 1 deletes 1 file, 4.9 KiB of the base image"),
     ]  # and no CA503 for the base's apt lists
 
 
@@ -85,7 +85,7 @@ def test_who_wrote_what_decides_the_rule(tmp_path: Path) -> None:
     got = sorted((f.rule.id, f.bytes) for f in found)
     assert got == [("CA501", 400), ("CA508", 600), ("CA510", 50), ("CA510", 60)]
     overwrite = next(f for f in found if f.bytes == 50)
-    assert overwrite.message.startswith("layer 4 overwrites 1 file(s), 50 B that layer 1 wrote")
+    assert overwrite.message.startswith("layer 4 overwrites 1 file, 50 B that layer 1 wrote")
 
 
 def test_a_deletion_kept_alive_by_a_hard_link_is_no_finding(tmp_path: Path) -> None:

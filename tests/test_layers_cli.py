@@ -77,7 +77,7 @@ def test_sarif_without_a_dockerfile_has_no_locations(capsys: pytest.CaptureFixtu
             ["--min-efficiency", "87", "--include-base"],
             "efficiency of the whole image 86.8%, below --min-efficiency 87",
         ),
-        (["--fail-on", "warning"], "3 finding(s) at or above warning (worst: warning)"),
+        (["--fail-on", "warning"], "3 findings at or above warning (worst: warning)"),
     ],
 )
 def test_gates_fail_with_one_line_each(capsys: pytest.CaptureFixture[str], flags: list[str], breach: str) -> None:

@@ -208,7 +208,7 @@ def test_scan_a_compose_project(capsys: pytest.CaptureFixture[str], monkeypatch:
     assert "named context libs = libs/ (ignore file libs/.dockerignore, its own root's)" in out
     assert "named context base = docker-image://ctxaudit-base:bookworm (image, not walked)" in out
     assert "shared context: backend/ is sent by api, worker with different ignore files" in out
-    assert "1 service(s) without build: cache" in out
+    assert "1 service without build: cache" in out
     assert "CA602" in out and "upstream" in out
 
 
@@ -417,7 +417,7 @@ def test_other_formats_and_explicit_files(
 def test_named_contexts_under_the_legacy_builder(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, str(SHOP), "-b", "legacy", "--service", "report", "--no-progress", "--no-suggest")
     assert code == 0
-    assert "CA604" in out and "named context(s) libs are not sent by the legacy builder" in out
+    assert "CA604" in out and "named context libs is not sent by the legacy builder" in out
     assert "named context libs = " not in out
 
 

@@ -80,15 +80,32 @@ _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
 def size(n: int, raw: bool = False) -> str:
-    """Binary units (KiB, MiB...) or, with ``raw``, the exact byte count."""
+    """Binary units (KiB, MiB...) with one decimal, or with ``raw`` the exact
+    byte count with thousands separators ("1,478").
+
+    Below 1 KiB the count is exact ("1,000 B"); above, a figure never shows
+    four digits before the point: 1,026,867 bytes are "1.0 MiB", not
+    "1002.8 KiB".
+    """
     if raw:
-        return str(n)
-    value = float(n)
-    for unit in _UNITS:
-        if abs(value) < 1024 or unit == _UNITS[-1]:
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        return f"{n:,}"
+    if abs(n) < 1024:
+        return f"{n:,} B"
+    value = n / 1024
+    for unit in _UNITS[1:]:
+        if abs(value) < 999.95 or unit == _UNITS[-1]:
+            return f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+_PLURALS = {"directory": "directories", "entry": "entries", "was": "were", "is": "are"}
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` with thousands separators and the noun agreeing with it: "1 file",
+    "1,478 files", "2 directories" (``plural`` for any other irregular noun)."""
+    return f"{n:,} {noun if n == 1 else plural or _PLURALS.get(noun) or noun + 's'}"
 
 
 def buildkit_size(n: int) -> str:

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..common.display import count
 from ..common.errors import InputError
 from . import dotenv
 from .interp import InterpolationError, substitute
@@ -107,7 +108,7 @@ def load(files: list[Path], environ: Mapping[str, str] | None = None, project_di
                 continue
             builds.append(_build(name, svc, services.at(name), env, pdir))
     if no_build:
-        notes.append(f"{len(no_build)} service(s) without build: {', '.join(no_build)} (images, not audited)")
+        notes.append(f"{count(len(no_build), 'service')} without build: {', '.join(no_build)} (images, not audited)")
     return Project("compose", pdir, files, builds, notes)
 
 

@@ -5,6 +5,7 @@ that match nothing)."""
 from __future__ import annotations
 
 from ..classify import kinds, suffixes
+from ..common.display import count
 from ..common.display import size as human
 from ..dockerfile import validate
 from ..dockerfile.usage import DockerfileUsage
@@ -120,7 +121,7 @@ def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
         )
         if junk:
             total = sum(c.bytes for _, c in junk)
-            parts = ", ".join(f"{k} {human(c.bytes)} ({c.files} files)" for k, c in junk[:4])
+            parts = ", ".join(f"{k} {human(c.bytes)} ({count(c.files, 'file')})" for k, c in junk[:4])
             lines = list(dict.fromkeys(ignore_line(a) for k, _ in junk for a in u.swept_anchors.get(k, ())))
             out.append(
                 Finding(

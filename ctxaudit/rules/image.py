@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..common.display import count
 from ..common.display import size as human
 from ..dockerfile import attrs
 from ..dockerfile.model import Dockerfile, Run, Stage
@@ -270,7 +271,7 @@ def check(plan: ImagePlan, usage: DockerfileUsage) -> list[Finding]:
             out.append(
                 Finding(
                     DUPLICATE,
-                    f"RUN `{text}` rewrites {files:,} file(s), {human(total)}, that COPY/ADD at {where} wrote: "
+                    f"RUN `{text}` rewrites {count(files, 'file')}, {human(total)}, that COPY/ADD at {where} wrote: "
                     f"the image stores {human(total)} twice",
                     path=label,
                     line=line,
@@ -282,7 +283,7 @@ def check(plan: ImagePlan, usage: DockerfileUsage) -> list[Finding]:
             out.append(
                 Finding(
                     RM_AFTER_COPY,
-                    f"RUN `{text}` removes {files:,} file(s), {human(total)}, that COPY/ADD at {where} put in an "
+                    f"RUN `{text}` removes {count(files, 'file')}, {human(total)}, that COPY/ADD at {where} put in an "
                     "earlier layer: the bytes stay in the image",
                     path=label,
                     line=line,

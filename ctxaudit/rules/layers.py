@@ -25,6 +25,7 @@ from ..archive.image import Image
 from ..archive.layer import FileRec
 from ..archive.union import DELETED, METADATA, Hidden, Stack
 from ..classify.caches import cache_of
+from ..common.display import count
 from ..common.display import path as shown
 from ..common.display import size as human
 from ..dockerfile.history import HistoryMap, read_step, short
@@ -134,7 +135,7 @@ def _hidden(hides: list[Hidden], o: Origin, layer_origins: list[Origin], label: 
         recs = [h.rec for h in hs]
         writers = sorted({layer_origins[h.layer].name for h in hs}, key=_order)
         by = ", ".join(writers)
-        files = f"{len(hs):,} file(s), {human(total)}"
+        files = f"{count(len(hs), 'file')}, {human(total)}"
         example = _examples(recs)
         if how == METADATA:
             msg = (
@@ -199,7 +200,7 @@ def _caches(image: Image, index: int, o: Origin, label: str | None) -> list[Find
         out.append(
             Finding(
                 rule,
-                f"{o.made_by} leaves {human(total)} of {what} in its layer: {where}, {len(recs):,} file(s)",
+                f"{o.made_by} leaves {human(total)} of {what} in its layer: {where}, {count(len(recs), 'file')}",
                 path=path,
                 line=line,
                 bytes=total,

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..common.display import count
 from ..common.display import size as human
 from ..common.errors import InputError
 from ..engine import containers
@@ -382,7 +383,7 @@ class LintCollector:
             out.append(
                 Finding(
                     ROOT_ONLY,
-                    f"'{p.text}' matches only at the root: {leak.files} deeper file(s), {human(leak.bytes)}, "
+                    f"'{p.text}' matches only at the root: {count(leak.files, 'deeper file')}, {human(leak.bytes)}, "
                     f"are still eligible{more}",
                     path=file,
                     line=p.line,
@@ -425,7 +426,7 @@ def builder_dependent(ctx: Context, buildkit_sent: set[str], legacy_sent: set[st
         out.append(
             Finding(
                 BUILDER_DEPENDENT,
-                f"'{p}' sends {len(paths)} file(s) with BuildKit that the legacy builder leaves out: {shown}",
+                f"'{p}' sends {count(len(paths), 'file')} with BuildKit that the legacy builder leaves out: {shown}",
                 path=ctx.ignore.display,
                 line=p.line,
             )
@@ -489,7 +490,7 @@ def buildah_dependent(ctx: Context, sent: Mapping[Builder, set[str] | None]) -> 
         out.append(
             Finding(
                 BUILDAH_DEPENDENT,
-                f"'{p}': {' and '.join(senders)} take{'s' if len(senders) == 1 else ''} {len(paths)} file(s) "
+                f"'{p}': {' and '.join(senders)} take{'s' if len(senders) == 1 else ''} {count(len(paths), 'file')} "
                 f"that {' and '.join(others)} leave{'s' if len(others) == 1 else ''} out: {shown}",
                 path=ctx.ignore.display,
                 line=number,

@@ -89,7 +89,8 @@ def input_findings(build: Build, legacy: bool = False) -> list[Finding]:
         out.append(
             Finding(
                 NAMED_LEGACY,
-                f"{build.title}: named context(s) {', '.join(local)} are not sent by the legacy builder",
+                f"{build.title}: named context{'s' if len(local) > 1 else ''} {', '.join(local)} "
+                f"{'are' if len(local) > 1 else 'is'} not sent by the legacy builder",
                 path,
                 line,
             )

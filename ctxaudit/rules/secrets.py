@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..classify import kinds, secrets
+from ..common.display import count
 from ..common.display import size as human
 from ..dockerfile.model import Dockerfile
 from ..dockerfile.shell import run_script
@@ -222,7 +223,7 @@ def in_image(usage: DockerfileUsage, dockerfile: str, history_used: bool = False
             out.append(
                 Finding(
                     rule_,
-                    f"{u.copy.cmd} at line {u.line} copies {len(found)} {what} file(s) into the image: {names}",
+                    f"{u.copy.cmd} at line {u.line} copies {count(len(found), what + ' file')} into the image: {names}",
                     path=dockerfile,
                     line=u.line,
                     fix="; ".join(f"add '{escape(p)}' to the ignore file" for p in found[:3]),
