@@ -14,6 +14,9 @@ from ..classify import kinds
 from ..common.counts import Count, tally
 from ..engine.walk import Entry, EntryType, Status
 
+_CHAIN_SLACK = 4
+"""Directories kept per one shown, so that those repeating a parent can be left out."""
+
 
 @dataclass(frozen=True, order=True)
 class FileSize:
@@ -97,8 +100,11 @@ class ContextStats:
             parent.files += d.files
             for k, b in d.kinds.items():
                 parent.kinds[k] = parent.kinds.get(k, 0) + b
+        if not d.bytes:
+            return  # nothing eligible in it, or only empty files: never among the largest
         kind = d.own_kind or max(d.kinds.items(), key=lambda kb: (kb[1], kb[0]), default=("source", 0))[0]
-        _push(self._dirs, DirSize(d.bytes, d.prefix[:-1], d.files, kind), self.top)
+        # Kept beyond ``top``: directories that merely repeat a parent are left out below.
+        _push(self._dirs, DirSize(d.bytes, d.prefix[:-1], d.files, kind), self.top * _CHAIN_SLACK)
 
     def finish(self) -> ContextStats:
         while self._stack:
@@ -111,7 +117,20 @@ class ContextStats:
 
     @property
     def largest_dirs(self) -> list[DirSize]:
-        return sorted(self._dirs, key=lambda d: (-d.bytes, d.path))
+        """The ``top`` largest directories holding eligible bytes, largest first.
+
+        A directory that holds exactly what a listed ancestor holds (the same
+        files: ``.venv/lib/python3.12/`` under ``.venv/lib/``) is left out: it
+        says nothing new, and the line to write is the ancestor's.
+        """
+        out: list[DirSize] = []
+        for d in sorted(self._dirs, key=lambda d: (-d.bytes, d.path)):
+            if any(d.path.startswith(a.path + "/") and (a.bytes, a.files) == (d.bytes, d.files) for a in out):
+                continue
+            out.append(d)
+            if len(out) == self.top:
+                break
+        return out
 
 
 def _push(heap: list, item: object, limit: int) -> None:  # type: ignore[type-arg]
