@@ -428,7 +428,7 @@ def _one(audits: list[_Audit], command: str) -> _Audit:
 def _publish_project(preport: ProjectReport, fmt: Format, raw_bytes: bool, output: Path | None) -> None:
     from . import output as out
 
-    options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
+    options = _options(fmt, raw_bytes, output)
     _emit(out.project_renderer(fmt.value)(preport, options), output, machine=fmt in (Format.json, Format.sarif))
     from .output import github
 
@@ -485,7 +485,7 @@ def _emit(text: str, output: Path | None, machine: bool = False) -> None:
 def _publish(report: Report, fmt: Format, raw_bytes: bool, output: Path | None) -> None:
     from . import output as out
 
-    options = out.Options(raw_bytes=raw_bytes, color=fmt is Format.table and output is None and out.color_wanted())
+    options = _options(fmt, raw_bytes, output)
     _emit(out.renderer(fmt.value)(report, options), output, machine=fmt in (Format.json, Format.sarif))
     from .output import github
 
@@ -718,10 +718,20 @@ def _lint_project(audits: list[_Audit], s: Settings, fmt: Format, output: Path |
         raise typer.Exit(EXIT_GATE)
 
 
-def _terminal() -> Options:
-    from .output import Options, color_wanted
+def _terminal(raw_bytes: bool = False) -> Options:
+    """Options for a table on stdout: colour and the width of the terminal (or COLUMNS)."""
+    from .output import Options, color_wanted, layout
 
-    return Options(color=color_wanted())
+    return Options(raw_bytes=raw_bytes, color=color_wanted(), width=layout.width())
+
+
+def _options(fmt: enum.StrEnum, raw_bytes: bool, output: Path | None) -> Options:
+    """A table on stdout fits the terminal; a file or another format keeps the stable layout."""
+    from .output import Options
+
+    if fmt.value == "table" and output is None:
+        return _terminal(raw_bytes)
+    return Options(raw_bytes=raw_bytes)
 
 
 @app.command("explain")
@@ -918,8 +928,7 @@ def layers_command(
     )
     from . import output as out
 
-    table = fmt is ReportFormat.table
-    options = out.Options(raw_bytes=raw_bytes, color=table and output is None and out.color_wanted())
+    options = _options(fmt, raw_bytes, output)
     machine = fmt in (ReportFormat.json, ReportFormat.sarif)
     _emit(out.layers_renderer(fmt.value)(report, options), output, machine=machine)
     from .output import github
@@ -1026,8 +1035,8 @@ def suggest_command(
     from .analysis import ignorewrite, suggest
     from .common import display
     from .config import parse_size
-    from .output import Options, table
     from .output import json as json_out
+    from .output import table
     from .pipeline import load_dockerfile
 
     min_b, unused = max(parse_size(min_bytes, "--min-bytes"), 1), parse_size(unused_min, "--unused-min")
@@ -1077,7 +1086,7 @@ def suggest_command(
     if fmt is Format.json:
         _emit(json_out.dumps(json_out.plan_document(p, target_file)), None, machine=True)
         return
-    _emit(table.plan_text(p, label, Options(raw_bytes=raw_bytes)), None)
+    _emit(table.plan_text(p, label, _terminal(raw_bytes)), None)
 
 
 def _suggest_project(
@@ -1087,8 +1096,8 @@ def _suggest_project(
 
     from .analysis import ignorewrite, suggest
     from .common import display
-    from .output import Options, table
     from .output import json as json_out
+    from .output import table
 
     if fmt is Format.json and not (write or dry_run):
         docs = [{"build": title, **json_out.plan_document(p, suggest.target_file(c))} for title, c, p in plans]
@@ -1098,9 +1107,7 @@ def _suggest_project(
         texts = []
         for title, c, p in plans:
             label = display.path(_near(suggest.target_file(c)))
-            texts.append(
-                f"==> {title}: lines for {label} <==\n" + table.plan_text(p, label, Options(raw_bytes=raw_bytes))
-            )
+            texts.append(f"==> {title}: lines for {label} <==\n" + table.plan_text(p, label, _terminal(raw_bytes)))
         _emit("\n".join(texts), None)
         return
     by_file: dict[Path, list[tuple[Context, Plan]]] = {}

@@ -56,7 +56,8 @@ def test_skipped_directory(ctx: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert out[1] == "build/out.bin: not sent (.dockerignore:2: build)"
     main(["explain", "-C", str(ctx), "-b", "legacy", "node_modules/x/index.js"])
     assert capsys.readouterr().out.strip() == (
-        "node_modules/x/index.js: not sent, never visited: legacy skips node_modules/ (.dockerignore:5: node_modules)"
+        "node_modules/x/index.js: not sent, never visited: the legacy builder skips node_modules/ "
+        "(.dockerignore:5: node_modules)"
     )
 
 

@@ -145,7 +145,7 @@ def test_every_command_takes_the_builder_from_the_settings(tmp_path: Path, capsy
     assert main(["ls", str(tmp_path), "--builder", "buildkit"]) == 0
     assert "build/keep.txt" in capsys.readouterr().out  # the flag wins
     assert main(["explain", "-C", str(tmp_path), "build/keep.txt"]) == 0
-    assert "never visited: legacy skips build/" in capsys.readouterr().out
+    assert "never visited: the legacy builder skips build/" in capsys.readouterr().out
 
 
 def test_hard_links_count_their_data_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -178,7 +178,7 @@ def test_a_dockerfile_outside_the_context_is_shown_from_the_current_directory(
     monkeypatch.chdir(layercases.REPO)
     assert main(["image", *WITH_DOCKERFILE]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("tests/layers/cases/seed-single.Dockerfile: final image")
+    assert out.startswith("tests/layers/cases/seed-single.Dockerfile: the image is stage 0")
     assert " tests/layers/cases/seed-single.Dockerfile:8 " in out
     assert main(["image", *WITH_DOCKERFILE, "-o", "json"]) == 0  # JSON keeps the path whole
     assert {f["path"] for f in json.loads(capsys.readouterr().out)["findings"]} == {str(DOCKERFILE)}

@@ -207,7 +207,8 @@ def test_scan_a_compose_project(capsys: pytest.CaptureFixture[str], monkeypatch:
     assert "ignore file none: no .dockerignore at the context root" in out  # reports/
     assert "named context libs = libs/ (ignore file libs/.dockerignore, its own root's)" in out
     assert "named context base = docker-image://ctxaudit-base:bookworm (image, not walked)" in out
-    assert "shared context: backend/ is sent by api, worker with different ignore files" in out
+    flat = " ".join(out.split())  # prose wraps at 80 columns
+    assert "shared context: backend/ is sent by api and worker with different ignore files" in flat
     assert "1 service without build: cache" in out
     assert "CA602" in out and "upstream" in out
 
@@ -266,7 +267,7 @@ def test_project_json_and_sarif(capsys: pytest.CaptureFixture[str], monkeypatch:
 def test_gates_per_build_and_total(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, str(SHOP), "--no-progress", "--max-size", "250B", "--no-suggest")
     assert code == 1
-    assert "gate failed: service api: eligible context 292 B" in err
+    assert "gate failed: service api: eligible context 292 bytes exceeds --max-size 250 bytes" in err
     assert "gate failed: service report: eligible context 2.1 KiB" in err
     assert "service web" not in err
     assert "FAIL" in out and " ok" in out
@@ -329,7 +330,7 @@ def test_commands_work_build_by_build(capsys: pytest.CaptureFixture[str], monkey
     code, out, _ = run(capsys, "suggest", ".", "--service", "web")
     assert "lines for web/.dockerignore" in out and "**/node_modules" in out
     code, out, err = run(capsys, "explain", "config/dev.toml", "-C", ".", "--service", "worker")
-    assert code == 0 and "buildkit skips config/ (../worker/Dockerfile.dockerignore:2: config)" in out
+    assert code == 0 and "BuildKit skips config/ (../worker/Dockerfile.dockerignore:2: config)" in out
     code, _, err = run(capsys, "explain", "x", "-C", ".")
     assert code == 2 and "pick one with --service" in err
 

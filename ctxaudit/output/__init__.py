@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 class Options:
     raw_bytes: bool = False  # exact byte counts instead of KiB/MiB/GiB
     color: bool = False
+    width: int | None = None  # columns to fit (ctxaudit.output.layout.width); None: the stable layout
 
 
 Renderer = Callable[[Report, Options], str]

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-
-from tabulate import tabulate
 
 from ..analysis.explain import Explanation
 from ..analysis.suggest import Plan, Suggestion
 from ..common import display
 from ..common.counts import Count
+from ..dockerfile.model import Dockerfile, Stage
 from ..dockerfile.usage import DockerfileUsage
 from ..engine.builder import Builder
+from ..engine.context import Context
 from ..pipeline import DockerfileReport, Report
 from ..rules.findings import Finding, Severity
-from . import Options
+from . import Options, layout
 
 if TYPE_CHECKING:  # the layers and project modules load only when used
     from ..analysis.layers import LayerRow, Totals
@@ -37,6 +37,10 @@ class _Style:
     def __init__(self, options: Options) -> None:
         self.o = options
 
+    @property
+    def columns(self) -> int | None:
+        return self.o.width
+
     def size(self, n: int) -> str:
         return display.size(n, self.o.raw_bytes)
 
@@ -46,30 +50,31 @@ class _Style:
     def dim(self, text: str) -> str:
         return f"{_DIM}{text}{_RESET}" if self.o.color else text
 
+    def note(self, text: str) -> str:
+        """A line of prose under a table, escaped, wrapped to the width (80 columns without one), dimmed."""
+        return "\n".join(self.dim(line) for line in _prose(text, self.columns).split("\n"))
+
     def severity(self, s: Severity) -> str:
         if not self.o.color:
             return s.value
         colour = {Severity.ERROR: _RED, Severity.WARNING: _YELLOW}.get(s)
         return _Raw(f"{colour}{s.value}{_RESET}") if colour else s.value
 
-
-def share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "-"
-
-
-def _table(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Sequence[int] = (), wrap: int | None = None
-) -> str:
-    align = ["right" if i in right else "left" for i in range(len(headers))]
-    widths = [None] * (len(headers) - 1) + [wrap] if wrap else None
-    return tabulate(
-        [[_cell(c) for c in r] for r in rows],
-        headers=headers,
-        tablefmt="simple",
-        colalign=align,
-        disable_numparse=True,
-        maxcolwidths=widths,
-    )
+    def table(
+        self,
+        rows: Sequence[Sequence[Any]],
+        headers: Sequence[str],
+        right: Sequence[int] = (),
+        wrap: int | None = None,
+        paths: Sequence[int] = (),
+        cut: Sequence[int] = (),
+        squeeze: Sequence[int] = (),
+    ) -> str:
+        """A table fitted to the width (see ctxaudit.output.layout), every cell escaped."""
+        cells = [[_cell(c) for c in r] for r in rows]
+        return layout.table(
+            cells, headers, right=right, wrap=wrap, paths=paths, cut=cut, squeeze=squeeze, columns=self.columns
+        )
 
 
 def _cell(c: object) -> str:
@@ -79,6 +84,15 @@ def _cell(c: object) -> str:
     if isinstance(c, tuple):
         return "\n".join(_esc(str(x)) for x in c)
     return _esc(str(c))
+
+
+def _prose(text: str, columns: int | None) -> str:
+    """A paragraph, escaped and wrapped (layout.prose)."""
+    return layout.prose(_esc(text), columns)
+
+
+def share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
 def _from_cwd(path: str) -> str:
@@ -91,12 +105,72 @@ def _from_cwd(path: str) -> str:
     return display.path(path)
 
 
-def findings_table(findings: list[Finding], st: _Style) -> str:
+def findings_table(findings: Sequence[Finding], st: _Style, suggested: Mapping[int, str] | None = None) -> str:
+    """severity, rule, where, message (with its fix on the next line).
+
+    ``suggested``: for a finding (by id) whose fix is a suggested ignore line,
+    that line: the fix then points at the suggestions instead of repeating them.
+    """
     rows = []
     for f in findings:
-        msg = (f.message, f"  fix: {f.fix}") if f.fix else f.message
+        fix = f.fix
+        if suggested and id(f) in suggested:
+            fix = f"{suggested[id(f)]} (suggested above)"
+        msg = (f.message, f"  fix: {fix}") if fix else f.message
         rows.append([st.severity(f.level), f.rule.id, _from_cwd(f.location), msg])
-    return _table(rows, ["severity", "rule", "where", "message"], wrap=80)
+    return st.table(rows, ["severity", "rule", "where", "message"], wrap=3, paths=(2,))
+
+
+# -- stages, in words -------------------------------------------------------------
+
+
+def stage_name(stage: Stage, df: Dockerfile) -> str:
+    """A stage as people name it: ``stage 'build'``, ``stage 2 (unnamed, the final stage)``."""
+    what = []
+    if stage.name is None:
+        what.append("unnamed")
+    if stage is df.target:
+        if len(df.stages) == 1:
+            what.append("the only stage")
+        elif stage.index == len(df.stages) - 1:
+            what.append("the final stage")
+        else:
+            what.append("the target")
+    shown = f"stage '{stage.name}'" if stage.name is not None else f"stage {stage.index}"
+    return shown + (f" ({', '.join(what)})" if what else "")
+
+
+def _joined(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def build_order(d: DockerfileReport) -> str:
+    """Which stages the builder builds, in order, and which it skips: "builds
+    stage 'prep', then stage 1 (unnamed, the final stage)"."""
+    df = d.model
+    built = [s for s in d.usage.stages if s is not df.target]
+    target = stage_name(df.target, df)
+    text = f"builds {_joined([stage_name(s, df) for s in built])}, then {target}" if built else f"builds {target}"
+    skipped = [s for s in df.stages if s.index not in {b.index for b in d.usage.stages}]
+    if skipped:
+        names = [stage_name(s, df) for s in skipped]
+        text += f"; {_joined(names)} {'is' if len(names) == 1 else 'are'} not built (nothing needs it)"
+    elif d.ctx.builder is Builder.LEGACY and len(df.stages) > 1:
+        text += " (the legacy builder builds every stage up to the target)"
+    return text
+
+
+def image_stages(d: DockerfileReport) -> str:
+    """What the image is made of: "stage 1 (unnamed, the final stage), built FROM stage 'base'"."""
+    df = d.model
+    chain = df.target.chain()
+    text = stage_name(df.target, df)
+    if len(chain) > 1:
+        text += ", built FROM " + ", FROM ".join(stage_name(s, df) for s in reversed(chain[:-1]))
+    return text
+
+
+# -- scan ------------------------------------------------------------------------
 
 
 def numbers(d: DockerfileReport) -> list[tuple[str, Count]]:
@@ -112,7 +186,7 @@ def numbers(d: DockerfileReport) -> list[tuple[str, Count]]:
         how = "everything eligible: a source takes the whole context" if u.whole_context else "referenced paths only"
         moved = [(f"transferred by BuildKit, cold cache ({how})", u.transfer)]
     rows = [
-        ("eligible context (what the ignore file lets through)", u.eligible),
+        (eligible_label(d.ctx), u.eligible),
         *moved,
         ("reaching the image through COPY/ADD (one file per path)", u.image),
     ]
@@ -121,29 +195,38 @@ def numbers(d: DockerfileReport) -> list[tuple[str, Count]]:
     return rows
 
 
+def eligible_label(ctx: Context) -> str:
+    if ctx.ignore.path is None:
+        return "eligible context (no ignore file: all of it)"
+    return "eligible context (what the ignore file lets through)"
+
+
+def transfer_note(d: DockerfileReport) -> str:
+    """The line under the numbers: how the builder reports what it sends."""
+    if d.ctx.builder is Builder.BUILDAH:
+        return remote_note(d)
+    if d.ctx.builder is Builder.BUILDKIT and not d.usage.uses_context:
+        return "No instruction reads the context: BuildKit has no context step."
+    if d.ctx.builder is Builder.LEGACY:
+        return "The legacy builder prints 'Sending build context to Docker daemon' with the tar's size."
+    return (
+        f"BuildKit prints 'transferring context: {display.buildkit_size(d.usage.wire_bytes)}' (file metadata "
+        "included); with a warm cache it sends only what changed."
+    )
+
+
 def dockerfile_section(
     d: DockerfileReport, st: _Style, counts: bool = True, named: Sequence[DockerfileUsage] = ()
 ) -> str:
-    """The Dockerfile's figures and its COPY/ADD rows; ``named``: the usages of
-    the build's named contexts, which give the rows of COPY --from=NAME."""
+    """The Dockerfile's stages in words, its figures (``counts``) and its COPY/ADD rows;
+    ``named``: the usages of the build's named contexts, which give the rows of COPY --from=NAME."""
     u = d.usage
     rows_of = {id(c.copy): (n, c) for n in named for c in n.copies if c.copy.context_name == n.source}
-    stages = ", ".join(s.label for s in u.stages)
-    lines = [st.head(f"Dockerfile {_esc(d.label)}") + _esc(f"  target {d.model.target.label}; stages built: {stages}")]
+    lines = [st.head(_esc(f"Dockerfile {d.label}")), _prose(build_order(d), st.columns)]
     if counts:
-        rows = [[name, f"{c.files:,}", st.size(c.bytes)] for name, c in numbers(d)]
-        lines.append(_table(rows, ["", "files", "size"], right=(1, 2)))
-    if d.ctx.builder is Builder.BUILDAH:
-        lines.append(st.dim(remote_note(d)))
-    elif d.ctx.builder is Builder.BUILDKIT and not u.uses_context:
-        lines.append(st.dim("(no instruction reads the context: BuildKit has no context step)"))
-    elif d.ctx.builder is not Builder.LEGACY:
-        lines.append(
-            st.dim(
-                f"(BuildKit prints 'transferring context: {display.buildkit_size(u.wire_bytes)}', file metadata "
-                "included; with a warm cache it sends only what changed)"
-            )
-        )
+        rows = [[name, display.count(c.files, "file"), st.size(c.bytes)] for name, c in numbers(d)]
+        lines.append(st.table(rows, ["", "files", "size"], right=(1, 2), wrap=0))
+        lines.append(st.note(transfer_note(d)))
     if u.copies:
         copy_rows = []
         for c in u.copies:
@@ -153,13 +236,16 @@ def dockerfile_section(
             copy_rows.append(
                 [
                     str(c.line),
-                    text if len(text) <= 60 else text[:57] + "...",
+                    text if len(text) <= 60 else text[:59] + layout.ELLIPSIS,
                     where,
                     f"{row.written.files:,}",
                     st.size(row.written.bytes),
                 ]
             )
-        lines += ["", _table(copy_rows, ["line", "instruction", "into", "files", "size"], right=(0, 3, 4))]
+        lines += [
+            "",
+            st.table(copy_rows, ["line", "instruction", "into", "files", "size"], right=(0, 3, 4), cut=(1,)),
+        ]
     return "\n".join(lines)
 
 
@@ -175,124 +261,200 @@ def remote_note(d: DockerfileReport) -> str:
     return local + f"; podman --remote, as on podman machine, gzips that tar and reads {read})"
 
 
+def header(ctx: Context, st: _Style) -> list[str]:
+    """The first two lines: what was audited, with which builder, ignore file and Dockerfile."""
+    ignore = f"ignore file {ctx.ignore.display}" if ctx.ignore.path else "no ignore file"
+    dockerfile = f"Dockerfile {ctx.dockerfile_label}" if ctx.has_dockerfile else "no Dockerfile"
+    return [
+        f"{st.head('ctxaudit')}  {_esc(ctx.name)}",
+        _esc(f"builder {ctx.builder.value} · {ignore} · {dockerfile}"),
+    ]
+
+
 def render(report: Report, options: Options) -> str:
+    """``ctxaudit scan``, in the order a user acts on it: the numbers, the errors,
+    the suggested lines with their savings, the other findings, then the details."""
     st = _Style(options)
-    ctx = report.ctx
-    out: list[str] = []
-    ignore = ctx.ignore.display if ctx.ignore.path else "none"
-    out.append(f"{st.head('ctxaudit')}  {_esc(ctx.name)}")
-    out.append(
-        _esc(
-            f"builder {ctx.builder.value} · ignore file {ignore}"
-            + (f" · Dockerfile {ctx.dockerfile_label}" if ctx.has_dockerfile else "")
-        )
-    )
-    out += context_body(report, st)
-    if report.findings:
-        out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
-    if report.suggestions:
-        out += ["", st.head("Suggested ignore lines (ctxaudit suggest --write adds them)")]
-        out.append(suggestions_table(report.suggestions, st))
+    out = header(report.ctx, st)
+    out += headline(report, st)
+    out += actions(report.findings, report.suggestions, st)
+    out += details(report, st)
     return "\n".join(out) + "\n"
 
 
-def context_body(report: Report, st: _Style, named: Sequence[DockerfileUsage] = ()) -> list[str]:
-    """The context's figures and Dockerfile sections (no header, findings or suggestions)."""
+def headline(report: Report, st: _Style) -> list[str]:
+    """The numbers (eligible, transferred, reaching the image), and how to read them."""
     s = report.stats
     ctx = report.ctx
-    total = s.sent.bytes
-    out: list[str] = [""]
     primary = report.primary if report.primary is not None and report.primary.ctx is ctx else None
     if primary is not None:
-        summary = [[name, f"{c.files:,} files", st.size(c.bytes)] for name, c in numbers(primary)]
+        rows = [[name, display.count(c.files, "file"), st.size(c.bytes)] for name, c in numbers(primary)]
     else:
-        summary = [["eligible context (what the ignore file lets through)", f"{s.sent.files:,} files", st.size(total)]]
-    if report.full:
-        summary.append(["kept out by the ignore file", f"{s.ignored.files:,} files", st.size(s.ignored.bytes)])
-    out.append(_table(summary, ["", "files", "size"], right=(1, 2)))
-    if not report.full:
-        out.append(st.dim("(--full also sizes what the ignore file keeps out)"))
+        rows = [[eligible_label(ctx), display.count(s.sent.files, "file"), st.size(s.sent.bytes)]]
+    if report.full and ctx.ignore.path is not None:
+        rows.append(["kept out by the ignore file", display.count(s.ignored.files, "file"), st.size(s.ignored.bytes)])
+    out = ["", st.table(rows, ["", "files", "size"], right=(1, 2), wrap=0)]
+    if primary is not None:
+        out.append(st.note(transfer_note(primary)))
+    elif not ctx.has_dockerfile:
+        out.append(
+            st.note(
+                f"No Dockerfile in {ctx.name}: what the build transfers and what reaches the image need one (-f FILE)."
+            )
+        )
+    if not report.full and ctx.ignore.path is not None:
+        out.append(st.note("(--full also sizes what the ignore file keeps out, and finds its dead lines)"))
+    return out
 
+
+def _fixes(findings: Sequence[Finding], suggestions: Sequence[Suggestion]) -> tuple[dict[int, str], dict[str, str]]:
+    """CA201 findings whose fix is a suggested line: finding id -> the line; and
+    line -> "fixes CA201 at FILE:LINE" for the suggestions table."""
+    patterns = {sg.pattern for sg in suggestions}
+    by_finding: dict[int, str] = {}
+    by_line: dict[str, list[str]] = {}
+    for f in findings:
+        if f.rule.id == "CA201" and f.fix in patterns:
+            by_finding[id(f)] = f.fix
+            by_line.setdefault(f.fix, []).append(_from_cwd(f.location))
+    return by_finding, {line: f"fixes CA201 at {', '.join(where)}" for line, where in by_line.items()}
+
+
+def actions(findings: Sequence[Finding], suggestions: Sequence[Suggestion], st: _Style, target: str = "") -> list[str]:
+    """Errors, then the suggested lines with their savings, then the other findings.
+
+    A root-only line (CA201) whose fix is a suggested line is said once: the
+    suggestion names the finding it fixes, the finding points at the suggestion.
+    """
+    by_finding, by_line = _fixes(findings, suggestions)
+    errors = [f for f in findings if f.level is Severity.ERROR]
+    others = [f for f in findings if f.level is not Severity.ERROR]
+    out: list[str] = []
+    if errors:
+        out += ["", st.head(f"Errors ({len(errors)})"), findings_table(errors, st, by_finding)]
+    if suggestions:
+        saved = sum(sg.bytes for sg in suggestions)
+        into = f" for {target}" if target else ""
+        out += [
+            "",
+            st.head(_esc(f"Suggested ignore lines{into}: {st.size(saved)} less")),
+            suggestions_table(suggestions, st, by_line),
+            st.note("(ctxaudit suggest --write adds them)"),
+        ]
+    if others:
+        warnings = sum(1 for f in others if f.level is Severity.WARNING)
+        title = ", ".join(
+            x
+            for x in (
+                display.count(warnings, "warning") if warnings else "",
+                display.count(len(others) - warnings, "note") if len(others) > warnings else "",
+            )
+            if x
+        )
+        out += ["", st.head(f"Findings: {title}"), findings_table(others, st, by_finding)]
+    return out
+
+
+def details(report: Report, st: _Style, named: Sequence[DockerfileUsage] = ()) -> list[str]:
+    """The largest files and directories, the kinds, and each Dockerfile's stages and COPY/ADD rows."""
+    s = report.stats
+    total = s.sent.bytes
+    primary = report.primary if report.primary is not None and report.primary.ctx is report.ctx else None
+    out: list[str] = []
     if s.largest_files:
         out += ["", st.head(f"Largest eligible files (top {len(s.largest_files)})")]
         rows = [[display.path(f.path), st.size(f.bytes), f.kind, share(f.bytes, total)] for f in s.largest_files]
-        out.append(_table(rows, ["path", "size", "kind", "share"], right=(1, 3)))
-    if s.largest_dirs:
+        out.append(st.table(rows, ["path", "size", "kind", "share"], right=(1, 3), paths=(0,)))
+    dirs = s.largest_dirs
+    if dirs:
         out += ["", st.head("Largest eligible directories (cumulative)")]
         rows = [
-            [display.path(d.path) + "/", st.size(d.bytes), f"{d.files:,}", d.kind, share(d.bytes, total)]
-            for d in s.largest_dirs
+            [display.path(d.path) + "/", st.size(d.bytes), f"{d.files:,}", d.kind, share(d.bytes, total)] for d in dirs
         ]
-        out.append(_table(rows, ["directory", "size", "files", "kind", "share"], right=(1, 2, 4)))
-    if s.by_kind:
+        out.append(st.table(rows, ["directory", "size", "files", "kind", "share"], right=(1, 2, 4), paths=(0,)))
+    if s.by_kind and total:
         out += ["", st.head("Eligible context by kind")]
         kinds = sorted(s.by_kind.items(), key=lambda kv: (-kv[1].bytes, kv[0]))
         rows = [[k, f"{c.files:,}", st.size(c.bytes), share(c.bytes, total)] for k, c in kinds]
-        out.append(_table(rows, ["kind", "files", "size", "share"], right=(1, 2, 3)))
+        out.append(st.table(rows, ["kind", "files", "size", "share"], right=(1, 2, 3)))
     for d in report.dockerfiles:
         out += ["", dockerfile_section(d, st, counts=d is not primary, named=named if d is report.primary else ())]
     return out
 
 
-def suggestions_table(suggestions: Sequence[Suggestion], st: _Style) -> str:
-    rows = [
-        [
-            (sg.pattern, *sg.exceptions),
-            f"{sg.files:,}",
-            st.size(sg.bytes),
-            sg.reason + (f" ({sg.note})" if sg.note else ""),
-        ]
-        for sg in suggestions
-    ]
-    return _table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=70)
+def context_body(report: Report, st: _Style, named: Sequence[DockerfileUsage] = ()) -> list[str]:
+    """The context's figures and Dockerfile sections (no header, findings or suggestions)."""
+    return headline(report, st) + details(report, st, named)
+
+
+def suggestions_table(suggestions: Sequence[Suggestion], st: _Style, fixes: Mapping[str, str] | None = None) -> str:
+    """line, files, saves, why; ``fixes``: line -> the findings it fixes, said instead of a
+    correction's own reason (which repeats the finding)."""
+    rows = []
+    for sg in suggestions:
+        why = sg.reason + (f" ({sg.note})" if sg.note else "")
+        fixed = (fixes or {}).get(sg.pattern)
+        if fixed:
+            why = fixed if sg.reason.startswith("correction:") else f"{why}; {fixed}"
+        rows.append([(sg.pattern, *sg.exceptions), f"{sg.files:,}", st.size(sg.bytes), why])
+    return st.table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=3, paths=(0,))
 
 
 def plan_text(plan: Plan, label: str, options: Options) -> str:
     """``ctxaudit suggest`` at a terminal: the lines, then the context with all of them."""
+    st = _Style(options)
     if not plan.candidates:
         return (
-            _esc(f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely") + "\n"
+            _prose(
+                f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely",
+                st.columns,
+            )
+            + "\n"
         )
-    st = _Style(options)
-    return (
-        suggestions_table(plan.suggestions(), st)
-        + f"\n\nwith all of them: {plan.files_after:,} files, {st.size(plan.after)} sent instead of "
-        f"{plan.files_before:,}, {st.size(plan.before)} ({st.size(plan.before - plan.after)} less); "
-        "the Dockerfile's sources still resolve. Add them: ctxaudit suggest --write\n"
+    summary = (
+        f"With all of them: {display.count(plan.files_after, 'file')}, {st.size(plan.after)} eligible instead of "
+        f"{display.count(plan.files_before, 'file')}, {st.size(plan.before)} ({st.size(plan.before - plan.after)} "
+        "less); the Dockerfile's sources still resolve. Add them: ctxaudit suggest --write"
     )
+    return suggestions_table(plan.suggestions(), st) + "\n\n" + _prose(summary, st.columns) + "\n"
 
 
 def lint_text(report: Report, options: Options) -> str:
     """``ctxaudit lint`` at a terminal: the ignore file and its findings."""
+    st = _Style(options)
     ign = report.ctx.ignore
     if ign.path is None:
-        head = "no ignore file: everything in the context is sent (ctxaudit init writes a starter)"
+        head = _prose("no ignore file: everything in the context is sent (ctxaudit init writes a starter)", st.columns)
         if not report.findings:
             return head + "\n"
-        return head + "\n\n" + findings_table(report.findings, _Style(options)) + "\n"
-    head = f"{_esc(ign.display)}: {len(ign.lines)} line(s)"
+        return head + "\n\n" + findings_table(report.findings, st) + "\n"
+    head = f"{_esc(ign.display)}: {display.count(len(ign.lines), 'line')}"
     if not report.findings:
         return head + ", nothing to report\n"
-    return head + "\n\n" + findings_table(report.findings, _Style(options)) + "\n"
+    return head + "\n\n" + findings_table(report.findings, st) + "\n"
 
 
 def image_text(report: Report, options: Options) -> str:
     """``ctxaudit image`` at a terminal: what reaches the image, then the layer traps."""
-    style = _Style(options)
+    st = _Style(options)
     lines = []
     for d in report.dockerfiles:
-        stages = " <- ".join(s.label for s in reversed(d.model.target.chain()))
         lines.append(
-            _esc(
-                f"{_from_cwd(d.label)}: final image from stage(s) {stages}; {d.usage.image.files:,} context files, "
-                f"{style.size(d.usage.image.bytes)} copied in"
+            _prose(
+                f"{_from_cwd(d.label)}: the image is {image_stages(d)}; "
+                f"{display.count(d.usage.image.files, 'context file')}, {st.size(d.usage.image.bytes)}, copied in",
+                st.columns,
             )
         )
     if not report.findings:
         return "\n".join(lines) + "\nno layer traps found\n"
     at_stake = sum(f.bytes or 0 for f in report.findings)
-    lines.append(f"{len(report.findings)} trap(s), {style.size(at_stake)} at stake where known\n")
-    return "\n".join(lines) + "\n" + findings_table(report.findings, style) + "\n"
+    lines.append(f"{display.count(len(report.findings), 'trap')}, {st.size(at_stake)} at stake where known\n")
+    return "\n".join(lines) + "\n" + findings_table(report.findings, st) + "\n"
+
+
+BUILDER_WORDS = {Builder.BUILDKIT: "BuildKit", Builder.LEGACY: "the legacy builder", Builder.BUILDAH: "buildah"}
+"""Builders as the README names them in sentences."""
 
 
 def explain_text(results: Sequence[Explanation], builder: Builder, ignore: str) -> str:
@@ -302,7 +464,7 @@ def explain_text(results: Sequence[Explanation], builder: Builder, ignore: str) 
     for x in results:
         state = ("sent" if x.sent else "not sent") if x.exists else ("would be sent" if x.sent else "would not be sent")
         if x.skipped_dir is not None:
-            line = f"{shown(x.path)}: {state}, never visited: {builder.value} skips {shown(x.skipped_dir)}/"
+            line = f"{shown(x.path)}: {state}, never visited: {BUILDER_WORDS[builder]} skips {shown(x.skipped_dir)}/"
             line += f" ({x.where(ignore)})"
         else:
             line = f"{shown(x.path)}: {state} ({x.where(ignore)})"
@@ -331,24 +493,23 @@ def layers_text(report: LayersReport, options: Options) -> str:
     head = [img.format, *([img.name] if img.name else []), f"{len(img.layers)} layers, {st.size(img.bytes)}"]
     if report.dockerfile:
         head.append(f"Dockerfile {report.dockerfile}")
-    out += [_esc(" · ".join(head)), ""]
+    out += [_prose(" · ".join(head), st.columns), ""]
     base_rows = [r for r in a.rows if r.base]
     yours = [r for r in a.rows if not r.base]
     if base_rows:
         gated = "counted in the gates (--include-base)" if a.include_base else "not counted in the gates"
         out.append(
             st.head("Base image")
-            + f"  {len(base_rows)} layer(s), {st.size(a.base.bytes)}, {st.size(a.base.wasted)} wasted; {gated}"
+            + f"  {display.count(len(base_rows), 'layer')}, {st.size(a.base.bytes)}, {st.size(a.base.wasted)} wasted; "
+            + gated
         )
         out += [_layer_table(base_rows, st), ""]
     elif not a.base_known:
-        out += [st.dim("(base image not told apart: every layer counts as yours)"), ""]
+        out += [st.note("(base image not told apart: every layer counts as yours)"), ""]
     out.append(st.head("Your layers") if base_rows or a.base_known else st.head("Layers"))
     out += [_layer_table(yours, st), ""]
-    out.append(
-        st.head("Waste")
-        + st.dim("  (bytes stored that the final image cannot reach; 'waste' above: charged to that line)")
-    )
+    out.append(st.head("Waste"))
+    out.append(st.note("(bytes stored that the final image cannot reach; 'waste' above: charged to that line)"))
     cols: list[tuple[str, Totals]] = [("your layers", a.yours), ("base image", a.base), ("whole image", a.whole)]
     rows = [
         ["stored", *(st.size(t.bytes) for _, t in cols)],
@@ -359,7 +520,7 @@ def layers_text(report: LayersReport, options: Options) -> str:
         ["package-manager caches", *(st.size(t.caches) for _, t in cols)],
         ["efficiency", *(_percent(t.efficiency) for _, t in cols)],
     ]
-    out.append(_table(rows, ["", *(name for name, _ in cols)], right=(1, 2, 3)))
+    out.append(st.table(rows, ["", *(name for name, _ in cols)], right=(1, 2, 3), wrap=0))
     if a.base_hidden_by_yours:
         out.append(f"your lines also hide {st.size(a.base_hidden_by_yours)} of the base image (not freed)")
     d = a.dive
@@ -367,7 +528,7 @@ def layers_text(report: LayersReport, options: Options) -> str:
     if d.wasted_user_percent is not None:
         user = f", {d.wasted_user_percent:.1f}% of the {st.size(d.user_size_bytes)} above layer 0"
     out.append(
-        st.dim(
+        st.note(
             f"dive 0.13.1's figures for the whole image: efficiency {_percent(d.efficiency)}, "
             f"{st.size(d.inefficient_bytes)} wasted{user} (dive counts every copy of a file stored twice)"
         )
@@ -376,13 +537,13 @@ def layers_text(report: LayersReport, options: Options) -> str:
         out += ["", st.head(f"Largest hidden files (top {len(a.largest_hidden)})")]
         name = {r.index: r.origin.name for r in a.rows}
         hrows = [[display.path(h.path), st.size(h.bytes), name[h.layer], name[h.by], h.how] for h in a.largest_hidden]
-        out.append(_table(hrows, ["path", "size", "stored by", "hidden by", "how"], right=(1,)))
+        out.append(st.table(hrows, ["path", "size", "stored by", "hidden by", "how"], right=(1,), paths=(0,)))
     if a.predictions:
         out += ["", st.head("Prediction vs reality") + st.dim(f"  (tolerance {a.tolerance:.0%})")]
         prow = [
             [
                 str(p.line),
-                p.instruction if len(p.instruction) <= 50 else p.instruction[:47] + "...",
+                p.instruction if len(p.instruction) <= 50 else p.instruction[:49] + layout.ELLIPSIS,
                 p.what,
                 "-" if p.predicted is None else st.size(p.predicted),
                 st.size(p.measured),
@@ -390,13 +551,15 @@ def layers_text(report: LayersReport, options: Options) -> str:
             ]
             for p in a.predictions
         ]
-        out.append(_table(prow, ["line", "instruction", "bytes", "predicted", "measured", ""], right=(0, 3, 4)))
+        out.append(
+            st.table(prow, ["line", "instruction", "bytes", "predicted", "measured", ""], right=(0, 3, 4), cut=(1,))
+        )
     if report.findings:
         out += ["", st.head(f"Findings ({len(report.findings)})"), findings_table(report.findings, st)]
     else:
         out += ["", "no layer traps found"]
     if report.notes:
-        out += ["", *(st.dim(_esc(f"note: {n}")) for n in report.notes)]
+        out += ["", *(st.note(f"note: {n}") for n in report.notes)]
     return "\n".join(out) + "\n"
 
 
@@ -404,7 +567,7 @@ def _layer_table(rows: Sequence[LayerRow], st: _Style) -> str:
     body = []
     for r in rows:
         o = r.origin
-        text = o.text if len(o.text) <= 44 else o.text[:41] + "..."
+        text = o.text if len(o.text) <= 44 else o.text[:43] + layout.ELLIPSIS
         changed = _files(r.modified)
         if r.metadata.files:
             changed = (changed + " + " if changed else "") + f"{r.metadata.files:,} (same bytes)"
@@ -422,7 +585,14 @@ def _layer_table(rows: Sequence[LayerRow], st: _Style) -> str:
             ]
         )
     headers = ["#", "line", "instruction", "size", "added", "changed", "deleted", "waste", "hidden later"]
-    return _table(body, headers, right=(0, 1, 3, 4, 5, 6, 7, 8))
+    right: tuple[int, ...] = (0, 1, 3, 4, 5, 6, 7, 8)
+    if st.columns is not None:  # fitting a terminal: a column with nothing in it goes
+        keep = [i for i in range(len(headers)) if i < 4 or any(row[i] for row in body)]
+        body = [[row[i] for i in keep] for row in body]
+        headers = [headers[i] for i in keep]
+        right = tuple(keep.index(i) for i in right if i in keep)
+    squeeze = (headers.index("changed"),) if "changed" in headers else ()
+    return st.table(body, headers, right=right, cut=(2,), squeeze=squeeze)
 
 
 # -- a project: every build, then the summary -----------------------------------
@@ -462,7 +632,7 @@ def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
         parts.append("args " + (shown if len(shown) <= 80 else shown[:77] + "..."))
     out.append(_esc(" · ".join(parts)))
     label = p.label(ctx.ignore.path) if ctx.ignore.path is not None else "none"
-    out.append(_esc(f"ignore file {ignore_reason(ctx, label)}"))
+    out.append(_prose(f"ignore file {ignore_reason(ctx, label)}", st.columns))
     for n in b.named:
         if n.local:
             nr = next((x for x in br.named if x.named is n), None)
@@ -471,16 +641,16 @@ def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
             nlabel = p.label(nr.ctx.ignore.path) if nr.ctx.ignore.path is not None else "none"
             line = (
                 f"named context {n.name} = {p.label(nr.ctx.root)}/ (ignore file {nlabel}, its own root's): "
-                f"{nr.stats.sent.files:,} files, {st.size(nr.stats.sent.bytes)} eligible"
+                f"{display.count(nr.stats.sent.files, 'file')}, {st.size(nr.stats.sent.bytes)} eligible"
             )
             if nr.usage is not None:
                 how = "everything eligible" if nr.usage.whole_context else "referenced paths only"
                 t, img = nr.transfer, nr.image
                 line += (
-                    f"; BuildKit transfer ({how}) {t.files:,} files, {st.size(t.bytes)}; "
-                    f"reaches the image {img.files:,} files, {st.size(img.bytes)}"
+                    f"; BuildKit transfer ({how}) {display.count(t.files, 'file')}, {st.size(t.bytes)}; "
+                    f"reaches the image {display.count(img.files, 'file')}, {st.size(img.bytes)}"
                 )
-            out.append(_esc(line))
+            out.append(_prose(line, st.columns))
         else:
             out.append(_esc(f"named context {n.name} = {n.value} ({n.kind}, not walked)"))
     return out
@@ -496,29 +666,42 @@ def render_project(p: ProjectReport, options: Options) -> str:
         where = str(p.project.directory) if where.startswith("..") else where
         out.append(f"{st.head('ctxaudit')}  " + _esc(f"{kind} project {where} ({files})"))
     else:
-        out.append(f"{st.head('ctxaudit')}  {len(p.builds)} build(s)")
-    out.append(f"builder {p.builder.value} · {len(p.builds)} build(s), {len(p.audited)} audited")
+        out.append(f"{st.head('ctxaudit')}  {display.count(len(p.builds), 'build')}")
+    out.append(f"builder {p.builder.value} · {display.count(len(p.builds), 'build')}, {len(p.audited)} audited")
     for note in p.project.notes if p.project is not None else []:
-        out.append(st.dim(_esc(note)))
+        out.append(st.note(note))
     for br in p.builds:
         out += ["", *build_header(br, p, st)]
         if br.report is not None:
-            out += context_body(br.report, st, [n.usage for n in br.named if n.usage is not None])
-        if br.findings:
-            out += ["", st.head(f"Findings ({len(br.findings)})"), findings_table(_located(br.findings, p), st)]
-        if br.report is not None and br.report.suggestions:
+            out += headline(br.report, st)
+        target = ""
+        if br.report is not None:
             ign = br.report.ctx.ignore
             target = p.label(ign.path) if ign.path is not None else p.label(br.report.ctx.root / ".dockerignore")
-            out += ["", st.head(_esc(f"Suggested ignore lines for {target} (ctxaudit suggest --write adds them)"))]
-            out.append(suggestions_table(br.report.suggestions, st))
+        out += actions(_located(br.findings, p), br.report.suggestions if br.report else [], st, target)
         for nr in br.named:
             if nr.suggestions:
                 ign = nr.ctx.ignore
                 target = p.label(ign.path) if ign.path is not None else p.label(nr.ctx.root / ".dockerignore")
-                out += ["", st.head(_esc(f"Suggested ignore lines for {target}, named context {nr.named.name}"))]
-                out.append(suggestions_table(nr.suggestions, st))
+                saved = sum(sg.bytes for sg in nr.suggestions)
+                out += [
+                    "",
+                    st.head(
+                        _esc(
+                            f"Suggested ignore lines for {target}, named context {nr.named.name}: {st.size(saved)} less"
+                        )
+                    ),
+                    suggestions_table(nr.suggestions, st),
+                ]
+        if br.report is not None:
+            out += details(br.report, st, [n.usage for n in br.named if n.usage is not None])
     out += ["", *summary_lines(p, st)]
     return "\n".join(out) + "\n"
+
+
+def _build_word(p: ProjectReport) -> str:
+    kinds = {br.build.kind for br in p.builds}
+    return "service" if kinds == {"service"} else "target" if kinds == {"target"} else "build"
 
 
 def summary_lines(p: ProjectReport, st: _Style) -> list[str]:
@@ -528,7 +711,7 @@ def summary_lines(p: ProjectReport, st: _Style) -> list[str]:
     rows: list[list[str]] = []
     for br in p.builds:
         if br.report is None:
-            rows.append([br.build.title, br.build.remote or "-", "-", "not audited", "", "", ""])
+            rows.append([br.build.name, br.build.remote or "-", "-", "not audited", "", "", ""])
             continue
         ctx = br.report.ctx
         e = br.eligible
@@ -536,10 +719,10 @@ def summary_lines(p: ProjectReport, st: _Style) -> list[str]:
         img = br.image
         rows.append(
             [
-                br.build.title,
+                br.build.name,
                 p.label(ctx.root) + "/" + (f" +{len(br.named)} named" if br.named else ""),
                 p.label(ctx.ignore.path) if ctx.ignore.path is not None else "none",
-                f"{e.files:,} files, {st.size(e.bytes)}",
+                f"{display.count(e.files, 'file')}, {st.size(e.bytes)}",
                 st.size(t.bytes) if t is not None else "-",
                 st.size(img.bytes) if img is not None else "-",
                 ("FAIL" if br.build.title in gates else "ok") if p.gated else "-",
@@ -548,36 +731,38 @@ def summary_lines(p: ProjectReport, st: _Style) -> list[str]:
     rows.append(
         [
             "total",
-            "each context once",
             "",
-            f"{p.eligible.files:,} files, {st.size(p.eligible.bytes)}",
+            "",
+            f"{display.count(p.eligible.files, 'file')}, {st.size(p.eligible.bytes)}",
             st.size(p.transfer.bytes),
             st.size(p.image.bytes),
             ("FAIL" if "project" in gates else "ok") if p.gated else "-",
         ]
     )
     out.append(
-        _table(rows, ["build", "context", "ignore file", "eligible", "transfer", "image", "gates"], right=(3, 4, 5))
+        st.table(
+            rows,
+            [_build_word(p), "context", "ignore file", "eligible", "transfer", "image", "gates"],
+            right=(3, 4, 5),
+            paths=(1, 2),
+        )
     )
     out.append(
-        st.dim(
-            "(transfer: what each build sends with a cold cache, added up; eligible: what the ignore files let "
-            "through, a context several builds send with the same ignore file counted once)"
+        st.note(
+            "(total: the eligible contexts, a context several builds send with the same ignore file counted once; "
+            "transfer: what each build sends with a cold cache, added up)"
         )
     )
     for sh in p.shared:
         if sh.same_ignore:
-            out.append(
-                _esc(
-                    f"shared context: {p.label(sh.root)}/ is sent by {', '.join(sh.builds)} with the same ignore "
-                    f"file: {st.size(sh.eligible.bytes)} each time, counted once in the total"
-                )
+            text = (
+                f"shared context: {p.label(sh.root)}/ is sent by {_joined(sh.builds)} with the same ignore file: "
+                f"{st.size(sh.eligible.bytes)} each time, counted once in the total"
             )
         else:
-            out.append(
-                _esc(
-                    f"shared context: {p.label(sh.root)}/ is sent by {', '.join(sh.builds)} with different ignore "
-                    f"files ({', '.join(sh.ignores)}): each counted once in the total"
-                )
+            text = (
+                f"shared context: {p.label(sh.root)}/ is sent by {_joined(sh.builds)} with different ignore "
+                f"files ({', '.join(sh.ignores)}): each counted once in the total"
             )
+        out.append(_prose(text, st.columns))
     return out

@@ -384,7 +384,7 @@ class LintCollector:
                 Finding(
                     ROOT_ONLY,
                     f"'{p.text}' matches only at the root: {count(leak.files, 'deeper file')}, {human(leak.bytes)}, "
-                    f"are still eligible{more}",
+                    f"{'is' if leak.files == 1 else 'are'} still eligible{more}",
                     path=file,
                     line=p.line,
                     bytes=leak.bytes,
