@@ -124,9 +124,10 @@ def test_gitignore_entries_are_translated(tmp_path: Path, capsys: pytest.Capture
     make_tree(
         tmp_path,
         {
-            ".gitignore": "coverage/\n/tmp\n",
+            # reports/ is no kind of its own: only the .gitignore entry can propose it
+            ".gitignore": "reports/\n/tmp\n",
             "web/.gitignore": "out\n",
-            "coverage/lcov.info": 800,
+            "reports/summary.html": 800,
             "tmp/x": 50,
             "web/out/bundle.js": 700,
             "web/src/a.js": "1",
@@ -134,7 +135,7 @@ def test_gitignore_entries_are_translated(tmp_path: Path, capsys: pytest.Capture
     )
     assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
     lines = {s["pattern"]: s["reason"] for s in json.loads(capsys.readouterr().out)["suggestions"]}
-    assert lines["**/coverage"] == ".gitignore:1: coverage/"
+    assert lines["**/reports"] == ".gitignore:1: reports/"
     assert lines["tmp"] == ".gitignore:2: /tmp"
     assert lines["web/**/out"] == "web/.gitignore:1: out"
 

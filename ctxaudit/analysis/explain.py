@@ -33,8 +33,8 @@ class Explanation:
     def where(self, ignore_file: str) -> str:
         if self.rule is None:
             return "no line matches"
-        if self.rule.line == 0:
-            return f"(added by the Docker CLI): {self.rule}"
+        if self.rule.line == 0:  # the legacy CLI appends "!Dockerfile" and "!.dockerignore" to the lines
+            return f"the Docker CLI adds the line {self.rule}"
         return f"{ignore_file}:{self.rule.line}: {self.rule}"
 
 

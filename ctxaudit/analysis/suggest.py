@@ -37,9 +37,23 @@ from ..engine.walk import Entry, Status, walk
 from ..rules.lint import LintCollector
 from .gitignore import translate_file
 
-JUNK_KINDS = {"cache", "vcs", "venv", "dependencies", "archive", "log", "litter", "secret", "data", "build"}
+JUNK_KINDS = {
+    "cache",
+    "vcs",
+    "venv",
+    "dependencies",
+    "archive",
+    "log",
+    "litter",
+    "secret",
+    "data",
+    "build",
+    "coverage",
+    "test-data",
+}
 _NOTES = {
     "data": "keep them if the image reads them at run time",
+    "test-data": "keep them if the build runs the tests",
     "build": "keep them if a COPY brings build output into the image",
     "secret": "pass it at build time with RUN --mount=type=secret if the build needs it",
 }

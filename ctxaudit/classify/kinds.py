@@ -5,6 +5,8 @@ a virtualenv...) covers everything below it and the outermost one wins, so a
 ``__pycache__`` inside ``.venv`` counts as the virtualenv. Files outside any
 such directory are classified by exact name, then suffix (longest first).
 A directory holding ``pyvenv.cfg`` is a virtualenv whatever its name.
+A file without a suffix that starts with an executable's magic number
+(ELF, Mach-O, PE) is a ``binary`` (:func:`binary_magic`).
 A sent regular file that ctxaudit.classify.secrets judges a secret (by name,
 confirmed by its first bytes where the name is no proof) is of kind
 ``secret`` wherever it lies, except in third-party and VCS trees.
@@ -13,6 +15,8 @@ confirmed by its first bytes where the name is no proof) is of kind
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
 from collections.abc import Collection, Iterator
 
 from ..engine.context import Context
@@ -21,6 +25,8 @@ from ..engine.walk import walk as engine_walk
 from . import secrets, suffixes
 
 SOURCE = "source"
+TEST_DATA = "test-data"
+BINARY = "binary"
 
 # Directories whose whole subtree is one kind.
 DIR_KINDS: dict[str, str] = {
@@ -50,7 +56,16 @@ DIR_KINDS: dict[str, str] = {
     ".parcel-cache": "cache",
     ".turbo": "cache",
     ".ipynb_checkpoints": "cache",
-    "htmlcov": "cache",
+    # Coverage reports: coverage.py's htmlcov/, Istanbul/nyc and Jest's coverage/, lcov.
+    "htmlcov": "coverage",
+    "coverage": "coverage",
+    ".nyc_output": "coverage",
+    # Test inputs: Go's testdata/ (never built), and the usual spellings elsewhere.
+    "testdata": TEST_DATA,
+    "test_data": TEST_DATA,
+    "test-data": TEST_DATA,
+    "__fixtures__": TEST_DATA,
+    "__snapshots__": TEST_DATA,
     "dist": "build",
     "build": "build",
     "target": "build",
@@ -68,8 +83,12 @@ FILE_NAMES: dict[str, str] = {
     ".DS_Store": "litter",
     "Thumbs.db": "litter",
     "desktop.ini": "litter",
-    ".coverage": "cache",
     ".eslintcache": "cache",
+    ".coverage": "coverage",
+    "lcov.info": "coverage",
+    "coverage.xml": "coverage",
+    "coverage-final.json": "coverage",
+    "a.out": BINARY,
 }
 
 # Suffixes, matched case-insensitively; longest wins ("x.tar.gz" is an archive).
@@ -132,6 +151,9 @@ FILE_SUFFIXES: dict[str, str] = {
     **dict.fromkeys((".pyc", ".pyo"), "cache"),
     **dict.fromkeys((".whl", ".egg"), "dependencies"),
     **dict.fromkeys((".o", ".a", ".class", ".obj"), "build"),
+    # Compiled executables and libraries (ELF, Mach-O and PE ones without a suffix are sniffed).
+    **dict.fromkeys((".exe", ".dll", ".so", ".dylib"), BINARY),
+    ".lcov": "coverage",
     **dict.fromkeys((".log",), "log"),
     **dict.fromkeys(
         (
@@ -186,8 +208,8 @@ def dir_kind(name: str, children: Collection[str] = ()) -> str | None:
     the ``build`` package of a Go module."""
     kind = DIR_KINDS.get(name)
     if kind is not None:
-        if children and not name.startswith((".", "__")) and _is_package(children):
-            return None
+        if children and kind != TEST_DATA and not name.startswith((".", "__")) and _is_package(children):
+            return None  # (Go never builds testdata/, whatever it holds)
         return kind
     for glob, k in DIR_GLOBS:
         if fnmatch.fnmatchcase(name, glob):
@@ -207,6 +229,9 @@ def _is_package(children: Collection[str]) -> bool:
     return "__init__.py" in children or any(c.endswith(".go") for c in children)
 
 
+_SHARED_LIBRARY = re.compile(r"\.so(?:\.[0-9]+)+$")  # libfoo.so.1.2
+
+
 def name_kind(name: str) -> str:
     """The kind of a file outside any kinded directory, from its name alone, secrets aside."""
     kind = FILE_NAMES.get(name)
@@ -215,7 +240,58 @@ def name_kind(name: str) -> str:
     if name.endswith("~") and len(name) > 1:
         return FILE_SUFFIXES["~"]
     found = suffixes.longest(name, FILE_SUFFIXES)
-    return SOURCE if found is None else found[1]
+    if found is None:
+        if name.startswith(".coverage."):  # coverage.py's parallel data files
+            return "coverage"
+        return BINARY if _SHARED_LIBRARY.search(name) else SOURCE
+    return found[1]
+
+
+MAGIC_BYTES = 512
+"""What is read of a file without a suffix to tell an executable (PE's header offset lies within it)."""
+MAGIC_MIN = 128
+"""Smaller files are not read: no real executable is that small."""
+
+_MAGIC = (
+    b"\x7fELF",  # ELF (Linux, BSD)
+    b"\xfe\xed\xfa\xce",  # Mach-O 32-bit, big-endian
+    b"\xfe\xed\xfa\xcf",  # Mach-O 64-bit, big-endian
+    b"\xce\xfa\xed\xfe",  # Mach-O 32-bit, little-endian
+    b"\xcf\xfa\xed\xfe",  # Mach-O 64-bit, little-endian
+    b"\xca\xfe\xba\xbe",  # Mach-O universal (and Java classes: compiled too)
+)
+
+
+def binary_magic(data: bytes) -> bool:
+    """Whether ``data`` (a file's first bytes) starts an ELF, Mach-O or PE executable.
+
+    PE: the DOS ``MZ`` stub, then ``PE\\0\\0`` at the offset it gives (the
+    ``e_lfanew`` field at 0x3c), so that a text file starting with "MZ" is
+    not one.
+    """
+    if data.startswith(_MAGIC):
+        return True
+    if data.startswith(b"MZ") and len(data) >= 0x40:
+        at = int.from_bytes(data[0x3C:0x40], "little")
+        return data[at : at + 4] == b"PE\0\0"
+    return False
+
+
+def sniff_binary(root: str, path: str, size: int) -> bool:
+    """Whether the file ``root/path`` (``size`` bytes) is an executable by its first bytes
+    (:func:`binary_magic`); an unreadable or small file is not."""
+    if size < MAGIC_MIN:
+        return False
+    try:
+        fd = os.open(os.path.join(root, path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        return binary_magic(os.read(fd, MAGIC_BYTES))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def file_kind(name: str) -> str:
@@ -259,5 +335,8 @@ def _judged(entries: Iterator[Entry], root: str) -> Iterator[Entry]:
             if judge(root, e.path, e.size, any_name=own == SOURCE):
                 e.label = SECRET
             elif label is None:
+                # A name without a suffix ("server", "app") may be a compiled executable.
+                if own == SOURCE and "." not in name[1:] and sniff_binary(root, e.path, e.size):
+                    own = BINARY
                 e.label = own
         yield e

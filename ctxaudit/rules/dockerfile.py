@@ -49,7 +49,8 @@ JUNK_INTO_IMAGE = rule(
     "CA304",
     "copy-junk-into-image",
     Severity.WARNING,
-    "A broad COPY/ADD sweeps caches, virtualenvs, dependencies, build output, archives or logs into the image.",
+    "A broad COPY/ADD sweeps caches, virtualenvs, dependencies, build output, coverage reports, archives or logs "
+    "into the image.",
     "Every byte a COPY takes is stored in a layer of the image. Reported only for what a broad source "
     "(`.`, a whole tree) sweeps in from below; a COPY whose source names the artefact (`COPY dist/app ...`, "
     "`COPY target/*.jar app.jar`, `COPY --from=build /app/dist ...`) is deliberate. Exclude these paths in the "
@@ -87,7 +88,7 @@ EMPTY_WILDCARD = rule(
     "BuildKit allows an empty wildcard and silently copies nothing, which is almost always a mistake: a "
     "file was renamed, excluded by the ignore file, or the pattern is wrong.",
 )
-JUNK_KINDS = ("venv", "cache", "archive", "log", "litter", "dependencies", "build")  # VCS data: CA404
+JUNK_KINDS = ("venv", "cache", "archive", "log", "litter", "dependencies", "build", "coverage")  # VCS data: CA404
 
 
 def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
