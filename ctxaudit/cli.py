@@ -22,14 +22,17 @@ from .common.errors import EXIT_GATE, EXIT_INPUT, CtxauditError, InputError
 from .engine.builder import Builder
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .analysis.suggest import Plan
     from .builds import ProjectReport
     from .config import Settings
     from .engine.context import Context
     from .engine.ignorefile import IgnoreFileError
-    from .output import Options
+    from .output import Options, Renderer
     from .pipeline import Observer, Report
     from .project.model import Build, Project
+    from .rules.findings import Finding
 
 app = typer.Typer(
     name="ctxaudit",
@@ -50,6 +53,19 @@ class Format(enum.StrEnum):
     json = "json"
     markdown = "markdown"
     sarif = "sarif"
+
+
+class TextFormat(enum.StrEnum):
+    """The formats of explain and suggest: a table for people, JSON for tools."""
+
+    table = "table"
+    json = "json"
+
+
+class Annotations(enum.StrEnum):
+    auto = "auto"
+    gates = "gates"
+    none = "none"
 
 
 class ReportFormat(enum.StrEnum):
@@ -149,6 +165,22 @@ WriteBaselineOpt = Annotated[
         "--write-baseline",
         help="Record today's findings in this file (fingerprints that survive line moves); --fail-on is not applied.",
         dir_okay=False,
+    ),
+]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-o", help="Output format.", case_sensitive=False, show_default=True)
+]
+TextFormatOpt = Annotated[
+    TextFormat, typer.Option("--format", "-o", help="Output format.", case_sensitive=False, show_default=True)
+]
+AnnotationsOpt = Annotated[
+    Annotations,
+    typer.Option(
+        "--annotations",
+        help="Under GitHub Actions (GITHUB_ACTIONS=true), with table or markdown output: auto writes a "
+        "workflow annotation per finding and per failed gate; gates only those of failed gates (when SARIF "
+        "goes to code scanning, which shows the findings); none.",
+        case_sensitive=False,
     ),
 ]
 OutputOpt = Annotated[
@@ -260,15 +292,11 @@ def _baseline(report: Report, s: Settings, baseline: Path | None, write: Path | 
             _say(f"{display.count(known, 'finding')} in {baseline} not reported")
 
 
-def _enforce(report: Report, s: Settings) -> None:
+def _enforce(report: Report, s: Settings, fmt: enum.StrEnum, annotations: Annotations) -> None:
     """Exit 1 with one line per breached gate."""
     from . import gates
 
-    breaches = gates.check(report, s)
-    for b in breaches:
-        _say(f"gate failed: {b.message}")
-    if breaches:
-        raise typer.Exit(EXIT_GATE)
+    _fail([b.message for b in gates.check(report, s)], fmt, annotations)
 
 
 def _contexts(
@@ -425,15 +453,23 @@ def _one(audits: list[_Audit], command: str) -> _Audit:
     return audits[0]
 
 
-def _publish_project(preport: ProjectReport, fmt: Format, raw_bytes: bool, output: Path | None) -> None:
+def _publish_project(
+    preport: ProjectReport, fmt: Format, raw_bytes: bool, output: Path | None, annotations: Annotations
+) -> None:
     from . import output as out
 
     options = _options(fmt, raw_bytes, output)
     _emit(out.project_renderer(fmt.value)(preport, options), output, machine=fmt in (Format.json, Format.sarif))
+    _annotate(preport.findings, preport.root, fmt, annotations)
+
+
+def _annotate(findings: list[Finding], root: Path, fmt: enum.StrEnum, annotations: Annotations) -> None:
+    """GitHub workflow annotations for the findings: under GitHub Actions, after a table or
+    markdown report (JSON and SARIF stay clean), unless --annotations says otherwise."""
     from .output import github
 
-    if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
-        sys.stdout.write(github.project_commands(preport))
+    if annotations is Annotations.auto and github.enabled() and fmt.value in ("table", "markdown"):
+        sys.stdout.write(github.commands_for(findings, root))
 
 
 def _breaches_project(preport: ProjectReport, s: Settings) -> list[str]:
@@ -443,9 +479,21 @@ def _breaches_project(preport: ProjectReport, s: Settings) -> list[str]:
     return [b.message for b in gates.check_project(preport, s)]
 
 
-def _fail(breaches: list[str]) -> None:
-    for b in breaches:
+def _fail(
+    breaches: list[str],
+    fmt: enum.StrEnum = Format.table,
+    annotations: Annotations = Annotations.auto,
+    quiet: bool = False,
+) -> None:
+    """Exit 1 with one line per breached gate on stderr (and, under GitHub Actions, an annotation
+    each). ``quiet``: no line (lint, like a linter, exits 1 after its findings without a word)."""
+    from .output import github
+
+    for b in breaches if not quiet else []:
         _say(f"gate failed: {b}")
+    annotated = fmt.value in ("table", "markdown", "html")
+    if breaches and annotations is not Annotations.none and github.enabled() and annotated:
+        sys.stdout.write(github.gate_commands(breaches))
     if breaches:
         raise typer.Exit(EXIT_GATE)
 
@@ -482,18 +530,27 @@ def _emit(text: str, output: Path | None, machine: bool = False) -> None:
     stream.emit(text, output, machine=machine)
 
 
-def _publish(report: Report, fmt: Format, raw_bytes: bool, output: Path | None) -> None:
+def _publish(
+    report: Report,
+    fmt: Format,
+    raw_bytes: bool,
+    output: Path | None,
+    annotations: Annotations,
+    render: Callable[[str], Renderer] | None = None,
+) -> None:
+    """Write the report in its format (``render``: the command's formatters, scan's by
+    default), then its annotations."""
     from . import output as out
 
     options = _options(fmt, raw_bytes, output)
-    _emit(out.renderer(fmt.value)(report, options), output, machine=fmt in (Format.json, Format.sarif))
-    from .output import github
-
-    if github.enabled() and (output is not None or fmt in (Format.table, Format.markdown)):
-        sys.stdout.write(github.workflow_commands(report))
+    text = (render or out.renderer)(fmt.value)(report, options)
+    _emit(text, output, machine=fmt in (Format.json, Format.sarif))
+    _annotate(report.findings, report.ctx.root, fmt, annotations)
 
 
-def _publish_html(report: Report | ProjectReport, raw_bytes: bool, output: Path | None) -> None:
+def _publish_html(
+    report: Report | ProjectReport, raw_bytes: bool, output: Path | None, annotations: Annotations = Annotations.auto
+) -> None:
     """The HTML page to the file (or stdout); under GitHub Actions the annotations follow on stdout."""
     from . import output as out
     from .output import github, html
@@ -506,7 +563,7 @@ def _publish_html(report: Report | ProjectReport, raw_bytes: bool, output: Path 
     else:
         _emit(html.render_project(report, options), output)
         commands = github.project_commands(report) if github.enabled() else ""
-    if output is not None:
+    if output is not None and annotations is Annotations.auto:
         sys.stdout.write(commands)
 
 
@@ -531,6 +588,7 @@ def scan_command(
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar on stderr.")] = False,
     output: OutputOpt = None,
+    annotations: AnnotationsOpt = Annotations.auto,
     max_size: Annotated[
         str | None, typer.Option("--max-size", help="Gate: fail when the eligible context is larger (50MB, 1.5GiB).")
     ] = None,
@@ -610,10 +668,10 @@ def scan_command(
         )
         breaches = _breaches_project(preport, s)
         if fmt is ReportFormat.html:
-            _publish_html(preport, raw_bytes, output)
+            _publish_html(preport, raw_bytes, output, annotations)
         else:
-            _publish_project(preport, Format(fmt.value), raw_bytes, output)
-        _fail(breaches)
+            _publish_project(preport, Format(fmt.value), raw_bytes, output, annotations)
+        _fail(breaches, fmt, annotations)
         return
     if s.max_total_size is not None and max_total_size:
         raise InputError("--max-total-size applies to a Compose or Bake project; none was found")
@@ -632,10 +690,10 @@ def scan_command(
     )
     _baseline(report, s, baseline, write_baseline)
     if fmt is ReportFormat.html:
-        _publish_html(report, raw_bytes, output)
+        _publish_html(report, raw_bytes, output, annotations)
     else:
-        _publish(report, Format(fmt.value), raw_bytes, output)
-    _enforce(report, s)
+        _publish(report, Format(fmt.value), raw_bytes, output, annotations)
+    _enforce(report, s, fmt, annotations)
 
 
 @app.command("lint")
@@ -645,12 +703,13 @@ def lint_command(
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
     ignorefile: IgnoreFileOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
+    fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     ignore_rule: IgnoreRuleOpt = None,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    annotations: AnnotationsOpt = Annotations.auto,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
     service: ServiceOpt = None,
@@ -665,40 +724,34 @@ def lint_command(
     (CA200) instead of stopping. Exits 1 on findings at or above --fail-on
     (default: error).
     """
-    from .config import DEFAULT_FAIL_ON
+    from . import output as out
     from .engine.context import open_context
-    from .output import table
     from .pipeline import lint
-    from .rules.findings import at_or_above
 
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
     errors: list[IgnoreFileError] = []
     audits = _audits(context, file, compose, bake, service, target_name, build_context, _builder(s), collect=True)
     if audits is not None:
         _plain_only(ignorefile)
-        _lint_project(audits, s, fmt, output)
+        _lint_project(audits, s, fmt, output, annotations)
         return
     ctx = open_context(context, file, _builder(s), errors, ignorefile=ignorefile)
     report = lint(ctx, errors, s.ignore_rules, s.per_path_ignores)
     _baseline(report, s, baseline, write_baseline)
-    if fmt is Format.table and output is None:
-        _emit(table.lint_text(report, _terminal()), None)
-    else:
-        _publish(report, fmt, False, output)
-    if at_or_above(report.findings, s.fail_on or DEFAULT_FAIL_ON):
-        raise typer.Exit(EXIT_GATE)
+    _publish(report, fmt, False, output, annotations, out.lint_renderer)
+    _fail(_findings_gate(report.findings, s), fmt, annotations, quiet=True)
 
 
-def _lint_project(audits: list[_Audit], s: Settings, fmt: Format, output: Path | None) -> None:
+def _lint_project(
+    audits: list[_Audit], s: Settings, fmt: Format, output: Path | None, annotations: Annotations
+) -> None:
     """lint for each distinct ignore file of the project's builds (and named contexts)."""
-    from .builds import BuildReport, ProjectReport, absolute_finding
-    from .output import table
+    from .builds import absolute_finding
     from .pipeline import lint
-    from .rules.findings import at_or_above
 
     done: set[tuple[Path, Path | None]] = set()
-    texts: list[str] = []
-    preport = ProjectReport(None, [], _builder(s), True)
+    reports: list[tuple[str, str, Report]] = []
+    findings: list[Finding] = []
     for a in audits:
         for title, ctx in [(a.title, a.ctx), *((f"{a.title}, named context {n}", c) for n, c in a.named)]:
             key = (ctx.root, ctx.ignore.path)
@@ -706,16 +759,57 @@ def _lint_project(audits: list[_Audit], s: Settings, fmt: Format, output: Path |
                 continue
             done.add(key)
             report = lint(ctx, a.errors.get(id(ctx), []), s.ignore_rules, s.per_path_ignores)
-            texts.append(f"==> {title}: {ctx.name}/ <==\n" + table.lint_text(report, _terminal()))
-            br = BuildReport(a.build, report, findings=[absolute_finding(f, ctx.root) for f in report.findings])
-            preport.builds.append(br)
-            preport.findings += br.findings
-    if fmt is Format.table and output is None:
-        _emit("\n".join(texts), None)
+            reports.append((title, a.build.name, report))
+            findings += [absolute_finding(f, ctx.root) for f in report.findings]
+    _publish_builds(reports, findings, fmt, output, annotations, "lint")
+    _fail(_findings_gate(findings, s), fmt, annotations, quiet=True)
+
+
+def _publish_builds(
+    reports: list[tuple[str, str, Report]],
+    findings: list[Finding],
+    fmt: Format,
+    output: Path | None,
+    annotations: Annotations,
+    command: str,
+) -> None:
+    """lint or image on several builds (``reports``: title, build name, report): each build's
+    report after its title; one JSON or SARIF document."""
+    from . import output as out
+    from .output import json as json_out
+    from .output import markdown, sarif
+
+    options = _options(fmt, False, output)
+    render = (out.lint_renderer if command == "lint" else out.image_renderer)(fmt.value)
+    if fmt is Format.json:
+        document = json_out.lint_document if command == "lint" else json_out.image_document
+        text = json_out.dumps(json_out.builds_document([(title, name, document(r)) for title, name, r in reports]))
+    elif fmt is Format.sarif:
+        text = json_out.dumps(sarif.findings_document(findings, Path.cwd()))
+    elif fmt is Format.markdown:
+        text = "\n".join(
+            render(r, options).replace(f"## ctxaudit {command}: ", f"## {markdown.esc(title)}: ", 1)
+            for title, _, r in reports
+        )
     else:
-        _publish_project(preport, fmt, False, output)
-    if at_or_above(preport.findings, s.fail_on or "error"):
-        raise typer.Exit(EXIT_GATE)
+        text = "\n".join(f"==> {title}: {r.ctx.name}/ <==\n" + render(r, options) for title, _, r in reports)
+    _emit(text, output, machine=fmt in (Format.json, Format.sarif))
+    _annotate(findings, Path.cwd(), fmt, annotations)
+
+
+def _findings_gate(findings: list[Finding], s: Settings) -> list[str]:
+    """The --fail-on gate alone (lint, image): its breach, if any."""
+    from .config import DEFAULT_FAIL_ON
+    from .rules.findings import at_or_above
+
+    floor = s.fail_on or DEFAULT_FAIL_ON
+    hits = at_or_above(findings, floor)
+    if not hits:
+        return []
+    from .common import display
+
+    worst = max(hits, key=lambda f: f.level.rank).level.value
+    return [f"{display.count(len(hits), 'finding')} at or above {floor} (worst: {worst})"]
 
 
 def _terminal(raw_bytes: bool = False) -> Options:
@@ -741,7 +835,7 @@ def explain_command(
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
     ignorefile: IgnoreFileOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
+    fmt: TextFormatOpt = TextFormat.table,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
     service: ServiceOpt = None,
@@ -779,7 +873,7 @@ def explain_command(
         if rel == "" or rel.startswith("../"):
             raise InputError(f"{raw}: not inside the context {ctx.name}")
         results.append(explain(ctx, rel))
-    if fmt is Format.json:
+    if fmt is TextFormat.json:
         _emit(json_out.dumps(json_out.explain_document(results, b, ignore)), None, machine=True)
     else:
         _emit(table.explain_text(results, b, ignore), None)
@@ -794,12 +888,13 @@ def image_command(
     ignorefile: IgnoreFileOpt = None,
     build_arg: BuildArgOpt = None,
     target: TargetOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format.")] = Format.table,
+    fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     ignore_rule: IgnoreRuleOpt = None,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    annotations: AnnotationsOpt = Annotations.auto,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
     service: ServiceOpt = None,
@@ -813,7 +908,7 @@ def image_command(
     removed in a later RUN, build tools left in the final image. Exits 1 on
     findings at or above --fail-on (default: error).
     """
-    from .output import table
+    from . import output as out
     from .pipeline import scan
 
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
@@ -821,7 +916,7 @@ def image_command(
     found = _project(context, file, compose, bake, service, target_name, build_context)
     if found is not None:
         _plain_only(ignorefile)
-        _image_project(found, s, _build_args(build_arg), target, fmt, output)
+        _image_project(found, s, _build_args(build_arg), target, fmt, output, annotations)
         return
     contexts = _contexts(context, file, _builder(s), ignorefile)
     if all(c.dockerfile is None for c in contexts):
@@ -837,11 +932,8 @@ def image_command(
     )
     report.findings = [f for f in report.findings if f.rule.id.startswith("CA5")]
     _baseline(report, s, baseline, write_baseline)
-    if fmt is Format.table and output is None:
-        _emit(table.image_text(report, _terminal()), None)
-    else:
-        _publish(report, fmt, False, output)
-    _enforce(report, s)
+    _publish(report, fmt, False, output, annotations, out.image_renderer)
+    _fail(_findings_gate(report.findings, s), fmt, annotations)
 
 
 @app.command("layers")
@@ -880,6 +972,7 @@ def layers_command(
     ] = ReportFormat.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts instead of KiB/MiB/GiB.")] = False,
     output: OutputOpt = None,
+    annotations: AnnotationsOpt = Annotations.auto,
     max_wasted: Annotated[
         str | None, typer.Option("--max-wasted", help="Gate: fail when your layers waste more (10MB, 1MiB).")
     ] = None,
@@ -931,21 +1024,18 @@ def layers_command(
     options = _options(fmt, raw_bytes, output)
     machine = fmt in (ReportFormat.json, ReportFormat.sarif)
     _emit(out.layers_renderer(fmt.value)(report, options), output, machine=machine)
-    from .output import github
-
-    if github.enabled() and (output is not None or fmt in (ReportFormat.table, ReportFormat.markdown)):
-        sys.stdout.write(github.commands_for(report.findings, report.root))
+    if fmt is ReportFormat.html:  # the page goes to a file: its annotations, as scan's, to the log
+        if output is not None and annotations is Annotations.auto:
+            _annotate(report.findings, report.root, Format.table, annotations)
+    else:
+        _annotate(report.findings, report.root, fmt, annotations)
     gates = layerreport.LayerGates(
         max_wasted=parse_size(max_wasted, "--max-wasted") if max_wasted else None,
         max_wasted_percent=max_wasted_percent,
         min_efficiency=min_efficiency,
         fail_on=s.fail_on,
     )
-    breaches = layerreport.check(report, gates)
-    for b in breaches:
-        _say(f"gate failed: {b.message}")
-    if breaches:
-        raise typer.Exit(EXIT_GATE)
+    _fail([b.message for b in layerreport.check(report, gates)], fmt, annotations)
 
 
 def _image_project(
@@ -955,9 +1045,9 @@ def _image_project(
     target: str | None,
     fmt: Format,
     output: Path | None,
+    annotations: Annotations,
 ) -> None:
     from .builds import scan_builds
-    from .output import table
 
     preport = scan_builds(
         found[0],
@@ -974,17 +1064,13 @@ def _image_project(
         if br.report is not None:
             br.report.findings = [f for f in br.report.findings if f.rule.id.startswith("CA5")]
     preport.findings = [f for f in preport.findings if f.rule.id.startswith("CA5")]
-    breaches = _breaches_project(preport, s)
-    if fmt is Format.table and output is None:
-        texts = [
-            f"==> {br.build.title}: {br.report.ctx.name}/ <==\n" + table.image_text(br.report, _terminal())
-            for br in preport.builds
-            if br.report is not None and br.report.primary is not None
-        ]
-        _emit("\n".join(texts), None)
-    else:
-        _publish_project(preport, fmt, False, output)
-    _fail(breaches)
+    reports = [
+        (br.build.title, br.build.name, br.report)
+        for br in preport.builds
+        if br.report is not None and br.report.primary is not None
+    ]
+    _publish_builds(reports, preport.findings, fmt, output, annotations, "image")
+    _fail(_findings_gate(preport.findings, s), fmt, annotations)
 
 
 @app.command("suggest")
@@ -1011,7 +1097,7 @@ def suggest_command(
             "leads to outside the context and the current directory.",
         ),
     ] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-o", help="Output format: table or json.")] = Format.table,
+    fmt: TextFormatOpt = TextFormat.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts.")] = False,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
@@ -1049,11 +1135,11 @@ def suggest_command(
             args = {**a.build.args, **_build_args(build_arg)}
             names = [n for n, _ in a.named]
             adf = load_dockerfile(a.ctx, args, target or a.build.target, names) if a.ctx.has_dockerfile else None
-            plans.append((a.title, a.ctx, suggest.plan(a.ctx, adf, min_bytes=min_b, unused_min=unused)))
+            plans.append((a.title, a.build.name, a.ctx, suggest.plan(a.ctx, adf, min_bytes=min_b, unused_min=unused)))
             if adf is not None and b is Builder.BUILDKIT:
                 for n, nctx in a.named:
                     p = suggest.plan(nctx, adf, min_bytes=min_b, unused_min=unused, source=n)
-                    plans.append((f"{a.title}, named context {n}", nctx, p))
+                    plans.append((f"{a.title}, named context {n}", a.build.name, nctx, p))
         _suggest_project(plans, write, dry_run, fmt, raw_bytes, force)
         return
     (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
@@ -1083,14 +1169,19 @@ def suggest_command(
             tail = "the other proposed lines were already there"
         _emit(f"added {display.count(lines, 'line')} to {label}: {tail}\n", None)
         return
-    if fmt is Format.json:
+    if fmt is TextFormat.json:
         _emit(json_out.dumps(json_out.plan_document(p, target_file)), None, machine=True)
         return
     _emit(table.plan_text(p, label, _terminal(raw_bytes)), None)
 
 
 def _suggest_project(
-    plans: list[tuple[str, Context, Plan]], write: bool, dry_run: bool, fmt: Format, raw_bytes: bool, force: bool
+    plans: list[tuple[str, str, Context, Plan]],
+    write: bool,
+    dry_run: bool,
+    fmt: TextFormat,
+    raw_bytes: bool,
+    force: bool,
 ) -> None:
     import datetime
 
@@ -1099,19 +1190,19 @@ def _suggest_project(
     from .output import json as json_out
     from .output import table
 
-    if fmt is Format.json and not (write or dry_run):
-        docs = [{"build": title, **json_out.plan_document(p, suggest.target_file(c))} for title, c, p in plans]
-        _emit(json_out.dumps(docs), None, machine=True)
+    if fmt is TextFormat.json and not (write or dry_run):
+        docs = [(title, name, json_out.plan_document(p, suggest.target_file(c))) for title, name, c, p in plans]
+        _emit(json_out.dumps(json_out.builds_document(docs)), None, machine=True)
         return
     if not (write or dry_run):
         texts = []
-        for title, c, p in plans:
+        for title, _, c, p in plans:
             label = display.path(_near(suggest.target_file(c)))
             texts.append(f"==> {title}: lines for {label} <==\n" + table.plan_text(p, label, _terminal(raw_bytes)))
         _emit("\n".join(texts), None)
         return
     by_file: dict[Path, list[tuple[Context, Plan]]] = {}
-    for _, c, p in plans:
+    for _, _, c, p in plans:
         by_file.setdefault(suggest.target_file(c), []).append((c, p))
     for target_file, group in by_file.items():
         combined = suggest.common([p for _, p in group])

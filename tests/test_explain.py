@@ -29,7 +29,9 @@ def ctx(tmp_path: Path) -> Path:
 
 def explain(capsys: pytest.CaptureFixture[str], ctx: Path, builder: str, *paths: str) -> list[dict[str, object]]:
     assert main(["explain", "-C", str(ctx), "-b", builder, "-o", "json", *paths]) == 0
-    data: list[dict[str, object]] = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == 1 and doc["builder"] == builder
+    data: list[dict[str, object]] = doc["paths"]
     return data
 
 

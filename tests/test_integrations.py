@@ -52,6 +52,7 @@ def run_action(tmp_path: Path, **inputs: str) -> tuple[int, str, str]:
         "FAIL_ON": inputs.get("fail-on", "error"),
         "SARIF": inputs.get("sarif", ""),
         "HTML": inputs.get("html", ""),
+        "ANNOTATIONS": inputs.get("annotations", "auto"),
     }
     proc = subprocess.run(["bash", "-e", "-c", action_script()], cwd=REPO, env=env, capture_output=True, text=True)
     return proc.returncode, proc.stdout + proc.stderr, summary.read_text() if summary.exists() else ""
@@ -64,6 +65,32 @@ def test_action_passes_and_writes_summary_and_sarif(tmp_path: Path) -> None:
     assert summary.startswith("## ctxaudit")
     assert "::warning file=sample_contexts/pandas-analysis/.dockerignore,line=1" in log
     jsonschema.validate(json.loads(sarif.read_text()), SCHEMA)
+    # The SARIF run writes no annotation: each one appears once.
+    annotations = [line for line in log.splitlines() if line.startswith("::")]
+    assert annotations and len(annotations) == len(set(annotations))
+
+
+def test_action_annotates_failed_gates_and_findings_once(tmp_path: Path) -> None:
+    sarif = tmp_path / "out.sarif"
+    code, log, _ = run_action(tmp_path, sarif=str(sarif), **{"max-size": "10KB"})
+    assert code == 1
+    gates = [line for line in log.splitlines() if line.startswith("::error title=ctxaudit%3A gate failed::")]
+    assert gates == [
+        "::error title=ctxaudit%3A gate failed::eligible context 20.4 KiB (20,899 bytes) exceeds --max-size "
+        "9.8 KiB (10,000 bytes)"
+    ]
+    findings = [line for line in log.splitlines() if line.startswith("::warning ")]
+    assert len(findings) == len(set(findings)) == 5
+
+
+def test_action_with_gates_only_annotations(tmp_path: Path) -> None:
+    """annotations: gates (code scanning shows the findings): the failed gates alone."""
+    code, log, _ = run_action(tmp_path, sarif=str(tmp_path / "x.sarif"), annotations="gates", **{"max-files": "3"})
+    assert code == 1
+    annotations = [line for line in log.splitlines() if line.startswith("::")]
+    assert annotations == [
+        "::error title=ctxaudit%3A gate failed::eligible context has 18 files, more than --max-files 3"
+    ]
 
 
 def test_action_writes_the_html_report_and_uploads_it(tmp_path: Path) -> None:

@@ -52,6 +52,34 @@ def renderer(name: str) -> Renderer:
     return formats[name]
 
 
+def lint_renderer(name: str) -> Renderer:
+    """The formatter of ``ctxaudit lint``: the ignore file and its findings, not a scan report."""
+    from . import json as json_out
+    from . import markdown, sarif, table
+
+    formats: dict[str, Renderer] = {
+        "table": table.lint_text,
+        "json": json_out.lint_render,
+        "markdown": markdown.lint_render,
+        "sarif": sarif.render,
+    }
+    return formats[name]
+
+
+def image_renderer(name: str) -> Renderer:
+    """The formatter of ``ctxaudit image``: the final image and its layer traps, not a scan report."""
+    from . import json as json_out
+    from . import markdown, sarif, table
+
+    formats: dict[str, Renderer] = {
+        "table": table.image_text,
+        "json": json_out.image_render,
+        "markdown": markdown.image_render,
+        "sarif": sarif.render,
+    }
+    return formats[name]
+
+
 def layers_renderer(name: str) -> Callable[[LayersReport, Options], str]:
     """The formatter of ``ctxaudit layers`` for a format name."""
     from . import html, markdown, sarif, table

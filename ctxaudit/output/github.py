@@ -2,7 +2,9 @@
 
 Printed in addition to the report when ``GITHUB_ACTIONS=true`` and the
 report itself is not JSON or SARIF, so that findings show on the pull
-request's changed lines.
+request's changed lines, and failed gates in the run's summary. With
+``--annotations gates`` (when SARIF goes to code scanning, which shows the
+findings itself) only the failed gates are annotated.
 
 Escaping is GitHub's own (``escapeData``/``escapeProperty`` of
 actions/toolkit's ``command.ts``): ``%`` ``\\r`` ``\\n`` become ``%25``
@@ -84,3 +86,8 @@ def commands_for(findings: list[Finding], root: Path) -> str:
 def project_commands(p: ProjectReport) -> str:
     """Annotations for every finding of a project's builds."""
     return commands_for(p.findings, p.root)
+
+
+def gate_commands(breaches: list[str]) -> str:
+    """One ``::error`` per failed gate, titled so, not located (a limit is not a line of a file)."""
+    return "".join(f"::error title={escape_property('ctxaudit: gate failed')}::{escape_data(b)}\n" for b in breaches)

@@ -126,9 +126,69 @@ def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
     }
 
 
+DOCUMENT_SCHEMA = 1
+"""The version of the lint, image, suggest and explain documents (scan's is SCHEMA_VERSION, layers' its own)."""
+
+
+def lint_document(report: Report) -> dict[str, Any]:
+    """``ctxaudit lint -o json``: the ignore file and its findings."""
+    ctx = report.ctx
+    return {
+        "schema": DOCUMENT_SCHEMA,
+        "context": str(ctx.root),
+        "builder": ctx.builder.value,
+        "ignore_file": str(ctx.ignore.path) if ctx.ignore.path else None,
+        "lines": len(ctx.ignore.lines),
+        "findings": [finding(f) for f in report.findings],
+    }
+
+
+def image_document(report: Report) -> dict[str, Any]:
+    """``ctxaudit image -o json``: each Dockerfile's final image and its layer traps."""
+    ctx = report.ctx
+    return {
+        "schema": DOCUMENT_SCHEMA,
+        "context": str(ctx.root),
+        "builder": ctx.builder.value,
+        "dockerfiles": [
+            {
+                "dockerfile": d.label,
+                "target": d.model.target.label,
+                "stages": [s.label for s in d.usage.stages],
+                "image_stages": [s.label for s in d.model.target.chain()],
+                "image": count(d.usage.image),
+            }
+            for d in report.dockerfiles
+        ],
+        "bytes_at_stake": sum(f.bytes or 0 for f in report.findings),
+        "findings": [finding(f) for f in report.findings],
+    }
+
+
+def lint_render(report: Report, options: Options) -> str:
+    return dumps(lint_document(report))
+
+
+def image_render(report: Report, options: Options) -> str:
+    return dumps(image_document(report))
+
+
+def builds_document(reports: Sequence[tuple[str, str, dict[str, Any]]]) -> dict[str, Any]:
+    """Several builds' documents (lint, image, suggest of a Compose or Bake project), from
+    (title, build name, document): ``{schema, builds}``, each ``{build, name, ...the document}``."""
+    return {
+        "schema": DOCUMENT_SCHEMA,
+        "builds": [
+            {"build": title, "name": name, **{k: v for k, v in doc.items() if k != "schema"}}
+            for title, name, doc in reports
+        ],
+    }
+
+
 def plan_document(plan: Plan, ignore_file: Path) -> dict[str, Any]:
     """``ctxaudit suggest -o json``: every key always present (README documents it)."""
     return {
+        "schema": DOCUMENT_SCHEMA,
         "ignore_file": str(ignore_file),
         "sent_before": {"files": plan.files_before, "bytes": plan.before},
         "sent_after": {"files": plan.files_after, "bytes": plan.after},
@@ -146,20 +206,25 @@ def plan_document(plan: Plan, ignore_file: Path) -> dict[str, Any]:
     }
 
 
-def explain_document(results: Sequence[Explanation], builder: Builder, ignore: str) -> list[dict[str, Any]]:
-    """``ctxaudit explain -o json``: one object per path asked about."""
-    return [
-        {
-            "path": display.path(x.path),
-            "sent": x.sent,
-            "exists": x.exists,
-            "builder": builder.value,
-            "rule": None if x.rule is None else {"file": ignore, "line": x.rule.line, "pattern": str(x.rule)},
-            "skipped_dir": x.skipped_dir,
-            "note": x.note or None,
-        }
-        for x in results
-    ]
+def explain_document(results: Sequence[Explanation], builder: Builder, ignore: str) -> dict[str, Any]:
+    """``ctxaudit explain -o json``: ``{schema, builder, ignore_file, paths}``, one object per path asked about."""
+    return {
+        "schema": DOCUMENT_SCHEMA,
+        "builder": builder.value,
+        "ignore_file": ignore,
+        "paths": [
+            {
+                "path": display.path(x.path),
+                "sent": x.sent,
+                "exists": x.exists,
+                "builder": builder.value,
+                "rule": None if x.rule is None else {"file": ignore, "line": x.rule.line, "pattern": str(x.rule)},
+                "skipped_dir": x.skipped_dir,
+                "note": x.note or None,
+            }
+            for x in results
+        ],
+    }
 
 
 class Verbatim(str):
