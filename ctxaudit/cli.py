@@ -7,6 +7,7 @@ reported in one line on stderr without a traceback.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import os
 import sys
@@ -38,7 +39,8 @@ app = typer.Typer(
     name="ctxaudit",
     help=(
         "See what `docker build` sends to the builder and copies into the image, before you build.\n\n"
-        "Run `ctxaudit CONTEXT` (same as `ctxaudit scan CONTEXT`) for the report. "
+        "Run `ctxaudit CONTEXT` (same as `ctxaudit scan CONTEXT`) for the report, `ctxaudit help COMMAND` "
+        "for a command's options. "
         "Exit codes: 0 clean, 1 a gate failed (by default: an error finding), 2 usage or input error."
     ),
     no_args_is_help=False,
@@ -88,12 +90,18 @@ class FailOn(enum.StrEnum):
 
 ContextArg = Annotated[Path, typer.Argument(help="Build context directory.", show_default=True)]
 DockerfileOpt = Annotated[
-    Path | None, typer.Option("--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile).", dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile; - reads it from stdin).", dir_okay=False
+    ),
 ]
 DockerfilesOpt = Annotated[
     list[Path] | None,
     typer.Option(
-        "--file", "-f", help="Dockerfile (default: CONTEXT/Dockerfile). Repeat to audit several.", dir_okay=False
+        "--file",
+        "-f",
+        help="Dockerfile (default: CONTEXT/Dockerfile; - reads it from stdin). Repeat to audit several.",
+        dir_okay=False,
     ),
 ]
 
@@ -131,7 +139,11 @@ IgnoreFileOpt = Annotated[
 ]
 BuildArgOpt = Annotated[
     list[str] | None,
-    typer.Option("--build-arg", help="A build argument as the build passes it: NAME=VALUE. Repeatable."),
+    typer.Option(
+        "--build-arg",
+        help="A build argument as docker build takes it: NAME=VALUE, or NAME for the value of that "
+        "environment variable. Repeatable.",
+    ),
 ]
 TargetOpt = Annotated[str | None, typer.Option("--target", help="Build only this stage and what it needs.")]
 FailOnOpt = Annotated[
@@ -237,11 +249,18 @@ def main_options(
 
 
 def _build_args(values: list[str] | None) -> dict[str, str]:
+    """``--build-arg`` as Docker reads it: NAME=VALUE, or NAME alone for the value of
+    that environment variable, left unset (the ARG's default applies) when there is
+    none (docker/buildx ``listToMap``, docker/cli ``ConvertKVStringsToMapWithNil``)."""
     out: dict[str, str] = {}
     for v in values or []:
         name, eq, value = v.partition("=")
-        if not name or not eq:
-            raise InputError(f"--build-arg must be NAME=VALUE, got {v!r}")
+        if not name:
+            raise InputError(f"--build-arg must be NAME=VALUE or NAME, got {v!r}")
+        if not eq:
+            if name not in os.environ:
+                continue
+            value = os.environ[name]
         out[name] = value
     return out
 
@@ -299,14 +318,52 @@ def _enforce(report: Report, s: Settings, fmt: enum.StrEnum, annotations: Annota
     _fail([b.message for b in gates.check(report, s)], fmt, annotations)
 
 
+_STDIN: list[str] = []  # the Dockerfile read from stdin, once
+
+
+def _stdin_dockerfile() -> str:
+    """``-f -``: the Dockerfile from standard input, read once (as docker build reads it)."""
+    if not _STDIN:
+        _STDIN.append(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"))
+    return _STDIN[0]
+
+
+def _is_stdin(file: Path | None) -> bool:
+    return file is not None and str(file) == "-"
+
+
+def _open(
+    context: Path,
+    file: Path | None,
+    builder: Builder,
+    errors: list[IgnoreFileError] | None = None,
+    ignorefile: Path | None = None,
+) -> Context:
+    """The context with its Dockerfile; ``-f -`` reads it from stdin, and then, as with
+    ``docker build -f -``, no per-Dockerfile ignore file applies: the context's own does."""
+    from .engine.context import STDIN_LABEL, open_context
+
+    if _is_stdin(file):
+        return open_context(
+            context,
+            None,
+            builder,
+            errors,
+            inline=_stdin_dockerfile(),
+            ignorefile=ignorefile,
+            inline_label=STDIN_LABEL,
+        )
+    return open_context(context, file, builder, errors, ignorefile=ignorefile)
+
+
 def _contexts(
     context: Path, files: list[Path] | None, builder: Builder, ignorefile: Path | None = None
 ) -> list[Context]:
-    from .engine.context import open_context
-
     if not files:
-        return [open_context(context, None, builder, ignorefile=ignorefile)]
-    return [open_context(context, f, builder, ignorefile=ignorefile) for f in files]
+        return [_open(context, None, builder, ignorefile=ignorefile)]
+    if sum(_is_stdin(f) for f in files) > 1:
+        raise InputError("-f - reads one Dockerfile from stdin: give it once")
+    return [_open(context, f, builder, ignorefile=ignorefile) for f in files]
 
 
 def _named(values: list[str] | None) -> list[tuple[str, str]]:
@@ -359,6 +416,8 @@ def _project(
     if project is None:
         root = Path(os.path.abspath(context))
         df = files[0] if files else None
+        if _is_stdin(df):
+            return None, [Build(str(context), "cli", root, None, dockerfile_inline=_stdin_dockerfile(), named=extra)]
         dockerfile = Path(os.path.abspath(df)) if df is not None else None
         return None, [Build(str(context), "cli", root, dockerfile, named=extra)]
     for b in project.builds:
@@ -725,7 +784,6 @@ def lint_command(
     (default: error).
     """
     from . import output as out
-    from .engine.context import open_context
     from .pipeline import lint
 
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
@@ -735,7 +793,7 @@ def lint_command(
         _plain_only(ignorefile)
         _lint_project(audits, s, fmt, output, annotations)
         return
-    ctx = open_context(context, file, _builder(s), errors, ignorefile=ignorefile)
+    ctx = _open(context, file, _builder(s), errors, ignorefile=ignorefile)
     report = lint(ctx, errors, s.ignore_rules, s.per_path_ignores)
     _baseline(report, s, baseline, write_baseline)
     _publish(report, fmt, False, output, annotations, out.lint_renderer)
@@ -850,7 +908,6 @@ def explain_command(
     visited.
     """
     from .analysis.explain import explain, relative
-    from .engine.context import open_context
     from .output import json as json_out
     from .output import table
 
@@ -865,7 +922,7 @@ def explain_command(
                 if os.path.isabs(raw) and not relative(c, raw).startswith("../"):
                     ctx = c
     else:
-        ctx = open_context(context, file, b, ignorefile=ignorefile)
+        ctx = _open(context, file, b, ignorefile=ignorefile)
     ignore = ctx.ignore.label
     results = []
     for raw in paths:
@@ -1229,6 +1286,8 @@ def init_command(
     file: DockerfileOpt = None,
     builder: BuilderOpt = None,
     ignorefile: IgnoreFileOpt = None,
+    build_arg: BuildArgOpt = None,
+    target: TargetOpt = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -1256,9 +1315,12 @@ def init_command(
 
     b = _builder(_settings(context, builder))
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    args, names = _build_args(build_arg), []
     if audits is not None:
         _plain_only(ignorefile)
-        ctx = _one(audits, "init").ctx
+        a = _one(audits, "init")
+        ctx, args, names = a.ctx, {**a.build.args, **args}, [n for n, _ in a.named]
+        target = target or a.build.target
     else:
         (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     target_file = suggest.target_file(ctx)
@@ -1273,7 +1335,8 @@ def init_command(
 
     if os.path.lexists(target_file):
         refuse_existing()
-    df = load_dockerfile(ctx, {}, None) if ctx.has_dockerfile else None
+    # The exceptions keep what the stages built for this target copy (as docker build --target builds).
+    df = load_dockerfile(ctx, args, target, names) if ctx.has_dockerfile else None
     stacks, text = starter.starter_text(ctx, df, datetime.date.today().isoformat())
     if dry_run:
         _emit(_lines(text), None)
@@ -1309,7 +1372,6 @@ def ls_command(
     Bake project (or --build-context), each build's context and named
     contexts, each after a `==> BUILD: DIR/ <==` line when there are several.
     """
-    from .engine.context import open_context
 
     b = _builder(_settings(context, builder))
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
@@ -1327,7 +1389,7 @@ def ls_command(
             if stdout_gone():
                 return
         return
-    _list(open_context(context, file, b, ignorefile=ignorefile), sizes, ignored)
+    _list(_open(context, file, b, ignorefile=ignorefile), sizes, ignored)
 
 
 def _list(ctx: Context, sizes: bool, ignored: bool) -> None:
@@ -1355,18 +1417,69 @@ def _list(ctx: Context, sizes: bool, ignored: bool) -> None:
     write("".join(batch))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: ``ctxaudit [CONTEXT]`` means ``ctxaudit scan [CONTEXT]``."""
+@app.command("help")
+def help_command(
+    cli: typer.Context,
+    command: Annotated[str | None, typer.Argument(help="The command to explain.", show_default=False)] = None,
+) -> None:
+    """Show the help of ctxaudit, or of one command (`ctxaudit help scan`)."""
+    root = cli.parent
+    assert root is not None
+    if command is None:
+        typer.echo(root.get_help())
+        return
+    group = root.command
+    found = group.get_command(root, command) if hasattr(group, "get_command") else None
+    if found is None:
+        raise typer.Exit(_no_such_command(command, root.command_path))
+    typer.echo(found.get_help(type(cli)(found, info_name=command, parent=root)))
+
+
+def _commands() -> list[str]:
+    return [c.name for c in app.registered_commands if c.name] + [g.name for g in app.registered_groups if g.name]
+
+
+def _no_such_command(word: str, prog: str) -> int:
+    """A usage error as click prints one, with the nearest command name (exit 2)."""
+    close = difflib.get_close_matches(word, _commands(), n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    typer.echo(
+        f"Usage: {prog} [OPTIONS] COMMAND [ARGS]...\nTry '{prog} -h' for help.\n\n"
+        f"Error: No such command {word!r}.{hint}",
+        err=True,
+    )
+    return EXIT_INPUT
+
+
+def _short_helps() -> None:
+    """Each command's first docstring line, whole, in the top-level --help (click cuts it at about 45 columns)."""
+    for c in app.registered_commands:
+        if c.short_help is None and c.callback is not None and c.callback.__doc__:
+            c.short_help = c.callback.__doc__.strip().split("\n", 1)[0]
+
+
+def main(argv: list[str] | None = None, prog: str = "ctxaudit") -> int:
+    """Entry point: ``ctxaudit [CONTEXT]`` means ``ctxaudit scan [CONTEXT]``.
+
+    The first argument names a command, or else a context (then ``scan``
+    runs); a word that is neither an existing path nor a command, but close
+    to one (``sacn``), or that more arguments follow, is a mistyped command.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
-    commands = {c.name for c in app.registered_commands if c.name}
-    first = next((a for a in args if not a.startswith("-")), None)
+    commands = _commands()
+    _short_helps()
     wants_root = bool(args) and args[0] in ("-h", "--help", "--version")
-    if not wants_root and (first is None or first not in commands):
+    if not wants_root and (not args or args[0] not in commands):
+        first = args[0] if args else None
+        if first is not None and not first.startswith("-") and not os.path.lexists(first):
+            more = any(not a.startswith("-") for a in args[1:])
+            if more or difflib.get_close_matches(first, commands, n=1, cutoff=0.6):
+                return _no_such_command(first, prog)
         args.insert(0, "scan")
     from .common.streams import Streams
 
     streams = Streams()
-    code = _run(args)
+    code = _run(args, prog)
     try:
         streams.finish()
     except CtxauditError as exc:
@@ -1375,11 +1488,11 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _run(args: list[str]) -> int:
+def _run(args: list[str], prog: str = "ctxaudit") -> int:
     """Run one command; every failure becomes one line on stderr and an exit code."""
     try:
         # Standalone mode: click reports usage errors itself (exit 2).
-        app(args=args, prog_name="ctxaudit")
+        app(args=args, prog_name=prog)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)

@@ -28,7 +28,7 @@ from .dockerfile.parser import DockerfileError
 from .dockerfile.usage import DockerfileUsage
 from .engine import containers
 from .engine.builder import Builder
-from .engine.context import Context, with_builder
+from .engine.context import STDIN_LABEL, Context, with_builder
 from .engine.ignorefile import IgnoreFileError
 from .engine.pattern import PatternError
 from .engine.podman import RemoteTransfer, remote_transfer, uploads
@@ -407,7 +407,10 @@ def _kept(findings: list[Finding], ignore_rules: Sequence[str]) -> list[Finding]
 
 
 def _outside(ctx: Context) -> int | None:
-    """Size of a Dockerfile outside the context (the legacy CLI adds it to the tar)."""
+    """Size of a Dockerfile the legacy CLI adds to the tar: one outside the context, or
+    one read from stdin (``-f -``); both go through the CLI's AddDockerfileToBuildContext."""
+    if ctx.inline is not None and ctx.inline_label == STDIN_LABEL:
+        return len(ctx.inline.encode("utf-8", "surrogateescape"))
     if ctx.dockerfile is None or ctx.dockerfile_rel is not None:
         return None
     try:

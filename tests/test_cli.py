@@ -273,7 +273,8 @@ def test_bad_dockerfile_and_build_arg_exit_2(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, str(tmp_path))
     assert code == 2 and "Dockerfile:2: unterminated heredoc" in err
     make_tree(tmp_path, {"Dockerfile": "FROM x\n"})
-    code, _, err = run(capsys, str(tmp_path), "--build-arg", "novalue")
+    # `--build-arg NAME` is Docker's "from the environment" (tests/test_dockerflags.py); a value without a name is not.
+    code, _, err = run(capsys, str(tmp_path), "--build-arg", "=novalue")
     assert code == 2 and "NAME=VALUE" in err
 
 

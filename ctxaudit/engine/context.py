@@ -15,6 +15,7 @@ from .ignorefile import IgnoreFile, IgnoreFileError
 
 DEFAULT_DOCKERFILE = "Dockerfile"
 INLINE_LABEL = "(inline Dockerfile)"
+STDIN_LABEL = "-"  # `-f -`: the Dockerfile read from standard input, named as hadolint and ruff name stdin
 CONTAINERFILE = "Containerfile"
 
 
@@ -35,6 +36,7 @@ class Context:
     dockerfile_flag: Path | None = None  # -f made absolute, links not resolved
     # Build files this builder cannot find, read or apply (ctxaudit.engine.buildfiles).
     problems: tuple[BuildFileProblem, ...] = ()
+    inline_label: str = INLINE_LABEL  # how messages name an inline Dockerfile (STDIN_LABEL for `-f -`)
 
     @property
     def name(self) -> str:
@@ -48,7 +50,7 @@ class Context:
     def dockerfile_label(self) -> str:
         """The Dockerfile relative to the context when inside it."""
         if self.inline is not None:
-            return INLINE_LABEL
+            return self.inline_label
         if self.dockerfile is None:
             return "none"
         return self.dockerfile_rel or str(self.dockerfile)
@@ -121,6 +123,7 @@ def open_context(
     inline: str | None = None,
     label: str | None = None,
     ignorefile: Path | None = None,
+    inline_label: str = INLINE_LABEL,
 ) -> Context:
     """Validate the inputs and select the Dockerfile and ignore file the
     builder reads; raise InputError.
@@ -130,8 +133,10 @@ def open_context(
     an input error: it is in ``Context.problems`` (the build would fail, or
     apply another file).
     ``inline``: the Dockerfile's text (then ``dockerfile`` is not read and
-    only the context's own ``.dockerignore`` applies). ``label``: how
-    messages name the context (default: ``path`` as given).
+    only the context's own ``.dockerignore`` applies, as with ``docker build
+    -f -``, whose CLI reads the Dockerfile from stdin into a directory of its
+    own). ``label``: how messages name the context (default: ``path`` as
+    given); ``inline_label``: how they name an inline Dockerfile.
     ``ignorefile`` is buildah's ``--ignorefile`` (an InputError for Docker's
     builders, which have no such option).
     """
@@ -147,7 +152,8 @@ def open_context(
     name = label or str(path)
     arg = str(dockerfile) if dockerfile is not None else None
     if inline is not None:
-        ctx = Context(root, IgnoreFile(None, "(none)"), builder, None, name, inline, ignorefile=ignorefile)
+        none = IgnoreFile(None, "(none)")
+        ctx = Context(root, none, builder, None, name, inline, ignorefile=ignorefile, inline_label=inline_label)
     elif builder is Builder.BUILDAH:
         df = find_dockerfile(root, dockerfile, builder)
         ctx = Context(root, IgnoreFile(None, "(none)"), builder, df, name, dockerfile_arg=arg, ignorefile=ignorefile)

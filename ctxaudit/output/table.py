@@ -14,7 +14,7 @@ from ..common.counts import Count
 from ..dockerfile.model import Dockerfile, Stage
 from ..dockerfile.usage import DockerfileUsage
 from ..engine.builder import Builder
-from ..engine.context import Context
+from ..engine.context import STDIN_LABEL, Context
 from ..pipeline import DockerfileReport, Report
 from ..rules.findings import Finding, Severity
 from . import Options, layout
@@ -265,6 +265,8 @@ def header(ctx: Context, st: _Style) -> list[str]:
     """The first two lines: what was audited, with which builder, ignore file and Dockerfile."""
     ignore = f"ignore file {ctx.ignore.display}" if ctx.ignore.path else "no ignore file"
     dockerfile = f"Dockerfile {ctx.dockerfile_label}" if ctx.has_dockerfile else "no Dockerfile"
+    if ctx.inline is not None and ctx.dockerfile_label == STDIN_LABEL:
+        dockerfile = "Dockerfile from stdin"
     return [
         f"{st.head('ctxaudit')}  {_esc(ctx.name)}",
         _esc(f"builder {ctx.builder.value} · {ignore} · {dockerfile}"),
