@@ -284,6 +284,11 @@ def _settings(
     )
 
 
+def _typed_sizes(max_size: str | None, max_transfer: str | None, max_total_size: str | None) -> dict[str, str | None]:
+    """The size flags as typed, for the gate messages ("--max-size 10KB (10,000 bytes)")."""
+    return {"max_size": max_size, "max_transfer": max_transfer, "max_total_size": max_total_size}
+
+
 def _fail_on(cli: typer.Context, value: FailOn) -> FailOn | None:
     """--fail-on when the user gave it; None for its default, so that a settings file may set another."""
     source = cli.get_parameter_source("fail_on")
@@ -702,6 +707,7 @@ def scan_command(
         max_transfer=parse_size(max_transfer, "--max-transfer") if max_transfer else None,
         max_total_size=parse_size(max_total_size, "--max-total-size") if max_total_size else None,
     )
+    s.written.update({k: v for k, v in _typed_sizes(max_size, max_transfer, max_total_size).items() if v})
     found = _project(context, file, compose, bake, service, target_name, build_context)
     if found is not None:
         from .builds import scan_builds
@@ -857,17 +863,9 @@ def _publish_builds(
 
 def _findings_gate(findings: list[Finding], s: Settings) -> list[str]:
     """The --fail-on gate alone (lint, image): its breach, if any."""
-    from .config import DEFAULT_FAIL_ON
-    from .rules.findings import at_or_above
+    from .gates import findings_gate
 
-    floor = s.fail_on or DEFAULT_FAIL_ON
-    hits = at_or_above(findings, floor)
-    if not hits:
-        return []
-    from .common import display
-
-    worst = max(hits, key=lambda f: f.level.rank).level.value
-    return [f"{display.count(len(hits), 'finding')} at or above {floor} (worst: {worst})"]
+    return [b.message for b in findings_gate(findings, s)]
 
 
 def _terminal(raw_bytes: bool = False) -> Options:
@@ -1091,6 +1089,7 @@ def layers_command(
         max_wasted_percent=max_wasted_percent,
         min_efficiency=min_efficiency,
         fail_on=s.fail_on,
+        max_wasted_text=max_wasted,
     )
     _fail([b.message for b in layerreport.check(report, gates)], fmt, annotations)
 

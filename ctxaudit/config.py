@@ -2,6 +2,9 @@
 
 Looked up in the context directory, then in the current directory; the
 first file that has settings wins, and command-line flags win over it.
+In ``.ctxaudit.toml`` the keys stand at the top level (``max-size = ...``,
+``[per-path-ignores]``), or under ``[tool.ctxaudit]`` as in pyproject.toml
+(a block pasted from one file into the other works in both).
 
     [tool.ctxaudit]
     max-size = "50MB"
@@ -148,14 +151,51 @@ class Settings:
     ignore_rules: list[str] = field(default_factory=list)
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> rule ids (or id prefixes)
     source: str | None = None  # the file the settings came from
+    # field -> how the file wrote the value ("1MB"), for gate messages; a flag's text is set by the CLI
+    written: dict[str, str] = field(default_factory=dict)
+    from_file: set[str] = field(default_factory=set)  # the fields the file set and no flag overrode
 
     def merged(self, **flags: Any) -> Settings:
         """These settings with every flag that was given (not None) on top."""
         out = Settings(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        out.written, out.from_file = dict(self.written), set(self.from_file)
         for key, value in flags.items():
             if value is not None and value != []:
                 setattr(out, key, value)
+                out.written.pop(key, None)
+                out.from_file.discard(key)
         return out
+
+    def name(self, key: str) -> str:
+        """How a message names the setting ``key`` (a field name): ``--max-size``, or
+        ``max-size in .ctxaudit.toml`` when the settings file gave it."""
+        if key in self.from_file and self.source:
+            return f"{key.replace('_', '-')} in {shown_source(self.source)}"
+        return "--" + key.replace("_", "-")
+
+    def limit(self, key: str, figure: str) -> str:
+        """A limit named with its value: ``--max-files 20``, or from the settings file
+        ``max-files 20 in .ctxaudit.toml``."""
+        if key in self.from_file and self.source:
+            return f"{key.replace('_', '-')} {figure} in {shown_source(self.source)}"
+        return f"--{key.replace('_', '-')} {figure}"
+
+    def size(self, key: str) -> str:
+        """A size limit as written and exactly: ``--max-size 1MB (1,000,000 bytes)``, from the file
+        ``max-size 1MB (1,000,000 bytes) in .ctxaudit.toml``."""
+        value = getattr(self, key)
+        exact = f"{value:,} byte{'' if value == 1 else 's'}"
+        text = self.written.get(key)
+        return self.limit(key, exact if not text or text.strip() == str(value) else f"{text.strip()} ({exact})")
+
+
+def shown_source(source: str) -> str:
+    """A settings file for a message: relative to the current directory when below it."""
+    import os
+
+    path, _, table = source.partition(" ")
+    rel = os.path.relpath(path)
+    return (path if rel.startswith("..") else rel) + (f" {table}" if table else "")
 
 
 _KEYS = {
@@ -168,6 +208,7 @@ _KEYS = {
     "ignore-rules",
     "per-path-ignores",
 }
+_SIZES = ("max-size", "max-transfer", "max-total-size")
 _RULE_ID = re.compile(r"^CA\d{0,3}$", re.I)
 
 
@@ -176,10 +217,14 @@ def _from_table(table: dict[str, Any], source: str) -> Settings:
     anything that does not mean exactly one thing."""
     unknown = set(table) - _KEYS
     if unknown:
+        where = "" if source.endswith("]") else "; or all of them under [tool.ctxaudit]"
         raise InputError(
-            f"{source}: unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(_KEYS))})"
+            f"{source}: unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(_KEYS))}{where})"
         )
     s = Settings(source=source)
+    s.from_file = {key.replace("-", "_") for key in table if key != "per-path-ignores"}
+    s.written = {key.replace("-", "_"): str(table[key]) for key in _SIZES if key in table}
     if "max-size" in table:
         s.max_size = parse_size(table["max-size"], f"{source}: max-size")
     if "max-transfer" in table:
@@ -223,12 +268,24 @@ def load(*directories: Path) -> Settings:
     """The settings of the first directory that has them (see the module doc).
 
     Raises InputError naming the file for a file that is not UTF-8, not
-    TOML, or holds a setting of the wrong type or range.
+    TOML, or holds a setting of the wrong type or range, and for keys where
+    they do not go.
     """
     for d in directories:
         dedicated = d / ".ctxaudit.toml"
         if dedicated.is_file():
-            return _from_table(_read(dedicated), str(dedicated))
+            doc = _read(dedicated)
+            tool = doc.get("tool")
+            if isinstance(tool, dict) and "ctxaudit" in tool:
+                # [tool.ctxaudit] pasted from pyproject.toml: the same settings, one level down.
+                others = sorted(set(doc) - {"tool"}) + sorted(f"tool.{k}" for k in set(tool) - {"ctxaudit"})
+                if others or not isinstance(tool["ctxaudit"], dict):
+                    raise InputError(
+                        f"{dedicated}: settings go at the top level (max-size = ...) or all under [tool.ctxaudit], "
+                        f"not both: move {', '.join(others) or 'tool.ctxaudit'}"
+                    )
+                return _from_table(tool["ctxaudit"], f"{dedicated} [tool.ctxaudit]")
+            return _from_table(doc, str(dedicated))
         project = d / "pyproject.toml"
         if project.is_file():
             doc = _read(project)
@@ -237,6 +294,8 @@ def load(*directories: Path) -> Settings:
                 raise InputError(f"{project}: tool must be a table ([tool.NAME] sections), got {_shown(tool)}")
             table = tool.get("ctxaudit")
             if table is None:
+                if isinstance(doc.get("ctxaudit"), dict):
+                    raise InputError(f"{project}: ctxaudit's settings go under [tool.ctxaudit] in pyproject.toml")
                 continue
             if not isinstance(table, dict):
                 raise InputError(f"{project}: tool.ctxaudit must be a table ([tool.ctxaudit]), got {_shown(table)}")

@@ -19,7 +19,7 @@ from .pipeline import Report
 
 if TYPE_CHECKING:
     from .builds import ProjectReport
-from .rules.findings import at_or_above
+from .rules.findings import Finding, at_or_above
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,13 @@ def check(report: Report, s: Settings) -> list[Breach]:
     out: list[Breach] = []
     sent = report.stats.sent
     if s.max_size is not None and sent.bytes > s.max_size:
-        out.append(Breach("max-size", f"eligible context {_bytes(sent.bytes)} exceeds --max-size {_bytes(s.max_size)}"))
+        out.append(Breach("max-size", f"eligible context {_bytes(sent.bytes)} exceeds {s.size('max_size')}"))
     if s.max_files is not None and sent.files > s.max_files:
         out.append(
-            Breach("max-files", f"eligible context has {sent.files:,} files, more than --max-files {s.max_files:,}")
+            Breach(
+                "max-files",
+                f"eligible context has {sent.files:,} files, more than {s.limit('max_files', f'{s.max_files:,}')}",
+            )
         )
     if s.max_transfer is not None:
         for d in report.dockerfiles:
@@ -57,17 +60,25 @@ def check(report: Report, s: Settings) -> list[Breach]:
                 out.append(
                     Breach(
                         "max-transfer",
-                        f"{d.label}: {what} {_bytes(moved)} exceeds --max-transfer {_bytes(s.max_transfer)}",
+                        f"{d.label}: {what} {_bytes(moved)} exceeds {s.size('max_transfer')}",
                     )
                 )
         if not report.dockerfiles:
-            out.append(Breach("max-transfer", "--max-transfer needs a Dockerfile, none was found"))
-    floor = s.fail_on or DEFAULT_FAIL_ON
-    hits = at_or_above(report.findings, floor)
-    if hits:
-        worst = max(hits, key=lambda f: f.level.rank).level.value
-        out.append(Breach("fail-on", f"{count(len(hits), 'finding')} at or above {floor} (worst: {worst})"))
+            out.append(Breach("max-transfer", f"{s.name('max_transfer')} needs a Dockerfile, none was found"))
+    out += findings_gate(report.findings, s)
     return out
+
+
+def findings_gate(findings: list[Finding], s: Settings) -> list[Breach]:
+    """The --fail-on gate: one breach when a finding is at or above the floor (the settings file named
+    when the floor came from it)."""
+    floor = s.fail_on or DEFAULT_FAIL_ON
+    hits = at_or_above(findings, floor)
+    if not hits:
+        return []
+    worst = max(hits, key=lambda f: f.level.rank).level.value
+    origin = f" ({s.name('fail_on')})" if "fail_on" in s.from_file else ""
+    return [Breach("fail-on", f"{count(len(hits), 'finding')} at or above {floor}{origin} (worst: {worst})")]
 
 
 def check_project(preport: ProjectReport, s: Settings) -> list[Breach]:
@@ -89,26 +100,29 @@ def check_project(preport: ProjectReport, s: Settings) -> list[Breach]:
             out.append(
                 Breach(
                     "max-size",
-                    f"{title}: eligible context {_bytes(sent.bytes)} exceeds --max-size {_bytes(s.max_size)}",
+                    f"{title}: eligible context {_bytes(sent.bytes)} exceeds {s.size('max_size')}",
                 )
             )
         if s.max_files is not None and sent.files > s.max_files:
             out.append(
                 Breach(
                     "max-files",
-                    f"{title}: eligible context has {sent.files:,} files, more than --max-files {s.max_files:,}",
+                    f"{title}: eligible context has {sent.files:,} files, more than "
+                    f"{s.limit('max_files', f'{s.max_files:,}')}",
                 )
             )
         limit = s.max_transfer
         if limit is not None:
             moved = br.transfer
             if moved is None:
-                out.append(Breach("max-transfer", f"{title}: --max-transfer needs a Dockerfile, none was found"))
+                out.append(
+                    Breach("max-transfer", f"{title}: {s.name('max_transfer')} needs a Dockerfile, none was found")
+                )
             elif moved.bytes > limit:
                 out.append(
                     Breach(
                         "max-transfer",
-                        f"{title}: transfer {_bytes(moved.bytes)} exceeds --max-transfer {_bytes(limit)}",
+                        f"{title}: transfer {_bytes(moved.bytes)} exceeds {s.size('max_transfer')}",
                     )
                 )
     if s.max_total_size is not None and preport.eligible.bytes > s.max_total_size:
@@ -116,14 +130,11 @@ def check_project(preport: ProjectReport, s: Settings) -> list[Breach]:
             Breach(
                 "max-total-size",
                 f"project: contexts total {_bytes(preport.eligible.bytes)} (each context once) "
-                f"exceeds --max-total-size {_bytes(s.max_total_size)}",
+                f"exceeds {s.size('max_total_size')}",
             )
         )
+    out += findings_gate(preport.findings, s)
     floor = s.fail_on or DEFAULT_FAIL_ON
-    hits = at_or_above(preport.findings, floor)
-    if hits:
-        worst = max(hits, key=lambda f: f.level.rank).level.value
-        out.append(Breach("fail-on", f"{count(len(hits), 'finding')} at or above {floor} (worst: {worst})"))
     preport.gated = True  # --fail-on has a default
     failing = [
         (br.build.title, f"{br.build.title}: findings at or above {floor}")

@@ -129,6 +129,7 @@ class LayerGates:
     max_wasted_percent: float | None = None
     min_efficiency: float | None = None
     fail_on: str | None = None
+    max_wasted_text: str | None = None  # --max-wasted as typed ("10MB"), for the message
 
 
 def check(report: LayersReport, g: LayerGates) -> list[Breach]:
@@ -142,7 +143,7 @@ def check(report: LayersReport, g: LayerGates) -> list[Breach]:
             Breach(
                 "max-wasted",
                 f"{scope} waste {human(t.wasted)} ({t.wasted:,} bytes), more than --max-wasted "
-                f"{human(g.max_wasted)} ({g.max_wasted:,} bytes)",
+                f"{g.max_wasted_text or g.max_wasted} ({g.max_wasted:,} bytes)",
             )
         )
     if g.max_wasted_percent is not None and t.wasted_percent > g.max_wasted_percent:

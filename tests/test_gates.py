@@ -76,7 +76,7 @@ def test_max_size(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     assert (
         err.strip()
-        == "ctxaudit: gate failed: eligible context 49.8 KiB (51,044 bytes) exceeds --max-size 39.1 KiB (40,000 bytes)"
+        == "ctxaudit: gate failed: eligible context 49.8 KiB (51,044 bytes) exceeds --max-size 40KB (40,000 bytes)"
     )
     assert gate(capsys, str(ctx), "--max-size", "1MB")[0] == 0
 
@@ -116,20 +116,23 @@ def test_several_breaches_one_line_each(ctx: Path, capsys: pytest.CaptureFixture
 def test_settings_from_pyproject_and_flags_win(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (ctx / "pyproject.toml").write_text('[tool.ctxaudit]\nmax-size = "10KB"\nignore-rules = ["CA400"]\n')
     code, err = run(capsys, str(ctx))
-    assert code == 1 and "--max-size 9.8 KiB" in err
+    # the limit as the file wrote it, and the file that set it
+    assert code == 1 and f"exceeds max-size 10KB (10,000 bytes) in {ctx / 'pyproject.toml'} [tool.ctxaudit]" in err
     assert run(capsys, str(ctx), "--max-size", "1MB")[0] == 0
+    code, err = run(capsys, str(ctx), "--max-size", "2KB")
+    assert code == 1 and "exceeds --max-size 2KB (2,000 bytes)\n" in err  # the flag wins, and is named
 
 
 def test_settings_from_dot_ctxaudit_toml(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (ctx / ".ctxaudit.toml").write_text('max-files = 2\nfail-on = "none"\n')
     code, err = run(capsys, str(ctx))
-    assert code == 1 and "--max-files 2" in err
+    assert code == 1 and f"more than max-files 2 in {ctx / '.ctxaudit.toml'}" in err
 
 
 def test_bad_settings_exit_2(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (ctx / ".ctxaudit.toml").write_text("max-sise = 3\n")
     code, err = run(capsys, str(ctx))
-    assert code == 2 and "unknown setting(s) max-sise" in err
+    assert code == 2 and "unknown setting max-sise" in err
     (ctx / ".ctxaudit.toml").write_text('max-size = "big"\n')
     assert run(capsys, str(ctx))[0] == 2
     (ctx / ".ctxaudit.toml").write_text('builder = "bildkit"\n')
@@ -164,3 +167,62 @@ def test_hard_links_count_their_data_once(tmp_path: Path, capsys: pytest.Capture
     assert doc["dockerfiles"][0]["eligible"] == doc["eligible"]
     assert [f["path"] for f in doc["largest_files"]] == ["big.bin", "Dockerfile"]  # a link is not a second file
     assert doc["by_kind"]["source"]["bytes"] == 1_000_026
+
+
+README_BLOCK = """[tool.ctxaudit]
+max-size = "1MB"
+max-files = 20000
+fail-on = "warning"
+ignore-rules = ["CA205"]
+
+[tool.ctxaudit.per-path-ignores]
+"data.bin" = ["CA400"]
+"""
+
+
+@pytest.mark.parametrize("where", [".ctxaudit.toml", "pyproject.toml"])
+def test_the_readme_block_works_in_either_file(where: str, ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """[tool.ctxaudit] pasted into .ctxaudit.toml reads as in pyproject.toml; a size shows as written."""
+    (ctx / "data.bin").write_bytes(b"x" * 1_200_000)
+    (ctx / where).write_text(README_BLOCK)
+    code, err = run(capsys, str(ctx))
+    assert code == 1
+    lines = err.strip().splitlines()
+    eligible = sum(p.stat().st_size for p in ctx.rglob("*") if p.is_file())  # no ignore file: all of it
+    assert lines[0] == (
+        f"ctxaudit: gate failed: eligible context 1.1 MiB ({eligible:,} bytes) exceeds max-size 1MB "
+        f"(1,000,000 bytes) in {ctx / where} [tool.ctxaudit]"
+    )
+    assert lines[1].startswith("ctxaudit: gate failed: ") and "at or above warning (fail-on in " in lines[1]
+
+
+def test_top_level_keys_in_dot_ctxaudit_toml(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ctx / ".ctxaudit.toml").write_text(
+        'max-size = "20KB"\nfail-on = "never"\n\n[per-path-ignores]\n".env" = ["CA4"]\n'
+    )
+    code, err = run(capsys, str(ctx))
+    assert code == 1 and err.strip().endswith(f"exceeds max-size 20KB (20,000 bytes) in {ctx / '.ctxaudit.toml'}")
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            'max-files = 3\n[tool.ctxaudit]\nmax-size = "1MB"\n',
+            "settings go at the top level (max-size = ...) or all under [tool.ctxaudit], not both: move max-files",
+        ),
+        ("[tool.other]\nx = 1\n", "unknown setting tool (known: "),
+    ],
+)
+def test_mixed_shapes_say_what_goes_where(
+    text: str, message: str, ctx: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ctx / ".ctxaudit.toml").write_text(text)
+    code, err = run(capsys, str(ctx))
+    assert code == 2 and message in err
+
+
+def test_ctxaudit_table_outside_tool_in_pyproject(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ctx / "pyproject.toml").write_text('[ctxaudit]\nmax-size = "1MB"\n')
+    code, err = run(capsys, str(ctx))
+    assert code == 2 and "ctxaudit's settings go under [tool.ctxaudit] in pyproject.toml" in err

@@ -77,7 +77,7 @@ def test_action_annotates_failed_gates_and_findings_once(tmp_path: Path) -> None
     gates = [line for line in log.splitlines() if line.startswith("::error title=ctxaudit%3A gate failed::")]
     assert gates == [
         "::error title=ctxaudit%3A gate failed::eligible context 20.4 KiB (20,899 bytes) exceeds --max-size "
-        "9.8 KiB (10,000 bytes)"
+        "10KB (10,000 bytes)"
     ]
     findings = [line for line in log.splitlines() if line.startswith("::warning ")]
     assert len(findings) == len(set(findings)) == 5

@@ -67,7 +67,7 @@ def test_sarif_without_a_dockerfile_has_no_locations(capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     ("flags", "breach"),
     [
-        (["--max-wasted", "3KB"], "your layers waste 3.8 KiB (3,905 bytes), more than --max-wasted 2.9 KiB"),
+        (["--max-wasted", "3KB"], "your layers waste 3.8 KiB (3,905 bytes), more than --max-wasted 3KB (3,000 bytes)"),
         (
             ["--max-wasted-percent", "15"],
             "your layers waste 16.6% of their 22.9 KiB, more than --max-wasted-percent 15",

@@ -267,7 +267,7 @@ def test_project_json_and_sarif(capsys: pytest.CaptureFixture[str], monkeypatch:
 def test_gates_per_build_and_total(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, str(SHOP), "--no-progress", "--max-size", "250B", "--no-suggest")
     assert code == 1
-    assert "gate failed: service api: eligible context 292 bytes exceeds --max-size 250 bytes" in err
+    assert "gate failed: service api: eligible context 292 bytes exceeds --max-size 250B (250 bytes)" in err
     assert "gate failed: service report: eligible context 2.1 KiB" in err
     assert "service web" not in err
     assert "FAIL" in out and " ok" in out
