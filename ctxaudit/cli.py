@@ -1416,6 +1416,64 @@ def _list(ctx: Context, sizes: bool, ignored: bool) -> None:
     write("".join(batch))
 
 
+plugin_app = typer.Typer(
+    help="Make `docker ctxaudit ...` run ctxaudit: install or remove the Docker CLI plugin.\n\n"
+    "install writes an executable docker-ctxaudit into $DOCKER_CONFIG/cli-plugins (~/.docker/cli-plugins "
+    "by default), which answers Docker's docker-cli-plugin-metadata and runs this ctxaudit. Then "
+    "`docker ctxaudit scan .` is `ctxaudit scan .`.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(
+    plugin_app, name="docker-plugin", short_help="Install (or remove) `docker ctxaudit`, a Docker CLI plugin."
+)
+PluginDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        help="The plugin directory (default: $DOCKER_CONFIG/cli-plugins, else ~/.docker/cli-plugins).",
+        file_okay=False,
+    ),
+]
+
+
+@plugin_app.command("install")
+def plugin_install(
+    directory: PluginDirOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a docker-ctxaudit ctxaudit did not write.")] = False,
+) -> None:
+    """Write the docker-ctxaudit plugin: `docker ctxaudit ...` then runs this ctxaudit."""
+    from . import dockerplugin
+
+    where = directory or dockerplugin.plugin_dir()
+    try:
+        path = dockerplugin.install(where, force)
+    except FileExistsError:
+        raise InputError(
+            f"{where / dockerplugin.EXECUTABLE} exists and is not ctxaudit's; --force replaces it"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot write {where}: {exc.strerror or exc}") from None
+    typer.echo(f"installed {path}: try `docker ctxaudit --help`")
+
+
+@plugin_app.command("uninstall")
+def plugin_uninstall(directory: PluginDirOpt = None) -> None:
+    """Remove the docker-ctxaudit plugin that install wrote."""
+    from . import dockerplugin
+
+    where = directory or dockerplugin.plugin_dir()
+    try:
+        path = dockerplugin.uninstall(where)
+    except FileExistsError:
+        raise InputError(f"{where / dockerplugin.EXECUTABLE} is not ctxaudit's: left alone") from None
+    except OSError as exc:
+        raise InputError(f"cannot remove it from {where}: {exc.strerror or exc}") from None
+    typer.echo(f"removed {path}" if path is not None else f"no docker-ctxaudit in {where}")
+
+
 @app.command("help")
 def help_command(
     cli: typer.Context,
@@ -1452,7 +1510,7 @@ def _no_such_command(word: str, prog: str) -> int:
 
 def _short_helps() -> None:
     """Each command's first docstring line, whole, in the top-level --help (click cuts it at about 45 columns)."""
-    for c in app.registered_commands:
+    for c in [*app.registered_commands, *plugin_app.registered_commands]:
         if c.short_help is None and c.callback is not None and c.callback.__doc__:
             c.short_help = c.callback.__doc__.strip().split("\n", 1)[0]
 

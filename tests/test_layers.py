@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("output", ("ctxaudit.output",)),
-    ("cli", ("ctxaudit.cli", "ctxaudit.__main__")),
+    ("cli", ("ctxaudit.cli", "ctxaudit.__main__", "ctxaudit.dockerplugin")),
 ]
 
 ROOT = Path(ctxaudit.__file__).parent
