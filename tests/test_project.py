@@ -204,7 +204,7 @@ def test_scan_a_compose_project(capsys: pytest.CaptureFixture[str], monkeypatch:
     for header in ("== service web (compose.yaml:7) ==", "== service api (compose.yaml:9) ==", "Project summary"):
         assert header in out
     assert "ignore file backend/api.Dockerfile.dockerignore: next to the Dockerfile" in out
-    assert "ignore file none: no .dockerignore at the context root" in out  # reports/
+    assert "no ignore file: no .dockerignore at the context root" in out  # reports/
     assert "named context libs = libs/ (ignore file libs/.dockerignore, its own root's)" in out
     assert "named context base = docker-image://ctxaudit-base:bookworm (image, not walked)" in out
     flat = " ".join(out.split())  # prose wraps at 80 columns

@@ -83,8 +83,6 @@ def shorten_middle(text: str, limit: int) -> str:
     cut = head.rfind("/")
     if cut >= len(head) // 2:
         head = head[: cut + 1]
-    if head.endswith("/") and tail.startswith("/"):
-        tail = tail[1:]
     return head + ELLIPSIS + tail
 
 

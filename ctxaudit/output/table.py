@@ -50,6 +50,10 @@ class _Style:
     def dim(self, text: str) -> str:
         return f"{_DIM}{text}{_RESET}" if self.o.color else text
 
+    def title(self, text: str) -> str:
+        """A section title, escaped and wrapped to the width like prose, in bold."""
+        return "\n".join(self.head(line) for line in _prose(text, self.columns).split("\n"))
+
     def note(self, text: str) -> str:
         """A line of prose under a table, escaped, wrapped to the width (80 columns without one), dimmed."""
         return "\n".join(self.dim(line) for line in _prose(text, self.columns).split("\n"))
@@ -222,7 +226,7 @@ def dockerfile_section(
     ``named``: the usages of the build's named contexts, which give the rows of COPY --from=NAME."""
     u = d.usage
     rows_of = {id(c.copy): (n, c) for n in named for c in n.copies if c.copy.context_name == n.source}
-    lines = [st.head(_esc(f"Dockerfile {d.label}")), _prose(build_order(d), st.columns)]
+    lines = [st.title(f"Dockerfile {d.label}"), _prose(build_order(d), st.columns)]
     if counts:
         rows = [[name, display.count(c.files, "file"), st.size(c.bytes)] for name, c in numbers(d)]
         lines.append(st.table(rows, ["", "files", "size"], right=(1, 2), wrap=0))
@@ -339,7 +343,7 @@ def actions(findings: Sequence[Finding], suggestions: Sequence[Suggestion], st: 
         into = f" for {target}" if target else ""
         out += [
             "",
-            st.head(_esc(f"Suggested ignore lines{into}: {st.size(saved)} less")),
+            st.title(f"Suggested ignore lines{into}: {st.size(saved)} less"),
             suggestions_table(suggestions, st, by_line),
             st.note("(ctxaudit suggest --write adds them)"),
         ]
@@ -634,7 +638,9 @@ def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
         parts.append("args " + (shown if len(shown) <= 80 else shown[:77] + "..."))
     out.append(_esc(" · ".join(parts)))
     label = p.label(ctx.ignore.path) if ctx.ignore.path is not None else "none"
-    out.append(_prose(f"ignore file {ignore_reason(ctx, label)}", st.columns))
+    reason = ignore_reason(ctx, label)
+    shown = f"ignore file {reason}" if ctx.ignore.path is not None else f"no ignore file{reason.removeprefix('none')}"
+    out.append(_prose(shown, st.columns))
     for n in b.named:
         if n.local:
             nr = next((x for x in br.named if x.named is n), None)
@@ -688,10 +694,8 @@ def render_project(p: ProjectReport, options: Options) -> str:
                 saved = sum(sg.bytes for sg in nr.suggestions)
                 out += [
                     "",
-                    st.head(
-                        _esc(
-                            f"Suggested ignore lines for {target}, named context {nr.named.name}: {st.size(saved)} less"
-                        )
+                    st.title(
+                        f"Suggested ignore lines for {target}, named context {nr.named.name}: {st.size(saved)} less"
                     ),
                     suggestions_table(nr.suggestions, st),
                 ]

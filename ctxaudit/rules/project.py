@@ -172,7 +172,7 @@ def misplaced(
                 Finding(
                     MISPLACED_IGNORE,
                     f"{build.title}: {where} {why}; this build sends {_label(ctx.root, project)}/ "
-                    f"with ignore file {applies}",
+                    + (f"with ignore file {applies}" if ctx.ignore.path is not None else "with no ignore file"),
                     path,
                     line,
                     fix=(
