@@ -24,10 +24,10 @@ SEED = ["tests/layers/fixtures/seed-single.tar", "-f", SEED_DOCKERFILE, PANDAS]
 
 COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     # command: (arguments, formats it implements)
-    "scan": ([PANDAS, "--no-progress", "--fail-on", "never"], ["table", "json", "markdown", "sarif"]),
+    "scan": ([PANDAS, "--no-progress", "--fail-on", "never"], ["table", "json", "markdown", "sarif", "html"]),
     "lint": ([PANDAS, "--fail-on", "never"], ["table", "json", "markdown", "sarif"]),
     "image": (["-f", SEED_DOCKERFILE, PANDAS, "--fail-on", "never"], ["table", "json", "markdown", "sarif"]),
-    "layers": (SEED, ["table", "json", "markdown", "sarif"]),
+    "layers": (SEED, ["table", "json", "markdown", "sarif", "html"]),
     "explain": (["-C", PANDAS, "data/raw/sales_2023.csv", "sales_2024.csv"], ["table", "json"]),
     "suggest": ([PANDAS], ["table", "json"]),
 }
@@ -38,6 +38,11 @@ REJECTED = [
     for f in ("table", "json", "markdown", "sarif", "html", "xml")
     if f not in formats
 ]
+
+
+def annotations(out: str) -> list[str]:
+    """The workflow annotations in ``out`` (not the ::stop-commands:: fence around the report)."""
+    return [line for line in out.splitlines() if re.match(r"::(error|warning|notice)[ :]", line)]
 
 
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
@@ -82,6 +87,8 @@ def test_each_format_of_each_command(
         assert rules and all(
             r.startswith({"scan": "CA", "lint": "CA2", "image": "CA5", "layers": "CA5"}[command]) for r in rules
         )
+    elif fmt == "html":
+        assert out.startswith("<!DOCTYPE html>") and out.rstrip().endswith("</html>")
     elif fmt == "markdown":
         heading = {"scan": "## ctxaudit: ", "lint": "## ctxaudit lint: ", "image": "## ctxaudit image: "}
         assert out.startswith(heading.get(command, "## ctxaudit layers: "))
@@ -179,18 +186,18 @@ def test_annotations_under_github_actions(
 ) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     status, out, _ = run(capsys, monkeypatch, *args)
-    lines = [line for line in out.splitlines() if line.startswith("::")]
+    lines = annotations(out)
     assert status == 0 and any(line.startswith(annotation) for line in lines), lines
     assert len(lines) == len(set(lines))
     # A failed gate is annotated too; JSON and SARIF stay clean.
     status, out, _ = run(capsys, monkeypatch, *args, "--fail-on", "warning")
-    assert status == 1 and any(line.startswith("::error title=ctxaudit%3A gate failed::") for line in out.splitlines())
+    assert status == 1 and any(line.startswith("::error title=ctxaudit%3A gate failed::") for line in annotations(out))
     for fmt in ("json", "sarif"):
         status, out, _ = run(capsys, monkeypatch, *args, "--fail-on", "warning", "-o", fmt)
         assert status == 1 and "::" not in out.split("\n", 1)[0] and json.loads(out)
     # --annotations gates: the gate alone; none: nothing.
     status, out, _ = run(capsys, monkeypatch, *args, "--fail-on", "warning", "--annotations", "gates")
-    (only,) = [line for line in out.splitlines() if line.startswith("::")]
+    (only,) = annotations(out)
     assert only.startswith("::error title=ctxaudit%3A gate failed::")
     status, out, _ = run(capsys, monkeypatch, *args, "--fail-on", "warning", "--annotations", "none")
-    assert status == 1 and not [line for line in out.splitlines() if line.startswith("::")]
+    assert status == 1 and not annotations(out)

@@ -180,7 +180,7 @@ def test_the_page_holds_the_reports_numbers() -> None:
 
 def test_bytes_option_prints_exact_counts() -> None:
     page = html_out.render(pandas_report(), Options(raw_bytes=True))
-    assert 'data-bytes="20899">20899</td>' in page
+    assert 'data-bytes="20899">20,899</td>' in page  # exact, in the one number style
 
 
 def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
