@@ -74,6 +74,14 @@ def shorten_middle(text: str, limit: int) -> str:
     if limit <= 4:
         return text[: max(limit, 0)]
     keep = limit - 1
+    base = text.rsplit("/", 1)[-1]
+    if "/" in text and keep // 3 * 2 < len(base) + 1 <= keep:
+        # The file name is longer than the usual tail but fits: keep it whole, and what
+        # the room leaves of the start ("tests/…/seed-single.Dockerfile:6").
+        head = text[: keep - len(base) - 1]
+        cut = head.rfind("/")
+        head = head[: cut + 1] if cut >= 0 else ""
+        return head + ELLIPSIS + "/" + base
     tail_len = keep - keep // 3
     tail = text[-tail_len:]
     cut = tail.find("/")
@@ -150,7 +158,7 @@ def table(
     limits: list[int | None] = [None] * len(headers)
     head_limits: list[int | None] = [None] * len(headers)
     if columns is not None:
-        limits, head_limits = _fit(cells, headers, wrap, [*paths, *cut], squeeze, columns)
+        limits, head_limits = _fit(cells, headers, wrap, paths, cut, squeeze, columns)
         for r in cells:
             for i in [*paths, *cut]:
                 limit = limits[i]
@@ -205,6 +213,7 @@ def _fit(
     headers: Sequence[str],
     wrap: int | None,
     paths: Sequence[int],
+    cut: Sequence[int],
     squeeze: Sequence[int],
     columns: int,
 ) -> tuple[list[int | None], list[int | None]]:
@@ -212,7 +221,7 @@ def _fit(
     n = len(headers)
     body = [max([0, *(visible(r[i]) for r in cells if i < len(r))]) for i in range(n)]
     head = [visible(h) for h in headers]
-    flexible = [i for i in range(n) if i == wrap or i in paths]
+    flexible = [i for i in range(n) if i == wrap or i in paths or i in cut]
     limits: list[int | None] = [None] * n
     head_limits: list[int | None] = [None] * n
 
@@ -221,9 +230,16 @@ def _fit(
 
     natural = [max(body[i], head[i]) for i in range(n)]
 
+    names = [
+        max([0, *(len(line.rsplit("/", 1)[-1]) + 2 for r in cells if i < len(r) for line in r[i].split("\n"))])
+        for i in range(n)
+    ]
+
     def floor(i: int) -> int:
-        """How narrow a flexible column may get: its header, and 20 (a path) or 16 (a message)."""
-        return max(head[i], min(natural[i], 20 if i in paths else 16))
+        """How narrow a flexible column may get: its header, and 20 (a path: more to keep its file
+        names whole, up to 32; an instruction) or 16 (a message)."""
+        least = max(20, min(names[i], 32)) if i in paths else 20 if i in cut else 16
+        return max(head[i], min(natural[i], least))
 
     def least() -> int:
         return fixed() + sum(floor(i) for i in flexible)
@@ -245,7 +261,7 @@ def _fit(
     room = columns - fixed()
     # Paths give way first: together they keep a third of the room (each
     # at least its header); the message wraps in what is left.
-    share = max(room // 3, 16) if wrap is not None else room
+    share = max(room // 3, sum(floor(i) for i in flexible if i != wrap)) if wrap is not None else room
     path_cols = [i for i in flexible if i != wrap]
     left = len(path_cols)
     for i in sorted(path_cols, key=lambda c: natural[c]):  # the short ones take what they need
