@@ -31,6 +31,7 @@ def test_the_compose_sample_output_is_real(monkeypatch: pytest.MonkeyPatch, caps
     block = README.split("## Compose, Bake and named contexts", 1)[1].split("```text\n", 1)[1].split("\n```", 1)[0]
     command, *shown = block.splitlines()
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.setenv("COLUMNS", "80")  # the README's examples are an 80-column terminal
     assert main([*command.removeprefix("$ ctxaudit ").split(), "--no-progress"]) == 1  # the sample fails a gate
     printed = capsys.readouterr()
     lines = printed.out.splitlines() + printed.err.splitlines()
