@@ -1141,7 +1141,7 @@ def suggest_command(
         str, typer.Option("--min-bytes", help="Propose only lines that save at least this much (e.g. 1MB).")
     ] = "1",
     unused_min: Annotated[
-        str, typer.Option("--unused-min", help="Propose paths no COPY/ADD uses only from this size (default 1MiB).")
+        str, typer.Option("--unused-min", help="Propose paths no COPY/ADD uses only from this size.")
     ] = "1MiB",
     write: Annotated[bool, typer.Option("--write", help="Append the lines to the active ignore file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff --write would apply.")] = False,

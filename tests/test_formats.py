@@ -201,3 +201,58 @@ def test_annotations_under_github_actions(
     assert only.startswith("::error title=ctxaudit%3A gate failed::")
     status, out, _ = run(capsys, monkeypatch, *args, "--fail-on", "warning", "--annotations", "none")
     assert status == 1 and not annotations(out)
+
+
+@pytest.mark.parametrize("command", ["scan", "lint", "image", "layers", "explain", "suggest", "init", "ls"])
+def test_help_says_each_default_once(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, out, _ = run(capsys, monkeypatch, "help", command)
+    assert status == 0 and out.startswith(f"Usage: ctxaudit {command} ")
+    options = " ".join(out.split("Options:", 1)[1].split())
+    for option in re.split(r"\s(?=-[a-zA-Z], --|--[a-z])", options):
+        assert "(default" not in option or "[default:" not in option, option
+
+
+def test_top_level_help_has_every_summary_whole(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(REPO)
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "..." not in out.split("Commands:", 1)[1]
+    flat = " ".join(out.split())
+    for summary in (
+        "Say for each path whether the builder receives it, and which line decided.",
+        "After the build: read the image's layers, charge every wasted byte to a Dockerfile line.",
+        "List the eligible context: every file and symlink the ignore file lets through.",
+        "Install (or remove) `docker ctxaudit`, a Docker CLI plugin.",
+    ):
+        assert summary in flat
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sacn", "."], "Error: No such command 'sacn'. Did you mean 'scan'?"),
+        (["lnit"], "Error: No such command 'lnit'. Did you mean 'lint'?"),
+        (["frobnicate", "."], "Error: No such command 'frobnicate'."),
+        (["help", "sacn"], "Error: No such command 'sacn'. Did you mean 'scan'?"),
+    ],
+)
+def test_a_mistyped_command_is_named(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, out, err = run(capsys, monkeypatch, *args)
+    assert status == 2 and out == "" and err.rstrip().endswith(message)
+
+
+def test_help_command(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    status, out, _ = run(capsys, monkeypatch, "help")
+    assert status == 0 and out.startswith("Usage: ctxaudit [OPTIONS] COMMAND [ARGS]...") and "Commands:" in out
+    status, out, _ = run(capsys, monkeypatch, "help", "scan")
+    assert status == 0 and out.startswith("Usage: ctxaudit scan [OPTIONS] [context]")
+    # A directory named like no command still means `scan DIR`.
+    status, out, _ = run(capsys, monkeypatch, "sample_contexts/clean-api", "--no-progress")
+    assert status == 0 and out.startswith("ctxaudit  sample_contexts/clean-api")
