@@ -50,11 +50,18 @@ def _error(stderr: bytes, work: Path) -> str:
     msg = re.sub(r'Post "[^"]*"', 'Post "..."', msg)  # the URL holds every build option
     # The copier dumps its whole request (pointers included) into some errors.
     msg = re.sub(r"copier\.request\{.*\}(?=: copier:)", "copier.request{...}", msg)
+    # Names that change with every run: container ids, buildah's numbered temporary directories.
+    msg = re.sub(r"\b[0-9a-f]{64}\b", "<id>", msg)
+    msg = re.sub(r"(/var/tmp/[a-z-]+?)-?\d+", r"\1-N", msg)
+    msg = re.sub(r"(/overlay/)\d+/", r"\1N/", msg)
     return re.sub(r"0x[0-9a-f]+", "0x...", msg)[:400]
 
 
-def buildah_listing(cmd_args: list[str], cwd: Path, types: bool = False) -> dict[str, Any]:
+def buildah_listing(cmd_args: list[str], cwd: Path, types: bool = False, buildah: str | None = None) -> dict[str, Any]:
     """Run the oracle with ``cmd_args`` (its options, the context, bud args) in ``cwd``.
+
+    ``buildah``: the binary (default ``buildah`` on the PATH; the latest
+    release, tests/buildah/build-latest.sh, is a wrapper with its own storage).
 
     ``{"ok": True, "files": [[path, size], ...]}`` (paths as ctxaudit
     displays them: undecodable bytes as ``\\xNN``), with ``types`` ``[path, size, type]``
@@ -62,7 +69,8 @@ def buildah_listing(cmd_args: list[str], cwd: Path, types: bool = False) -> dict
     or ``{"ok": False, "error": ...}``.
     """
     opts = ["-t"] if types else []
-    proc = subprocess.run([str(ORACLE), *opts, *cmd_args], cwd=cwd, capture_output=True)
+    env = dict(os.environ, BUILDAH=buildah) if buildah is not None else None
+    proc = subprocess.run([str(ORACLE), *opts, *cmd_args], cwd=cwd, capture_output=True, env=env)
     if proc.returncode != 0:
         return {"ok": False, "error": _error(proc.stderr, cwd)}
     rows: list[list[Any]] = []
@@ -108,8 +116,11 @@ class RemoteOracle:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def tar(self, build_args: list[str], cwd: Path) -> dict[str, Any]:
+    def tar(self, build_args: list[str], cwd: Path, podman: str = "podman") -> dict[str, Any]:
         """``podman --remote build BUILD_ARGS`` in ``cwd``: what it uploaded.
+
+        ``podman``: the client (Debian's, or the latest release's remote
+        client from tests/buildah/build-latest.sh).
 
         ``{"ok": True, "tar_bytes", "members": [[name, type, size]]}`` (the tar before gzip)
         (names with the work directory written ``{work}``), or ``{"ok": False,
@@ -119,7 +130,7 @@ class RemoteOracle:
             for old in self.out.glob("*.tar"):
                 old.unlink()
             proc = subprocess.run(
-                ["podman", "--remote", "--url", f"unix://{self.sock}", "build", *build_args],
+                [podman, "--remote", "--url", f"unix://{self.sock}", "build", *build_args],
                 cwd=cwd,
                 capture_output=True,
             )
