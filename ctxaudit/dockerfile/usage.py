@@ -289,6 +289,12 @@ class DockerfileUsage:
             if main and self.builder is Builder.BUILDKIT:
                 message = f"RUN --mount={m.spec}: {m.error}: BuildKit fails the build"
                 self.problems.append(Problem("mount", None, m.source, r.line, message))
+            elif main and self.buildah:
+                # buildah's own parser (internal/volumes GetBindMount, GetCacheMount...) refuses
+                # these too: a field without '=', an unknown key or type, no target
+                # (recorded on 1.28.2 and 1.44.0: tests/buildah, dockerfile.mount-*).
+                message = f"RUN --mount={m.spec}: {m.error} (BuildKit's words): buildah fails the build too"
+                self.problems.append(Problem("mount", None, m.source, r.line, message))
             return None
         if m.type == "bind" and m.from_stage is not None and m.source.value is not None:
             if main and m.from_stage.index < r.stage.index and self.builder is not Builder.LEGACY:
@@ -308,6 +314,19 @@ class DockerfileUsage:
             if path is None:
                 return None
         if self.buildah:
+            # buildah binds the context directory itself (nothing read or transferred,
+            # ignored files visible), but since v1.39.0 (internal/volumes bindFromChroot)
+            # it opens the source inside the context first, links resolved there: a
+            # missing source, a wildcard (taken literally) or a link leaving the context
+            # fails the build ('sanitizing bind subdirectory'); 1.28 mounted whatever
+            # the joined path named.
+            resolved = resolve_links(self.root, path)
+            if not os.path.lexists(os.path.join(self.root, resolved)):
+                message = (
+                    f"RUN --mount source {m.source.raw!r} is not in the context{self._of}: buildah fails "
+                    "(sanitizing bind subdirectory)"
+                )
+                self.problems.append(Problem("missing", None, m.source, r.line, message))
             return None
         self._context_users.append(r.line)
         # A mount takes its source literally (no wildcards), through links
