@@ -67,6 +67,23 @@ def test_word_expansion(word: str, env: dict[str, str | None], expected: str) ->
     assert process_word(word, env).value == expected
 
 
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("path=C:\\dir", "path=C:\\dir"),  # the escape stays (BuildKit: C:dir)
+        ("'$A'", "'$A'"),  # single quotes kept, nothing expanded inside
+        ('q="$A"', 'q="a"'),  # double quotes kept, expanded inside
+        ('"a\\"b"', '"a\\"b"'),  # an escaped quote keeps its escape
+        ("${A:-x\\y}", "a"),
+        ("${B:-x\\y}", "xy"),  # the :- word is read without raw escapes (lex.go processDollar)
+    ],
+)
+def test_buildah_heredoc_expansion_keeps_quotes_and_escapes(word: str, expected: str) -> None:
+    """imagebuilder's processHereDocs: NewLex('\\') with RawQuotes and RawEscapes (each
+    result checked with buildah v1.44.0's vendored moby/buildkit shell lexer)."""
+    assert process_word(word, {"A": "a", "B": None}, raw=True).value == expected
+
+
 def test_unset_variables_are_reported() -> None:
     r = process_word("$A/${B:-x}/$C", {"A": None})
     assert r.value == "/x/" and r.unknown == {"A", "C"}

@@ -158,7 +158,9 @@ class StageFiles:
         c = u.copy
         for i, src in enumerate(c.sources):
             if src.kind == "heredoc" and src.heredoc is not None:
-                size = len(src.heredoc.content.encode("utf-8", "surrogateescape"))
+                doc = src.heredoc
+                body = doc.buildah_content if u.buildah and doc.buildah_content is not None else doc.content
+                size = len(body.encode("utf-8", "surrogateescape"))
                 u.heredoc_files += 1
                 u.heredoc_bytes += size
                 path = posixpath.join(c.dest, src.heredoc.name) if c.dest_is_dir else c.dest

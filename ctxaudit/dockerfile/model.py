@@ -401,14 +401,21 @@ Lookup = Callable[[str], "Stage | None"]
 def _expanded(doc: Heredoc, env: Mapping[str, str | None]) -> Heredoc:
     """A COPY/ADD heredoc's body as the file holds it: with an unquoted name its
     variables are expanded, quotes kept, with ``\\`` as the escape whatever
-    the directive says (SourcesAndDest.ExpandRaw)."""
+    the directive says (SourcesAndDest.ExpandRaw). buildah (imagebuilder's
+    processHereDocs) expands with quotes and escapes acting but kept: ``\\d``
+    stays, ``'$X'`` is not expanded; that body is ``buildah_content`` when it
+    differs."""
     if not doc.expand:
         return doc
     try:
         body = process_word(doc.content, env, "\\", skip_quotes=True).value
     except WordError:
-        return doc  # BuildKit fails the build on it; keep the text for the sizes
-    return dataclasses.replace(doc, content=body)
+        body = doc.content  # BuildKit fails the build on it; keep the text for the sizes
+    try:
+        theirs: str | None = process_word(doc.content, env, "\\", raw=True).value
+    except WordError:
+        theirs = doc.content
+    return dataclasses.replace(doc, content=body, buildah_content=theirs if theirs != body else None)
 
 
 def _copy(ins: Instruction, stage: Stage, env: dict[str, str | None], workdir: str, esc: str, lookup: Lookup) -> Copy:

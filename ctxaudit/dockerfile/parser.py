@@ -32,6 +32,8 @@ class Heredoc:
     expand: bool  # False when the name was quoted: no variable expansion
     chomp: bool  # <<- strips leading tabs
     fd: int | None = None
+    # buildah's body where it differs from BuildKit's (variables expanded its own way)
+    buildah_content: str | None = None
 
 
 @dataclass

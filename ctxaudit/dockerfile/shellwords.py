@@ -29,8 +29,13 @@ class Result:
 
 
 class _Word:
-    def __init__(self, text: str, env: Mapping[str, str | None], escape: str, skip_quotes: bool = False) -> None:
+    def __init__(
+        self, text: str, env: Mapping[str, str | None], escape: str, skip_quotes: bool = False, raw: bool = False
+    ) -> None:
         self.skip_quotes = skip_quotes  # lex.SkipProcessQuotes: quotes are plain characters
+        # lex.RawQuotes and RawEscapes: quotes and escape characters act but stay in the result
+        self.raw_quotes = raw
+        self.raw_escapes = raw
         self.s = text
         self.i = 0
         self.env = env
@@ -61,7 +66,17 @@ class _Word:
             return "", False
         return value, True
 
-    def process(self, stop: str = "", raw_escapes: bool = False) -> str:
+    def process(self, stop: str = "", raw_escapes: bool | None = None) -> str:
+        """processStopOn: ``raw_escapes`` set for this call (and what it calls), else as it is."""
+        old = self.raw_escapes
+        if raw_escapes is not None:
+            self.raw_escapes = raw_escapes
+        try:
+            return self._process(stop)
+        finally:
+            self.raw_escapes = old
+
+    def _process(self, stop: str) -> str:
         out: list[str] = []
         while self.i < len(self.s):
             ch = self.peek()
@@ -77,7 +92,7 @@ class _Word:
             else:
                 self.next()
                 if ch == self.esc:
-                    if raw_escapes:
+                    if self.raw_escapes:
                         out.append(ch)
                     if self.i >= len(self.s):
                         break
@@ -94,7 +109,7 @@ class _Word:
             raise WordError("unexpected end of statement while looking for matching single-quote")
         text = self.s[self.i : end]
         self.i = end + 1
-        return text
+        return f"'{text}'" if self.raw_quotes else text
 
     def double(self) -> str:
         self.next()
@@ -105,12 +120,15 @@ class _Word:
                 raise WordError("unexpected end of statement while looking for matching double-quote")
             if ch == '"':
                 self.next()
-                return "".join(out)
+                text = "".join(out)
+                return f'"{text}"' if self.raw_quotes else text
             if ch == "$":
                 out.append(self.dollar())
                 continue
             self.next()
             if ch == self.esc:
+                if self.raw_escapes:
+                    out.append(ch)
                 nxt = self.peek()
                 if nxt == "":
                     continue
@@ -216,13 +234,17 @@ def _trim(value: str, pattern: str, suffix: bool, greedy: bool) -> str:
     return value
 
 
-def process_word(text: str, env: Mapping[str, str | None], escape: str = "\\", skip_quotes: bool = False) -> Result:
+def process_word(
+    text: str, env: Mapping[str, str | None], escape: str = "\\", skip_quotes: bool = False, raw: bool = False
+) -> Result:
     """Expand one word as BuildKit's ProcessWordWithMatches does.
 
     ``skip_quotes``: quotes are kept as plain characters (``SkipProcessQuotes``,
     how dispatch expands a heredoc's body: ``ExpandRaw`` in
-    dockerfile2llb/convert.go).
+    dockerfile2llb/convert.go). ``raw``: quotes and escapes work but stay in
+    the result (``RawQuotes``, ``RawEscapes``: how buildah's imagebuilder
+    expands a COPY/ADD heredoc's body, dispatchers.go ``processHereDocs``).
     """
-    w = _Word(text, env, escape, skip_quotes)
+    w = _Word(text, env, escape, skip_quotes, raw)
     value = w.process()
     return Result(value, w.unknown, w.used)
