@@ -161,6 +161,9 @@ def open_context(
         ctx = dataclasses.replace(
             ctx, dockerfile_flag=df if dockerfile is not None else None, problems=(found,) if found else ()
         )
+        notes: list[BuildFileProblem] = []
+        ignore = _select_ignore(ctx, builder, errors, notes=notes)
+        return dataclasses.replace(ctx, ignore=ignore, problems=ctx.problems + tuple(notes))
     else:
         given = _given(dockerfile) if dockerfile is not None else None
         base = Context(root, IgnoreFile(None, "(none)"), builder, None, name, dockerfile_arg=arg, dockerfile_flag=given)

@@ -214,6 +214,14 @@ def select(
         found = containers.choose(context, containerfiles)
         if found is None:
             return IgnoreFile(None, "(none)")
+        if found.is_dir() and notes is not None:
+            # buildah reads it whole before the build (imagebuildah newExecutor, os.ReadFile):
+            # a directory fails it (recorded: buildah.sel-containerignore-is-dir); the
+            # podman-remote client skips it and uploads (ctxaudit.engine.podman).
+            shown = _display(found, context)
+            reason = f"creating build executor: read {shown}: is a directory"
+            notes.append(BuildFileProblem(builder, shown, reason, fatal=True))
+            return IgnoreFile(None, "(none)")
         return read(found, _display(found, context), errors, buildah=True)
     if builder is Builder.BUILDKIT:
         return _buildkit(context, dockerfile, errors, notes)
