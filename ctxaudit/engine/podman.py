@@ -33,6 +33,7 @@ its client reads only the two context-level files and keeps only ``!<file>``).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat as st
@@ -59,26 +60,116 @@ class RemoteTransfer:
     members: list[tuple[str, str, int]] = field(default_factory=list)  # (name, type, size) with ``keep``
 
 
-def ignore_file(ctx: Context) -> Path | None:
-    """``util.ParseDockerignore``: the file the remote client reads (no ``--ignorefile``)."""
-    root = str(ctx.root)
-    for name in (containers.CONTAINERIGNORE, containers.DOCKERIGNORE):
-        path = containers.secure_join(root, name)
-        if os.path.isfile(path):
-            return Path(path)
-    for cf in _in_context(ctx):
-        found = None
-        for suffix in (".containerignore", ".dockerignore"):
-            if os.path.exists(os.path.join(root, cf + suffix)):
-                found = Path(containers.secure_join(root, cf + suffix))
-        if found is not None and found.is_file():
-            return found
+def _open_error(path: str) -> OSError | None:
+    """Why ``os.ReadFile(path)`` would fail (a directory: EISDIR), or None."""
+    try:
+        if st.S_ISDIR(os.stat(path).st_mode):
+            return IsADirectoryError(errno.EISDIR, "is a directory", path)
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+    except OSError as exc:
+        return exc
     return None
+
+
+def ignore_file(ctx: Context) -> Path | None:
+    """``util.ParseDockerignore`` (v5.8.2): the file the remote client reads (no ``--ignorefile``).
+
+    ``<context>/.containerignore`` if it can be read, else
+    ``<context>/.dockerignore``, else the in-context Containerfile's own
+    files (``.containerignore``, then ``.dockerignore`` winning). When the
+    last of those fails otherwise than "not found" (a directory) the client
+    stops, with the *first* error, .containerignore's (it returns ``err``,
+    not ``dockerIgnoreErr``): OSError. Recorded in tests/buildah
+    (sel-containerignore-is-dir uploads, conformance.buildfile-ignore-directory
+    fails).
+    """
+    root = str(ctx.root)
+    first = containers.secure_join(root, containers.CONTAINERIGNORE)
+    err = _open_error(first)
+    if err is None:
+        return Path(first)
+    path = containers.secure_join(root, containers.DOCKERIGNORE)
+    last = _open_error(path)
+    found = Path(path) if last is None else None
+    if last is not None:
+        for cf in _in_context(ctx):
+            for suffix in (".containerignore", ".dockerignore"):
+                if os.path.exists(os.path.join(root, cf + suffix)):
+                    own = containers.secure_join(root, cf + suffix)
+                    last = _open_error(own)
+                    found = Path(own) if last is None else None
+            if last is None:
+                break
+    if last is not None and not isinstance(last, FileNotFoundError):
+        raise err
+    return found
+
+
+def containerfile(ctx: Context) -> tuple[str | None, Path | None]:
+    """``prepareContainerFiles``: the Containerfile's name inside the context, or
+    the file outside it that the client appends to the tar.
+
+    The client resolves links in the Containerfile's *directory* only
+    (``filepath.EvalSymlinks(filepath.Dir(c))``), never the file itself: a
+    ``Dockerfile`` symlink in the context travels as that symlink, kept by
+    ``!Dockerfile``, wherever it points (podman v5.8.2 and 4.3.1 alike,
+    recorded in tests/buildah: conformance.buildfile-dockerfile-link-*).
+    """
+    given = ctx.dockerfile_flag or ctx.dockerfile
+    if given is None:
+        return None, None
+    c = os.path.normpath(os.path.abspath(given))
+    parent = os.path.dirname(c)
+    if os.path.isdir(parent):
+        c = os.path.join(os.path.realpath(parent), os.path.basename(c))
+    root = os.path.realpath(ctx.root)
+    if c.startswith(root + os.sep):
+        return c[len(root) + 1 :], None
+    if not os.path.lexists(c):  # "assume it is in context directory": kept by its name, nothing appended
+        return c, None
+    return None, Path(c)
+
+
+def _file_exists(path: str) -> bool:
+    """podman's ``utils.FileExists``: stat (links followed) succeeds and is not a directory."""
+    try:
+        return not st.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def client_error(ctx: Context) -> str | None:
+    """Why the podman client stops before uploading for want of a Containerfile, or None.
+
+    ``cmd/podman/common/build.go`` (v5.8.2), before anything is sent:
+    without ``-f`` it takes ``<context>/Containerfile``, else
+    ``<context>/Dockerfile``, each only if it exists and is not a directory
+    (a dangling link or a directory is not found); with ``-f``
+    (``areContainerfilesValid``) the path as given, else joined to the
+    context, must be such a file. ``-f -`` is read from stdin.
+
+    A context with neither name at all (a scan without a build file) is
+    sized as the upload of a build of it: no error.
+    """
+    if ctx.inline is not None:
+        return None
+    root = str(ctx.root)
+    given = ctx.dockerfile_arg
+    if given is None:
+        names = [os.path.join(root, name) for name in ("Containerfile", "Dockerfile")]
+        if any(_file_exists(n) for n in names) or not any(os.path.lexists(n) for n in names):
+            return None
+        return f"no Containerfile or Dockerfile specified or found in context directory, {root}"
+    if os.path.isdir(given):
+        return f"containerfile: {given!r} cannot be path to a directory"
+    if _file_exists(given) or (not given.startswith(root) and _file_exists(os.path.join(root, given))):
+        return None
+    return f"the specified Containerfile or Dockerfile does not exist, {given}"
 
 
 def _in_context(ctx: Context) -> list[str]:
     """The Containerfile's path inside the context, as the client names it."""
-    rel = ctx.dockerfile_rel
+    rel = containerfile(ctx)[0]
     return [] if rel is None else [rel]
 
 
@@ -184,10 +275,14 @@ def remote_transfer(ctx: Context, keep: bool = False) -> RemoteTransfer:
     would stop on (an invalid line, an unreadable path) come back in
     ``error`` with what was counted up to there.
     """
+    stop = client_error(ctx)
+    if stop is not None:
+        return RemoteTransfer(None, error=stop)
     try:
         lines, path = excludes(ctx)
     except OSError as exc:
-        return RemoteTransfer(None, error=f"cannot read the ignore file: {exc.strerror or exc}")
+        where = _display(Path(exc.filename), ctx.root) if exc.filename else "the ignore file"
+        return RemoteTransfer(None, error=f"cannot read {where}: {exc.strerror or exc}")
     shown = None if path is None else _display(path, ctx.root)
     out = RemoteTransfer(shown)
     try:
@@ -208,12 +303,13 @@ def remote_transfer(ctx: Context, keep: bool = False) -> RemoteTransfer:
         out.error = f"checking if a path is excluded: {exc}"
     except OSError as exc:
         out.error = f"{exc.filename or 'a path'}: {exc.strerror or exc}"
-    if ctx.dockerfile is not None and ctx.dockerfile_rel is None:
+    outside = containerfile(ctx)[1]
+    if outside is not None:
         try:
-            size = ctx.dockerfile.stat().st_size
+            size = outside.stat().st_size
         except OSError:
             size = 0
-        name = os.fsencode(os.path.abspath(ctx.dockerfile))
+        name = os.fsencode(str(outside))
         out.tar_bytes += tarsize.header_bytes(name, size=size) + tarsize.pad(size)
         out.files += 1
         out.bytes += size
