@@ -27,8 +27,10 @@ podman v5.8.2, the latest release) differ from buildah's:
 The size here is the tar before compression, exactly as Go's archive/tar
 writes it (USTAR headers, PAX where USTAR cannot hold a name or link); the
 gzip on the wire depends on the contents, which ctxaudit does not read.
-Checked against podman's real client in tests/buildah (podman 4.3.1 there:
-its client reads only the two context-level files and keeps only ``!<file>``).
+Checked against podman's real clients in tests/buildah: the v5.8.2 client
+(built by tests/buildah/build-latest.sh) for every case, and Debian's 4.3.1,
+whose client reads only the two context-level files and keeps only
+``!<file>``, where it differs.
 """
 
 from __future__ import annotations
