@@ -25,7 +25,7 @@ from .engine.builder import Builder
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .analysis.suggest import Plan
+    from .analysis.suggest import Plan, Planner
     from .builds import ProjectReport
     from .config import Settings
     from .engine.context import Context
@@ -1145,6 +1145,13 @@ def suggest_command(
     ] = "1MiB",
     write: Annotated[bool, typer.Option("--write", help="Append the lines to the active ignore file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff --write would apply.")] = False,
+    include_review: Annotated[
+        bool,
+        typer.Option(
+            "--include-review",
+            help="Also write the lines held back for review (they remove files the build may read).",
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -1165,16 +1172,17 @@ def suggest_command(
 
     Candidates: junk kinds (**/__pycache__, .git, **/node_modules...),
     corrections of root-only lines, .gitignore entries translated to Docker
-    rules, and large paths no COPY/ADD uses. The proposal is checked by
-    running the walk and the Dockerfile analysis again: a line that would
-    exclude a COPY source gets a '!' exception. --write appends a block to
-    the active ignore file atomically and keeps every existing byte. In a
-    Compose or Bake project, per build, naming the ignore file each line goes
-    into; a file several builds read gets only the lines safe for all of them.
+    rules, and large paths no COPY/ADD uses. A line that would remove files
+    the build may read (COPY . takes them, and they are not unmistakable
+    junk) is held back for review; one that would remove what a '!' line or
+    a bind mount keeps is never written. --write appends a block to the
+    active ignore file after walking the context again with it under the
+    builders and reading the file back as Docker reads it, before the
+    rename; it prints what it wrote and what it held back. In a Compose or
+    Bake project, per build, naming the ignore file each line goes into; a
+    file several builds read gets only the lines safe for all of them.
     """
-    import datetime
-
-    from .analysis import ignorewrite, suggest
+    from .analysis import suggest
     from .common import display
     from .config import parse_size
     from .output import json as json_out
@@ -1183,6 +1191,7 @@ def suggest_command(
 
     min_b, unused = max(parse_size(min_bytes, "--min-bytes"), 1), parse_size(unused_min, "--unused-min")
     b = _builder(_settings(context, builder))
+    checked = write or dry_run
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
     if audits is not None:
         _plain_only(ignorefile)
@@ -1191,39 +1200,47 @@ def suggest_command(
             args = {**a.build.args, **_build_args(build_arg)}
             names = [n for n, _ in a.named]
             adf = load_dockerfile(a.ctx, args, target or a.build.target, names) if a.ctx.has_dockerfile else None
-            plans.append((a.title, a.build.name, a.ctx, suggest.plan(a.ctx, adf, min_bytes=min_b, unused_min=unused)))
+            pp = suggest.plan(
+                a.ctx, adf, min_bytes=min_b, unused_min=unused, include_review=include_review, check_build=checked
+            )
+            plans.append((a.title, a.build.name, a.ctx, *pp))
             if adf is not None and b is Builder.BUILDKIT:
                 for n, nctx in a.named:
-                    p = suggest.plan(nctx, adf, min_bytes=min_b, unused_min=unused, source=n)
-                    plans.append((f"{a.title}, named context {n}", a.build.name, nctx, p))
+                    pp = suggest.plan(
+                        nctx,
+                        adf,
+                        min_bytes=min_b,
+                        unused_min=unused,
+                        include_review=include_review,
+                        check_build=checked,
+                        source=n,
+                    )
+                    plans.append((f"{a.title}, named context {n}", a.build.name, nctx, *pp))
         _suggest_project(plans, write, dry_run, fmt, raw_bytes, force)
         return
     (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
-    p = suggest.plan(ctx, df, min_bytes=min_b, unused_min=unused)
+    p, planner = suggest.plan(
+        ctx, df, min_bytes=min_b, unused_min=unused, include_review=include_review, check_build=checked
+    )
     target_file = suggest.target_file(ctx)
     label = display.path(ctx.ignore.label)
-    if write or dry_run:
-        if not p.candidates:
-            _emit(f"nothing to add to {label}\n", None)
+    options = _terminal(raw_bytes)
+    if checked:
+        if not p.block:
+            _emit(f"nothing to add to {label}\n" + table.held_back_text(p, options), None)
             return
-        change = suggest.Append(p, datetime.date.today().isoformat())
-        if dry_run:
-            old, new = suggest.written(p, target_file, change.today)
-            _emit(_lines(ignorewrite.unified_diff(target_file, old, new, label)), None)
-            return
-        _, _, written = ignorewrite.update(target_file, change, force=force, within=[ctx.root, Path.cwd()])
-        if written is None:
-            _emit(f"nothing to add to {label}: it already holds every proposed line\n", None)
-            return
-        saved = p.before - p.after
-        lines = sum(len(c.lines) for c in change.added)
-        tail = (
-            f"{display.count(p.files_before - p.files_after, 'file')}, {display.size(saved, raw_bytes)} no longer sent"
-        )
-        if len(change.added) < len(p.candidates):
-            tail = "the other proposed lines were already there"
-        _emit(f"added {display.count(lines, 'line')} to {label}: {tail}\n", None)
+        suggest.verify(p, planner)  # the walk again, under the builders: exactly as predicted
+        if _write_plan(p, target_file, label, dry_run, force, [ctx.root, Path.cwd()]):
+            saved = p.before - p.after
+            _emit(
+                f"added {display.count(len(p.block), 'line')} to {label}: "
+                f"{display.count(p.files_before - p.files_after, 'file')}, "
+                f"{display.size(saved, raw_bytes)} no longer sent\n"
+                + table.written_text(p, options)
+                + table.held_back_text(p, options),
+                None,
+            )
         return
     if fmt is TextFormat.json:
         _emit(json_out.dumps(json_out.plan_document(p, target_file)), None, machine=True)
@@ -1231,52 +1248,70 @@ def suggest_command(
     _emit(table.plan_text(p, label, _terminal(raw_bytes)), None)
 
 
+def _write_plan(p: Plan, target_file: Path, label: str, dry_run: bool, force: bool, within: list[Path]) -> bool:
+    """Append ``p``'s block (or print the diff with ``dry_run``); False when the
+    file already holds every line. The bytes are read back as Docker reads
+    them before the rename."""
+    import datetime
+
+    from .analysis import ignorewrite, suggest
+
+    today = datetime.date.today().isoformat()
+    if dry_run:
+        old, new = suggest.written(p, target_file, today)
+        suggest.read_back(old, new, p.block, p.expect, label)
+        _emit(_lines(ignorewrite.unified_diff(target_file, old, new, label)), None)
+        return False
+    change = suggest.Append(p, today, label)
+    _, _, written = ignorewrite.update(target_file, change, verify=change.verify, force=force, within=within)
+    if written is None:
+        _emit(f"nothing to add to {label}: it already holds every proposed line\n", None)
+        return False
+    return True
+
+
 def _suggest_project(
-    plans: list[tuple[str, str, Context, Plan]],
+    plans: list[tuple[str, str, Context, Plan, Planner]],
     write: bool,
     dry_run: bool,
     fmt: TextFormat,
     raw_bytes: bool,
     force: bool,
 ) -> None:
-    import datetime
-
-    from .analysis import ignorewrite, suggest
+    from .analysis import suggest
     from .common import display
     from .output import json as json_out
     from .output import table
 
     if fmt is TextFormat.json and not (write or dry_run):
-        docs = [(title, name, json_out.plan_document(p, suggest.target_file(c))) for title, name, c, p in plans]
+        docs = [(title, name, json_out.plan_document(p, suggest.target_file(c))) for title, name, c, p, _ in plans]
         _emit(json_out.dumps(json_out.builds_document(docs)), None, machine=True)
         return
     if not (write or dry_run):
         texts = []
-        for title, _, c, p in plans:
+        for title, _, c, p, _ in plans:
             label = display.path(_near(suggest.target_file(c)))
             texts.append(f"==> {title}: lines for {label} <==\n" + table.plan_text(p, label, _terminal(raw_bytes)))
         _emit("\n".join(texts), None)
         return
-    by_file: dict[Path, list[tuple[Context, Plan]]] = {}
-    for _, _, c, p in plans:
-        by_file.setdefault(suggest.target_file(c), []).append((c, p))
+    by_file: dict[Path, list[tuple[Context, Plan, Planner]]] = {}
+    for _, _, c, p, planner in plans:
+        by_file.setdefault(suggest.target_file(c), []).append((c, p, planner))
     for target_file, group in by_file.items():
-        combined = suggest.common([p for _, p in group])
+        combined = suggest.common([p for _, p, _ in group])
         label = display.path(_near(target_file))
-        if not combined.candidates:
+        if not combined.block:
             _emit(f"nothing to add to {label}\n", None)
             continue
-        change = suggest.Append(combined, datetime.date.today().isoformat())
-        if dry_run:
-            old, new = suggest.written(combined, target_file, change.today)
-            _emit(_lines(ignorewrite.unified_diff(target_file, old, new, label)), None)
-            continue
-        roots = [*(c.root for c, _ in group), Path.cwd()]
-        _, _, written = ignorewrite.update(target_file, change, force=force, within=roots)
-        if written is None:
-            _emit(f"nothing to add to {label}: it already holds every proposed line\n", None)
-            continue
-        _emit(f"added {display.count(sum(len(c.lines) for c in change.added), 'line')} to {label}\n", None)
+        for _, _, planner in group:  # every build that reads the file walks with the lines
+            suggest.verify(combined, planner, exact=len(group) == 1)
+        roots = [*(c.root for c, _, _ in group), Path.cwd()]
+        if _write_plan(combined, target_file, label, dry_run, force, roots):
+            _emit(
+                f"added {display.count(len(combined.block), 'line')} to {label}\n"
+                + table.written_text(combined, _terminal(raw_bytes)),
+                None,
+            )
 
 
 @app.command("init")
@@ -1294,6 +1329,10 @@ def init_command(
         ),
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the file instead of writing it.")] = False,
+    include_review: Annotated[
+        bool,
+        typer.Option("--include-review", help="Also write the lines held back for review."),
+    ] = False,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
     service: ServiceOpt = None,
@@ -1303,13 +1342,18 @@ def init_command(
     """Write a starter ignore file for the stacks the context holds.
 
     Python, Node, Go, Java, Rust, data science, editor and OS files, secrets:
-    every line in Docker syntax, with '!' exceptions where a line would hide
-    a COPY/ADD source of the Dockerfile. Refuses to overwrite without --force.
+    every line in Docker syntax. A line that would remove files the build may
+    read is held back for review (printed, not written); one that would hide
+    a COPY/ADD source gets a '!' exception; unmistakable junk that matches
+    nothing yet stands in a '# ctxaudit: guard' block that lint leaves alone.
+    The result is checked like suggest --write. Refuses to overwrite without
+    --force.
     """
     import datetime
 
     from .analysis import ignorewrite, starter, suggest
     from .common import display
+    from .output import Options, table
     from .pipeline import load_dockerfile
 
     b = _builder(_settings(context, builder))
@@ -1336,18 +1380,29 @@ def init_command(
         refuse_existing()
     # The exceptions keep what the stages built for this target copy (as docker build --target builds).
     df = load_dockerfile(ctx, args, target, names) if ctx.has_dockerfile else None
-    stacks, text = starter.starter_text(ctx, df, datetime.date.today().isoformat())
+    s = starter.starter(ctx, df, datetime.date.today().isoformat(), include_review=include_review)
+    suggest.verify(s.plan, s.planner)
+    label = display.path(str(target_file))
+    suggest.read_back(b"", s.text.encode("utf-8", "surrogateescape"), s.lines, s.plan.expect, label)
     if dry_run:
-        _emit(_lines(text), None)
+        _emit(_lines(s.text), None)
         return
 
     def change(old: bytes | None) -> bytes:
         if old is not None:
             refuse_existing()  # created meanwhile
-        return ignorewrite.styled(text, old or b"")
+        return ignorewrite.styled(s.text, old or b"")
 
-    ignorewrite.update(target_file, change, force=force, within=[ctx.root, Path.cwd()])
-    _emit(f"wrote {display.path(str(target_file))} for: {', '.join(stacks)}\n", None)
+    def verify(data: bytes) -> None:
+        suggest.read_back(b"", data, s.lines, s.plan.expect, label)
+
+    ignorewrite.update(target_file, change, verify=verify, force=force, within=[ctx.root, Path.cwd()])
+    options = Options()
+    out = f"wrote {label} for: {', '.join(s.stacks)}\n" + table.written_text(s.plan, options)
+    if s.plan.guards:
+        guards = ", ".join(display.path(c.line) for c in s.plan.guards)
+        out += f"guard lines (unmistakable junk that matches nothing here yet): {guards}\n"
+    _emit(out + table.held_back_text(s.plan, options), None)
 
 
 @app.command("ls")

@@ -91,6 +91,7 @@ class Report:
     dockerfiles: list[DockerfileReport] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    review: list[Suggestion] = field(default_factory=list)  # lines held back (suggest shows why)
     tree: ContextTree | None = None  # the context as a treemap sees it (scan with tree=True)
 
     @property
@@ -176,7 +177,7 @@ def scan(
         transfers = lambda path: any(u.transfers(path) for u in usages)  # noqa: E731
     found_secrets = SecretsCollector(str(primary.root), transfers)
     primary_df = reports[0].model if reports and reports[0].ctx is primary else None
-    planner = Planner(primary, primary_df, lint=lint) if suggestions else None
+    planner = Planner(primary, primary_df) if suggestions else None
     collectors: list[Collector] = [stats, lint, found_secrets]
     collectors += [r.usage for r in groups.get(primary_key, ())]
     if planner is not None:
@@ -223,7 +224,8 @@ def scan(
     kept = _suppressed(_dedupe(_kept(findings, ignore_rules)), files, per_path_ignores)
     report = Report(primary, stats, full, reports, sort_findings(kept), tree=context_tree)
     if planner is not None:
-        report.suggestions = planner.plan().suggestions()
+        proposal = planner.plan()
+        report.suggestions, report.review = proposal.suggestions(), proposal.review()
     return report
 
 

@@ -84,9 +84,14 @@ def test_the_fix_leads_somewhere(tmp_path: Path, capsys: pytest.CaptureFixture[s
     for path in swept:
         assert excludes(fix_lines, path), path
     assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
-    proposed = [s["pattern"] for s in json.loads(capsys.readouterr().out)["suggestions"]]
+    doc = json.loads(capsys.readouterr().out)
+    # COPY . takes everything: suggest writes only unmistakable junk, and holds the rest
+    # (node_modules nothing installs again, build output) for review, with --include-review to write it
+    proposed = [s["pattern"] for s in doc["suggestions"]] + [s["pattern"] for s in doc["review"]]
     for path in [*swept, "debug.log"]:
         assert excludes(proposed, path), (path, proposed)
+    written = [s["pattern"] for s in doc["suggestions"]]
+    assert excludes(written, "src/__pycache__/main.cpython-311.pyc") and not excludes(written, "dist/app")
 
 
 @pytest.mark.parametrize(

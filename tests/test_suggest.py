@@ -95,8 +95,9 @@ def test_a_line_never_hides_a_copy_source(tmp_path: Path, capsys: pytest.Capture
     doc = json.loads(capsys.readouterr().out)
     by_line = {s["pattern"]: s for s in doc["suggestions"]}
     assert by_line["**/*.csv"]["exceptions"] == ["!data/seed.csv"]
-    # a wildcard source is kept with literal lines: a wildcard exception differs per builder
-    assert by_line["**/*.tar"]["exceptions"] == ["!cfg/a.tar"]
+    # a wildcard source is kept by its own wildcard: the next version's file is kept too
+    # (issue 12, class 4; the exception starts with its directory, so both builders enter it)
+    assert by_line["**/*.tar"]["exceptions"] == ["!cfg/*.tar"]
     assert main(["suggest", str(tmp_path), "--write"]) == 0
     capsys.readouterr()
     assert "data/seed.csv" in sent(capsys, tmp_path) and "cfg/a.tar" in sent(capsys, tmp_path)
@@ -125,6 +126,7 @@ def test_gitignore_entries_are_translated(tmp_path: Path, capsys: pytest.Capture
         tmp_path,
         {
             # reports/ is no kind of its own: only the .gitignore entry can propose it
+            "Dockerfile": "FROM scratch\nCOPY web/src /src\n",
             ".gitignore": "reports/\n/tmp\n",
             "web/.gitignore": "out\n",
             "reports/summary.html": 800,
@@ -138,6 +140,14 @@ def test_gitignore_entries_are_translated(tmp_path: Path, capsys: pytest.Capture
     assert lines["**/reports"] == ".gitignore:1: reports/"
     assert lines["tmp"] == ".gitignore:2: /tmp"
     assert lines["web/**/out"] == "web/.gitignore:1: out"
+    # Without a Dockerfile the build may read anything: the same lines are held back for review.
+    (tmp_path / "Dockerfile").unlink()
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["suggestions"] == []
+    review = {s["pattern"]: s for s in doc["review"]}
+    assert review["**/reports"]["status"] == "review"
+    assert review["**/reports"]["why"].startswith("without a Dockerfile the build may read anything")
 
 
 @pytest.mark.parametrize(
@@ -170,6 +180,8 @@ def test_init_writes_a_starter_that_keeps_copy_sources(tmp_path: Path, capsys: p
             "Dockerfile": "FROM scratch\nCOPY requirements.txt seed.csv /app/\nCOPY build/libs/app.jar /app/\n",
             "requirements.txt": "x",
             "seed.csv": "1",
+            "old.csv": "1,2",
+            "build/tmp/x.o": 30,
             "app.py": "print()",
             "package.json": "{}",
             "pom.xml": "<project/>",
@@ -182,7 +194,10 @@ def test_init_writes_a_starter_that_keeps_copy_sources(tmp_path: Path, capsys: p
     assert "python, node, java, data" in capsys.readouterr().out
     text = (tmp_path / ".dockerignore").read_text()
     assert "**/__pycache__" in text and "**/node_modules" in text
-    assert "**/*.csv\n!seed.csv\n" in text and "**/build\n!build/libs/app.jar\n" in text
+    assert "\n**/*.csv\n" in text and ("\n**/build\n" in text or "\nbuild\n" in text)
+    # the exceptions come after every line, so that no later line excludes the sources again
+    assert text.endswith("\n!seed.csv\n!build/libs/app.jar\n") or text.endswith("\n!build/libs/app.jar\n!seed.csv\n")
+    assert "old.csv" not in sent(capsys, tmp_path) and "build/tmp/x.o" not in sent(capsys, tmp_path)
     assert not {"CA300", "CA301", "CA200"} & scan_findings(capsys, tmp_path)
     files = sent(capsys, tmp_path)
     assert {"seed.csv", "build/libs/app.jar", "requirements.txt"} <= files
@@ -202,11 +217,13 @@ def test_init_keeps_sources_of_stages_only_the_legacy_builder_builds(
         {
             "Dockerfile": "FROM scratch AS prep\nCOPY data/x.csv /x.csv\n\nFROM scratch\nCOPY app.py /\n",
             "data/x.csv": "a,b",
+            "data/y.csv": "c,d",
             "app.py": "print()",
         },
     )
     assert main(["init", str(tmp_path)]) == 0
-    assert "**/*.csv\n!data/x.csv\n" in (tmp_path / ".dockerignore").read_text()
+    text = (tmp_path / ".dockerignore").read_text()
+    assert "\n**/*.csv\n" in text and text.endswith("\n!data/x.csv\n")
     capsys.readouterr()
     assert main([str(tmp_path), "--builder", "legacy", "-o", "json", "--no-progress"]) == 0
     assert not {"CA300", "CA301"} & {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]}
@@ -244,6 +261,8 @@ def test_unused_paths_from_a_size(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_init_keeps_a_source_whose_name_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / os.fsdecode(b"caf\xe9.csv")).write_text("a")
+    (tmp_path / "other.csv").write_text("b")
     (tmp_path / "Dockerfile").write_bytes(b"FROM scratch\nCOPY caf\xe9.csv /\n")
     assert main(["init", str(tmp_path)]) == 0
-    assert b"**/*.csv\n!caf\xe9.csv\n" in (tmp_path / ".dockerignore").read_bytes()
+    text = (tmp_path / ".dockerignore").read_bytes()
+    assert b"\n**/*.csv\n" in text and text.endswith(b"\n!caf\xe9.csv\n")

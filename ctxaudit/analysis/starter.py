@@ -1,106 +1,120 @@
 """``ctxaudit init``: a starter ignore file for the stacks a context holds.
 
-Every line is written in Docker's syntax (``**/`` where a name may appear at
-any depth) and the result is checked like ``suggest``: a line that would
-exclude a COPY/ADD source of the Dockerfile gets a ``!`` exception. The
-template itself has no wildcard exceptions: one would make BuildKit enter
-every excluded directory (node_modules...) and behave unlike the legacy
-builder.
+The template lines of the detected stacks (Python, Node, Go, Java, Rust,
+data, editor and OS files, secrets, VCS), all in Docker's syntax, are
+weighed like ``suggest``'s candidates on a walk of the context without an
+ignore file (:class:`ctxaudit.analysis.suggest.Planner`):
+
+* a line that removes only what nothing reads, or unmistakable junk, is
+  written (with a ``!`` exception for a COPY/ADD source it names);
+* a line that would remove files the build may read (``**/build`` beside
+  ``COPY . .``) is held back for review and printed, not written;
+* a line whose whole effect other lines already have, or that matches
+  nothing, is written only when it is unmistakable junk, in a block marked
+  ``# ctxaudit: guard`` that ``lint`` does not report as dead or shadowed:
+  it keeps such files out when they appear.
+
+The template has no wildcard exceptions of its own: one would make BuildKit
+enter every excluded directory and behave unlike the legacy builder.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from dataclasses import dataclass
 
+from ..classify import kinds
 from ..dockerfile.model import Dockerfile
 from ..engine.context import Context
 from ..engine.ignorefile import IgnoreFile
-from ..engine.walk import walk
-from . import suggest
+from . import junk, suggest
+from .suggest import Plan, Planner, StarterLine
 
-STACKS: dict[str, tuple[str, list[str]]] = {
-    # name: (how it is detected, lines)
+GUARD_MARK = "# ctxaudit: guard"
+
+# (line, unmistakable junk: may stand guard while it matches nothing)
+STACKS: dict[str, tuple[str, list[tuple[str, bool]]]] = {
     "common": (
         "always",
         [
-            ".git",
-            "**/.gitignore",
-            "**/.gitattributes",
-            "**/.DS_Store",
-            "**/Thumbs.db",
-            "**/*.swp",
-            "**/*~",
-            ".idea",
-            ".vscode",
-            "**/*.log",
-            "**/.env",
-            "**/.env.*",
-            "**/*.pem",
-            "**/*.key",
-            "**/id_rsa*",
-            "**/.npmrc",
-            "**/.pypirc",
-            "**/.netrc",
-            "**/*.tfstate*",
-            "**/docker-compose*.yml",
-            "**/*.Dockerfile",
-            "**/*.bak",
-            "**/*.tar",
-            "**/*.tar.gz",
-            "**/*.zip",
+            (".git", True),
+            ("**/.DS_Store", True),
+            ("**/Thumbs.db", True),
+            ("**/*.swp", True),
+            ("**/*~", True),
+            (".idea", True),
+            (".vscode", True),
+            ("**/*.log", True),
+            ("**/.env", False),
+            ("**/*.pem", False),
+            ("**/*.key", False),
+            ("**/id_rsa*", True),
+            ("**/id_ed25519*", True),
+            ("**/.git-credentials", True),
+            ("**/.npmrc", False),
+            ("**/.pypirc", False),
+            ("**/.netrc", False),
+            ("**/*.tfstate*", True),
+            ("**/*.bak", True),
+            ("**/*.tar", True),
+            ("**/*.tar.gz", True),
+            ("**/*.zip", True),
         ],
     ),
     "python": (
         "requirements.txt, pyproject.toml, setup.py or *.py",
         [
-            "**/__pycache__",
-            "**/*.py[cod]",
-            "**/.venv",
-            "**/venv",
-            "**/.tox",
-            "**/.nox",
-            "**/.pytest_cache",
-            "**/.mypy_cache",
-            "**/.ruff_cache",
-            "**/.hypothesis",
-            "**/.coverage",
-            "htmlcov",
-            "**/*.egg-info",
-            "build",
-            "dist",
+            ("**/__pycache__", True),
+            ("**/*.py[cod]", True),
+            ("**/.venv", True),
+            ("**/venv", False),
+            ("**/.tox", True),
+            ("**/.nox", True),
+            ("**/.pytest_cache", True),
+            ("**/.mypy_cache", True),
+            ("**/.ruff_cache", True),
+            ("**/.hypothesis", True),
+            ("**/.coverage", True),
+            ("htmlcov", True),
+            ("**/*.egg-info", False),
+            ("build", False),
+            ("dist", False),
         ],
     ),
     "node": (
         "package.json",
         [
-            "**/node_modules",
-            "**/npm-debug.log*",
-            "**/yarn-error.log",
-            "**/.pnpm-store",
-            "**/.turbo",
-            "coverage",
-            "**/.next/cache",
-            "**/.parcel-cache",
-            "**/.eslintcache",
+            ("**/node_modules", True),
+            ("**/npm-debug.log*", True),
+            ("**/yarn-error.log", True),
+            ("**/.pnpm-store", True),
+            ("**/.turbo", True),
+            ("coverage", False),
+            ("**/.next/cache", True),
+            ("**/.parcel-cache", True),
+            ("**/.eslintcache", True),
         ],
     ),
-    "go": ("go.mod", ["**/*.test", "**/*.out", "bin", "vendor/**/testdata"]),
-    "java": ("pom.xml or build.gradle", ["**/target", "**/.gradle", "**/build", "**/*.class"]),
-    "rust": ("Cargo.toml", ["**/target"]),
+    "go": ("go.mod", [("**/*.test", False), ("**/*.out", False), ("bin", False)]),
+    "java": (
+        "pom.xml or build.gradle",
+        [("**/target", False), ("**/.gradle", True), ("**/build", False), ("**/*.class", False)],
+    ),
+    "rust": ("Cargo.toml", [("**/target", False)]),
     "data": (
         "notebooks or data files",
         [
-            "**/.ipynb_checkpoints",
-            "**/*.csv",
-            "**/*.parquet",
-            "**/*.xlsx",
-            "**/*.sqlite",
-            "**/*.h5",
-            "**/*.pt",
-            "**/*.onnx",
-            "**/*.safetensors",
-            "**/*.pkl",
+            ("**/.ipynb_checkpoints", True),
+            ("**/*.csv", False),
+            ("**/*.parquet", False),
+            ("**/*.xlsx", False),
+            ("**/*.sqlite", False),
+            ("**/*.h5", False),
+            ("**/*.pt", False),
+            ("**/*.onnx", False),
+            ("**/*.safetensors", False),
+            ("**/*.pkl", False),
         ],
     ),
 }
@@ -113,6 +127,8 @@ _MARKERS = {
     "rust": ("Cargo.toml",),
 }
 _DATA_SUFFIXES = (".ipynb", ".csv", ".parquet", ".xlsx", ".h5", ".pt", ".onnx", ".safetensors", ".pkl")
+# Guard lines that stand only when the build does not need what they would keep out.
+_NODE_GUARDS = {"**/node_modules", "**/.pnpm-store"}
 
 
 def detect(ctx: Context, limit: int = 20000) -> list[str]:
@@ -135,35 +151,85 @@ def detect(ctx: Context, limit: int = 20000) -> list[str]:
     return [s for s in STACKS if s in found]
 
 
-def render(stacks: list[str], extra: dict[str, list[str]], today: str) -> str:
-    """The starter text; ``extra`` maps a line to the '!' exceptions it needs."""
+@dataclass
+class Starter:
+    stacks: list[str]
+    text: str
+    plan: Plan
+    planner: Planner
+    lines: list[str]  # the pattern lines, in the order written
+
+
+def template(stacks: list[str], reads: junk.BuildReads) -> list[StarterLine]:
+    """The lines of these stacks, each once, with whether it may stand guard."""
+    out: list[StarterLine] = []
+    seen: set[str] = set()
+    for stack in stacks:
+        for line, guard in STACKS[stack][1]:
+            if line in seen:
+                continue
+            seen.add(line)
+            if line in _NODE_GUARDS and not reads.reinstalls_node:
+                guard = False
+            if line == ".git" and reads.uses_vcs:
+                guard = False
+            out.append(StarterLine(line, stack, guard))
+    return out
+
+
+def starter(ctx: Context, df: Dockerfile | None, today: str, include_review: bool = False) -> Starter:
+    """The starter file for ``ctx``, weighed on a walk of the context as if it had
+    no ignore file (the starter replaces whatever is there)."""
+    bare = dataclasses.replace(ctx, ignore=IgnoreFile(None, "(none)"))
+    stacks = detect(ctx)
+    lines = template(stacks, junk.build_reads(df, ctx.root))
+    planner = Planner(bare, df, starter=lines, include_review=include_review, check_build=True)
+    for e in kinds.walk(bare):
+        planner.add(e)
+    plan = planner.finish().plan()
+    text, written = render(stacks, plan, lines, today)
+    plan.block = written
+    return Starter(stacks, text, plan, planner, written)
+
+
+def render(stacks: list[str], plan: Plan, lines: list[StarterLine], today: str) -> tuple[str, list[str]]:
+    """(file text, pattern lines in order): the active lines by stack, the
+    guard block, then the '!' exceptions (last, so that they win)."""
+    active = {c.line for c in plan.candidates}
+    guards = {c.line for c in plan.guards}
     out = [
         f"# .dockerignore written by ctxaudit init on {today}.",
         "# Docker rules: every line is anchored at the context root; '**/' matches at any depth.",
         "# Check it with `ctxaudit lint`, see the effect with `ctxaudit scan --full`.",
     ]
+    written: list[str] = []
     for stack in stacks:
-        how, lines = STACKS[stack]
-        out += ["", f"# {stack}" + ("" if stack == "common" else f" (found {how})")]
-        for line in lines:
-            out.append(line)
-            out.extend(extra.get(line, []))
-    return "\n".join(out) + "\n"
+        mine = [s.line for s in lines if s.stack == stack and s.line in active]
+        how = STACKS[stack][0]
+        head = f"# {stack}" + ("" if stack == "common" else f" (found {how})")
+        out += ["", head + ("" if mine else ": nothing of it to exclude here")]
+        out += mine
+        written += mine
+    guard_lines = [s.line for s in lines if s.line in guards]
+    if guard_lines:
+        out += [
+            "",
+            f"{GUARD_MARK}: nothing here matches them today; they keep such files out when they appear.",
+        ]
+        out += guard_lines
+        written += guard_lines
+    kept = [ln for ln in plan.block if ln.startswith("!")]
+    if kept:
+        out += ["", "# kept for the Dockerfile: COPY/ADD sources the lines above would exclude"]
+        out += kept
+        written += kept
+    return "\n".join(out) + "\n", written
 
 
 def starter_text(ctx: Context, df: Dockerfile | None, today: str) -> tuple[list[str], str]:
-    """(stacks found, file text) with '!' lines keeping the Dockerfile's sources.
+    """(stacks found, file text); see :func:`starter`."""
+    s = starter(ctx, df, today)
+    return s.stacks, s.text
 
-    What the Dockerfile needs is taken from the context as if it had no
-    ignore file: the starter replaces whatever is there.
-    """
-    needs: list[suggest.Need] = []
-    if df is not None:
-        bare = dataclasses.replace(ctx, ignore=IgnoreFile(None, "(none)"))
-        usage = suggest.sources_usage(df, str(ctx.root))
-        for e in walk(bare, sizes=False):
-            usage.add(e)
-        needs = suggest.needed_sources(usage.finish())
-    stacks = detect(ctx)
-    extra = {line: suggest.keep_sources(line, needs) for s in stacks for line in STACKS[s][1]}
-    return stacks, render(stacks, extra, today)
+
+__all__ = ["GUARD_MARK", "STACKS", "Starter", "detect", "render", "starter", "starter_text", "suggest"]

@@ -52,6 +52,11 @@ def suggestion(sg: Suggestion) -> dict[str, Any]:
     return out
 
 
+def held_back(sg: Suggestion) -> dict[str, Any]:
+    """A line suggest does not write: ``status`` review (written with --include-review) or held (never)."""
+    return {**suggestion(sg), "status": sg.status, "why": sg.why}
+
+
 def document(report: Report) -> dict[str, Any]:
     s = report.stats
     ctx = report.ctx
@@ -73,6 +78,7 @@ def document(report: Report) -> dict[str, Any]:
         "dockerfiles": [dockerfile_doc(d) for d in report.dockerfiles],
         "findings": [finding(f) for f in report.findings],
         "suggestions": [suggestion(sg) for sg in report.suggestions],
+        "review": [held_back(sg) for sg in report.review],
     }
     if report.primary is not None:
         doc["transfer"] = doc["dockerfiles"][0]["transfer"]
@@ -203,6 +209,8 @@ def plan_document(plan: Plan, ignore_file: Path) -> dict[str, Any]:
             }
             for sg in plan.suggestions()
         ],
+        "review": [held_back(sg) for sg in plan.review()],
+        "lines": list(plan.block),
     }
 
 

@@ -284,6 +284,16 @@ def render(report: Report, options: Options) -> str:
     out = header(report.ctx, st)
     out += headline(report, st)
     out += actions(report.findings, report.suggestions, st)
+    review = [sg for sg in report.review if sg.status == "review"]
+    if review:
+        held = sum(sg.bytes for sg in review)
+        out += [
+            "",
+            st.note(
+                f"{display.count(len(review), 'more line')}, {st.size(held)}, held back for review: they would "
+                "remove files the build may read (ctxaudit suggest shows them)"
+            ),
+        ]
     out += details(report, st)
     return "\n".join(out) + "\n"
 
@@ -407,22 +417,52 @@ def suggestions_table(suggestions: Sequence[Suggestion], st: _Style, fixes: Mapp
 
 
 def plan_text(plan: Plan, label: str, options: Options) -> str:
-    """``ctxaudit suggest`` at a terminal: the lines, then the context with all of them."""
+    """``ctxaudit suggest`` at a terminal: the lines, the context with all of them,
+    then the lines held back and why."""
     st = _Style(options)
     if not plan.candidates:
-        return (
+        out = (
             _prose(
                 f"nothing to suggest for {label}: no junk or unused path is sent that a line could drop safely",
                 st.columns,
             )
             + "\n"
         )
-    summary = (
-        f"With all of them: {display.count(plan.files_after, 'file')}, {st.size(plan.after)} eligible instead of "
-        f"{display.count(plan.files_before, 'file')}, {st.size(plan.before)} ({st.size(plan.before - plan.after)} "
-        "less); the Dockerfile's sources still resolve. Add them: ctxaudit suggest --write"
+    else:
+        summary = (
+            f"With all of them: {display.count(plan.files_after, 'file')}, {st.size(plan.after)} eligible instead of "
+            f"{display.count(plan.files_before, 'file')}, {st.size(plan.before)} "
+            f"({st.size(plan.before - plan.after)} less); the Dockerfile's sources still resolve. "
+            "Add them: ctxaudit suggest --write"
+        )
+        out = suggestions_table(plan.suggestions(), st) + "\n\n" + _prose(summary, st.columns) + "\n"
+    return out + held_back_text(plan, options)
+
+
+def written_text(plan: Plan, options: Options) -> str:
+    """What ``suggest --write`` and ``init`` wrote: each line, what it removes, why."""
+    if not plan.candidates:
+        return ""
+    return "\nwritten:\n" + suggestions_table(plan.suggestions(), _Style(options)) + "\n"
+
+
+def held_back_text(plan: Plan, options: Options) -> str:
+    """The lines not written: for review (--include-review writes them) and never (a '!' line or a
+    bind mount keeps what they would remove), each with its size and the reason."""
+    held = plan.review()
+    if not held:
+        return ""
+    st = _Style(options)
+    rows = [
+        [sg.pattern, sg.status, f"{sg.files:,}", st.size(sg.bytes), f"{sg.reason}; not written: {sg.why}"]
+        for sg in held
+    ]
+    head = "\nheld back (review: ctxaudit suggest --write --include-review writes them; held: never written):\n"
+    return (
+        head
+        + st.table(rows, ["line", "status", "files", "would remove", "why"], right=(2, 3), wrap=4, paths=(0,))
+        + "\n"
     )
-    return suggestions_table(plan.suggestions(), st) + "\n\n" + _prose(summary, st.columns) + "\n"
 
 
 def lint_text(report: Report, options: Options) -> str:

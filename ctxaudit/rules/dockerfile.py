@@ -131,7 +131,7 @@ def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
                     path=dockerfile,
                     line=u.line,
                     bytes=total,
-                    fix=f"add to the ignore file: {', '.join(lines[:8])} (ctxaudit suggest --write adds them)",
+                    fix=f"add to the ignore file: {', '.join(lines[:8])} (ctxaudit suggest proposes them)",
                 )
             )
     return out

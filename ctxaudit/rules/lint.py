@@ -300,6 +300,34 @@ def ignore_files_differ(ctx: Context) -> list[Finding]:
     return [Finding(IGNORE_FILE_DIFFERS, f"{said}", path=ctx.ignore.label, line=None)]
 
 
+_GUARD = re.compile(rb"^#\s*ctxaudit:\s*guard\b", re.I)
+
+
+def guarded_lines(ctx: Context) -> set[int]:
+    """Line numbers of the ignore file's guard blocks: after a comment
+    ``# ctxaudit: guard`` up to the next blank line (``ctxaudit init`` writes
+    one for unmistakable junk that may appear later). Their lines are not
+    reported as dead (CA205) or shadowed (CA206)."""
+    path = ctx.ignore.path
+    if path is None:
+        return set()
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return set()
+    out: set[int] = set()
+    inside = False
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        line = raw.rstrip(b"\r")
+        if _GUARD.match(line):
+            inside = True
+        elif not line.strip():
+            inside = False
+        elif inside:
+            out.add(number)
+    return out
+
+
 def _root_only(p: DockerIgnorePattern) -> bool:
     """A line without '/' that the author did not anchor on purpose: written
     with a leading '/' or './' ('/build', './dist'), it means the root only.
@@ -392,7 +420,10 @@ class LintCollector:
                 )
             )
         if self.deep:
+            guarded = guarded_lines(self.ctx)
             for i, p in enumerate(self.lines):
+                if p.line in guarded:
+                    continue
                 if i in self.unmatched:
                     out.append(Finding(DEAD_LINE, f"'{p}' matches nothing in this context", path=file, line=p.line))
                 elif i not in self.decided:

@@ -189,12 +189,13 @@ def apply_suggest(ctx: Path, case: dict[str, Any]) -> list[str]:
 
     c = open_context(ctx, dockerfile_path(ctx, case), Builder.BUILDKIT)
     df = build_model(case["dockerfile"], case.get("build_args"), case.get("target"))
-    plan = suggest.plan(c, df)
-    lines = [ln for cand in plan.candidates for ln in cand.lines]
+    plan, planner = suggest.plan(c, df, check_build=True)
+    lines = list(plan.block)
     if lines:
+        suggest.verify(plan, planner)
         target = suggest.target_file(c)
-        _, new = suggest.written(plan, target, datetime.date.today().isoformat())
-        ignorewrite.write_atomic(target, new)
+        change = suggest.Append(plan, datetime.date.today().isoformat(), "ignore file")
+        ignorewrite.update(target, change, verify=change.verify)
     return lines
 
 
