@@ -110,3 +110,23 @@ def test_a_literal_line_matches_exactly_its_path(path: str) -> None:
     for other in ("junkxsrc", "junk src", "lead", "trail", "hash", "starx", path + "x", "x" + path):
         if other != path:
             assert not p.matches(other), other
+
+
+@pytest.mark.parametrize(
+    "line",
+    [*LINES, "web/**/a^b", "**/a^b", "**/*x^y", "a^b", "web/**/*.o", "x\\y", "**/a.b+c", "d/(x)/**/y", "**/*"],
+)
+def test_the_shape_from_the_text_alone_is_the_shape_of_the_pattern(line: str) -> None:
+    from ctxaudit.analysis.lineindex import shape_of_text
+    from ctxaudit.engine.pattern import normalize_line
+
+    p = DockerIgnorePattern(line)
+    norm = normalize_line(line)
+    assert norm is not None
+    found = shape_of_text(norm[0])
+    assert found == shape(p)
+    if found is not None:  # and the lookup answers what the pattern answers
+        index = LineIndex()
+        index.add_shape(1, found)
+        for path in ("web/x/a^b", "a^b", "q/zx^y", "web/m.o", "x\\", "d/(x)/k/y", "a.b+c", "any/thing"):
+            assert (index.matching(path, path.rpartition("/")[2]) == [1]) == p.matches(path), path

@@ -24,13 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..engine.matcher import MayMatch, may_match
-from ..engine.pattern import DockerIgnorePattern, MatchType
+from ..engine.pattern import DockerIgnorePattern
 
 _SPECIAL = frozenset("*?[]\\")
-
-
-def _literal(text: str) -> bool:
-    return not any(c in _SPECIAL for c in text)
 
 
 def shape(p: DockerIgnorePattern) -> tuple[str, str, str] | None:
@@ -39,24 +35,35 @@ def shape(p: DockerIgnorePattern) -> tuple[str, str, str] | None:
     kind is ``"name"``, ``"suffix"`` or ``"exact"``; scope is the directory
     the line is confined to ("" for the whole context).
     """
-    t = p.text
     if p.deferred_error is not None or p.exclusion:
         return None
-    if p.match_type is MatchType.EXACT and _literal(t):
-        return ("exact", "", t)
+    return shape_of_text(p.text)
+
+
+_REGEXP_SPECIAL = _SPECIAL | {"^"}  # '^' is passed to Go's regexp: an anchor once the line is a regexp
+
+
+def shape_of_text(text: str) -> tuple[str, str, str] | None:
+    """:func:`shape` from a line's normalized text alone (no compiling): the
+    simple shapes only; None for anything else (compile it then)."""
+    if not text or text[0] == "!":
+        return None
+    if not any(c in _SPECIAL for c in text):
+        return ("exact", "", text)  # patternmatcher compares the whole path: '^' is a character
     scope = ""
-    rest = t
+    rest = text
     if not rest.startswith("**/"):
         head, sep, tail = rest.partition("/**/")
-        if not sep or not head or not _literal(head) or head.startswith("**"):
+        if not sep or not head or any(c in _REGEXP_SPECIAL for c in head) or head.startswith("**"):
             return None
         scope, rest = head, "**/" + tail
     body = rest[3:]
     if not body or "/" in body:
         return None
-    if _literal(body):
+    special = _REGEXP_SPECIAL if scope else _SPECIAL  # '**/NAME' alone is Docker's suffix compare
+    if not any(c in special for c in body):
         return ("name", scope, body)
-    if body.startswith("*") and _literal(body[1:]):
+    if body.startswith("*") and not any(c in _REGEXP_SPECIAL for c in body[1:]):
         return ("suffix", scope, body[1:])
     return None
 
@@ -88,14 +95,19 @@ class LineIndex:
         found = shape(p)
         if found is None:
             self.generic.append((ident, p))
+            self._dirty = True
         else:
-            kind, scope, lit = found
-            if kind == "exact":
-                self.exact.setdefault(lit, []).append(ident)
-            elif kind == "name":
-                self.names.setdefault(lit, []).append((scope, ident))
-            else:
-                self.suffixes.setdefault(lit, []).append((scope, ident))
+            self.add_shape(ident, found)
+
+    def add_shape(self, ident: int, found: tuple[str, str, str]) -> None:
+        """Index a line of a simple shape (:func:`shape_of_text`) without its pattern."""
+        kind, scope, lit = found
+        if kind == "exact":
+            self.exact.setdefault(lit, []).append(ident)
+        elif kind == "name":
+            self.names.setdefault(lit, []).append((scope, ident))
+        else:
+            self.suffixes.setdefault(lit, []).append((scope, ident))
         self._dirty = True
 
     def _refresh(self) -> None:

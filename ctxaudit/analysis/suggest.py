@@ -66,11 +66,11 @@ from ..engine.builder import Builder
 from ..engine.context import Context
 from ..engine.ignorefile import ROOT_IGNORE, IgnoreFile, encoding_problem, parse
 from ..engine.matcher import Matcher
-from ..engine.pattern import DockerIgnorePattern, PatternError, UnsupportedPattern
+from ..engine.pattern import DockerIgnorePattern, PatternError, UnsupportedPattern, normalize_line
 from ..engine.walk import Entry, EntryType, Status, walk
 from . import junk
 from .gitignore import translate_file
-from .lineindex import LineIndex
+from .lineindex import LineIndex, shape_of_text
 
 # Kinds a line may be proposed for (media, models and binaries are the project's own).
 # Test data and coverage reports are candidates, but not unmistakable junk (:mod:`.junk`):
@@ -254,6 +254,10 @@ class _Frame:
     gneg: frozenset[int]  # .gitignore '!' lines re-including it through an ancestor
     gneg_keys: frozenset[Key]  # lines matching that ancestor or above
     gweak: bool  # a '!' line matches an ancestor the .gitignore lines do not exclude
+    # the line indexes that apply below it: the root's, and one per .gitignore on the way down
+    # (each compiled once, for its own lines: cost linear in the number of .gitignore files)
+    indexes: tuple[LineIndex, ...] = ()
+    neg_indexes: tuple[LineIndex, ...] = ()
 
 
 @dataclass
@@ -334,7 +338,8 @@ class Planner:
         self.index_lines: dict[int, Candidate] = {}
         self.neg_index = LineIndex()
         self.negations: dict[int, tuple[str, DockerIgnorePattern, str]] = {}  # id -> (line, exclusion form, origin)
-        self._texts: dict[str, int] = {}
+        self._texts: dict[tuple[int, str], int] = {}  # (index, line) -> id
+        self._ids = 0
         self.other_dockerfiles: list[str] = []
         self.deep_names: set[str] = set()  # kinded directory names that occur below the root
         # what the Dockerfile reads
@@ -405,7 +410,10 @@ class Planner:
         else:
             self._corrections()
             self._read_gitignore("")
-        self.stack = [_Frame("", 0, frozenset(), -1, None, -1, -1, (), frozenset(), frozenset(), False)]
+        root_frame = _Frame("", 0, frozenset(), -1, None, -1, -1, (), frozenset(), frozenset(), False)
+        root_frame.indexes = (self.index,) if len(self.index) else ()
+        root_frame.neg_indexes = (self.neg_index,) if len(self.neg_index) else ()
+        self.stack = [root_frame]
 
     # -- setup -----------------------------------------------------------------------
 
@@ -425,20 +433,36 @@ class Planner:
         note: str = "",
         gitignore: str | None = None,
         guard: bool = False,
+        index: LineIndex | None = None,
     ) -> int | None:
-        """Index a line; the id of the line with that text (it may exist already)."""
+        """Index a line (into ``index``, the root's by default); its id."""
+        index = index if index is not None else self.index
         try:
-            p = DockerIgnorePattern(line)
-        except (PatternError, UnsupportedPattern, ValueError):
+            norm = normalize_line(line)
+        except PatternError:
             return None
-        if p.deferred_error is not None or p.include is None or p.exclusion:
+        if norm is None or norm[1]:
             return None
-        ident = self._texts.get(str(p))
+        found = shape_of_text(norm[0])  # a simple shape is looked up, never compiled (thousands of lines)
+        p: DockerIgnorePattern | None = None
+        if found is None:
+            try:
+                p = DockerIgnorePattern(line)
+            except (PatternError, UnsupportedPattern, ValueError):
+                return None
+            if p.deferred_error is not None:
+                return None
+        ident = self._texts.get((id(index), norm[0]))
         if ident is not None:
             return ident
-        ident = len(self._texts)
-        self._texts[str(p)] = ident
-        self.index.add(ident, p)
+        ident = self._ids
+        self._ids += 1
+        self._texts[(id(index), norm[0])] = ident
+        if p is None:
+            assert found is not None
+            index.add_shape(ident, found)
+        else:
+            index.add(ident, p)
         c = Candidate(ident, line, reason, family, priority, note=note, gitignore=gitignore, guard=guard)
         c.keys.add(ident)
         c.order = self._next()
@@ -466,13 +490,18 @@ class Planner:
                 continue
             self._register(f"**/{t}", "correction", 0, f"correction: line {p.line} '{t}' matches only at the root")
 
-    def _read_gitignore(self, directory: str) -> None:
+    def _read_gitignore(self, directory: str) -> tuple[LineIndex | None, LineIndex | None]:
+        """Index the lines and the '!' lines of ``directory``'s .gitignore, in
+        indexes of their own (the root's go to the root indexes): they apply
+        below it only."""
         path = os.path.join(str(self.ctx.root), directory, ".gitignore")
         try:
             with open(path, "rb") as f:
                 data = f.read(1024 * 1024)
         except OSError:
-            return
+            return None, None
+        index = LineIndex() if directory else self.index
+        negs = LineIndex() if directory else self.neg_index
         where = f"{directory}/.gitignore" if directory else ".gitignore"
         text = data.decode("utf-8", "surrogateescape")
         for t in translate_file(text, where):
@@ -486,10 +515,11 @@ class Planner:
                     continue
                 ident = len(self.negations)
                 self.negations[ident] = (t.docker, p, origin)
-                self.neg_index.add(ident, p)
+                negs.add(ident, p)
                 continue
             note = "directory-only in git; Docker also matches a file of that name" if t.dir_only else ""
-            self._register(t.docker, "gitignore", 2, origin, note, gitignore=where)
+            self._register(t.docker, "gitignore", 2, origin, note, gitignore=where, index=index)
+        return (index if len(index) else None), (negs if len(negs) else None)
 
     # -- the walk --------------------------------------------------------------------
 
@@ -533,10 +563,10 @@ class Planner:
             self._names[name] = facts
         return facts
 
-    def _component_keys(self, path: str, name: str) -> list[Key]:
+    def _component_keys(self, path: str, name: str, indexes: tuple[LineIndex, ...]) -> list[Key]:
         out: list[Key] = list(self._name_facts(name)[0])
-        if self._texts:
-            out += self.index.matching(path, name)
+        for index in indexes:
+            out += index.matching(path, name)
         return out
 
     def _propose(self, key: Key, line: str, reason: str, kind: str, size: int, dir_line: bool, note: str = "") -> None:
@@ -550,7 +580,7 @@ class Planner:
         parent = self.stack[-1]
         name = path.rpartition("/")[2]
         depth = parent.depth + 1
-        own = self._component_keys(path, name)
+        own = self._component_keys(path, name, parent.indexes)
         label = e.label if e is not None else None
         kroot = parent.kroot
         marker = False
@@ -587,7 +617,7 @@ class Planner:
             src.root = src.root or path
         gneg, gneg_keys, gweak = parent.gneg, parent.gneg_keys, parent.gweak
         if self.negations:
-            direct = self.neg_index.matching(path, name)
+            direct = [n for index in parent.neg_indexes for n in index.matching(path, name)]
             if direct:
                 if any(isinstance(k, int) and self.index_lines[k].family == "gitignore" for k in keys):
                     if not gneg:
@@ -597,10 +627,28 @@ class Planner:
                         gweak = True  # the legacy builder prunes the directory unless an exception names it
                 else:
                     gweak = True
-        frame = _Frame(path + "/", depth, keys, junk_at, kroot, user, mount, dirs, gneg, gneg_keys, gweak)
+        frame = _Frame(
+            path + "/",
+            depth,
+            keys,
+            junk_at,
+            kroot,
+            user,
+            mount,
+            dirs,
+            gneg,
+            gneg_keys,
+            gweak,
+            parent.indexes,
+            parent.neg_indexes,
+        )
         self.stack.append(frame)
         if junk_at < 0 and self.starter is None:
-            self._read_gitignore(path)
+            index, negs = self._read_gitignore(path)
+            if index is not None:
+                frame.indexes = (*frame.indexes, index)
+            if negs is not None:
+                frame.neg_indexes = (*frame.neg_indexes, negs)
         return frame
 
     def _kinded_root(self, path: str, name: str, label: str, marker: bool, own: list[Key]) -> Key | None:
@@ -662,8 +710,8 @@ class Planner:
         facts = self._names.get(name)
         table_keys, junk_name = facts if facts is not None else self._name_facts(name)
         own: list[Key] | None = None
-        if self._texts:
-            found = self.index.matching(path, name)
+        if frame.indexes:
+            found = [i for index in frame.indexes for i in index.matching(path, name)]
             if found:
                 own = [*table_keys, *found]
         # the line proposed for this file: its kinded directory's, else its own kind's
@@ -741,7 +789,7 @@ class Planner:
         gi_lines = {k for k in keys if isinstance(k, int) and self.index_lines[k].family == "gitignore"}
         if not gi_lines:
             return _EMPTY, False
-        direct = self.neg_index.matching(path, name)
+        direct = [n for index in frame.neg_indexes for n in index.matching(path, name)]
         if direct:
             parent_gi = any(isinstance(k, int) and self.index_lines[k].family == "gitignore" for k in frame.keys)
             # the legacy builder skips an excluded directory unless an exception starts with it
