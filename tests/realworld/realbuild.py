@@ -403,7 +403,7 @@ def table(jsonl: Path, stacks: dict[str, str]) -> str:
             not_junk = sum(1 for rows_ in left.values() for x in rows_ if not x[2])
             size = sum(x[1] for x in worst)
             groups = sorted({_short(x[0]) for x in worst})
-            what = f"{len(worst):,} files, {size:,} B" if worst else "nothing"
+            what = f"{len(worst):,} file{'' if len(worst) == 1 else 's'}, {size:,} B" if worst else "nothing"
             if worst:
                 what += f" ({', '.join(groups[:3])}{', ...' if len(groups) > 3 else ''}"
                 what += "; all unmistakable junk)" if not not_junk else f"; {not_junk} NOT junk)"
