@@ -77,3 +77,16 @@ def test_what_suggest_holds_back_and_why(tmp_path: Path) -> None:
     review = {c.line: c for c in plan.held_back}
     assert review["**/export"].status == "review" and review["**/export"].files == 1
     assert "COPY . (line 4) takes the whole context" in review["**/export"].why
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "suggest_review" in advharness.load(n).get("expect", {})])
+def test_the_lines_for_review_are_shown_not_written(name: str, tmp_path: Path) -> None:
+    """What the case expects held back for review is in suggest's review list, with its size."""
+    case = advharness.load(name)
+    plan = advharness.plan_of(advharness.materialize(case, tmp_path / "ctx"))
+    review = {c.line: c for c in plan.held_back if c.status == "review"}
+    written = {c.line for c in plan.candidates}
+    for line in case["expect"]["suggest_review"]:
+        assert line in review, (line, sorted(review))
+        assert line not in written
+        assert review[line].files > 0 and review[line].bytes > 0

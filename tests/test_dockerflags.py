@@ -139,6 +139,17 @@ def test_target_and_build_args_wherever_a_dockerfile_is_read(
     assert main([command, str(ctx), *args, *extra]) == 0
     out = capsys.readouterr().out
     if command == "init":
-        assert "**/*.log" in out and "!app.log" in out  # the line, and the exception that keeps the COPY source
+        # the line comes with the exception that keeps the COPY source, or not at all
+        assert "!app.log" in out if "**/*.log" in out else "app.log" not in out
+        assert main([command, str(ctx), *args]) == 0
+        capsys.readouterr()
+        assert main(["explain", "-C", str(ctx), "app.log", "-o", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["paths"][0]["sent"] is True
+        # with another log beside it the line saves bytes: written, with the exception for the source
+        (ctx / ".dockerignore").unlink()
+        (ctx / "debug.log").write_text("y" * 500)
+        assert main([command, str(ctx), "--build-arg", "SRC=app.log", "--target", "app"]) == 0
+        text = (ctx / ".dockerignore").read_text()
+        assert "**/*.log" in text and "!app.log" in text
     else:
         assert all(s["pattern"] != "**/*.log" or "!app.log" in s["exceptions"] for s in json.loads(out)["suggestions"])

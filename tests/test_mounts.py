@@ -130,7 +130,11 @@ def test_suggest_keeps_what_a_bind_mount_reads(tmp_path: Path) -> None:
     (ctx / "Dockerfile").write_text(RUN.format("type=bind,source=data,target=/d"))
     c = open_context(ctx)
     df = build_model((ctx / "Dockerfile").read_text())
-    assert suggest.needed_sources(suggest.sources_usage(df, str(c.root))) == [("data", ["data"])]
-    lines = [ln for cand in suggest.plan(c, df).candidates for ln in cand.lines]
+    p, _ = suggest.plan(c, df)
+    lines = [ln for cand in p.candidates for ln in cand.lines]
     assert "**/*.csv" not in lines and "**/__pycache__" not in lines  # they would empty data/
     assert "**/*.log" in lines  # nothing below data/: fair game
+    held = {cand.line: cand for cand in p.held_back}
+    for line in ("**/*.csv", "**/__pycache__"):  # never written, and the mount is named as the reason
+        assert held[line].status == "held"
+        assert held[line].why.startswith("RUN --mount=type=bind,source=data (line 2) reads it: data/"), held[line].why

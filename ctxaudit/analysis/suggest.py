@@ -364,6 +364,8 @@ class Planner:
                 self.whole_why = f"a stage is built FROM the named context {source}: the build may read it"
             for st in usage.sources:
                 sel = st.selector
+                if sel.mount is not None:  # bind mounts: below, held with the RUN that reads them
+                    continue
                 c = sel.copy
                 what = f"{c.cmd} {sel.source.raw} (line {c.line})" if c is not None else sel.source.raw
                 if sel.whole:

@@ -283,19 +283,24 @@ def render(report: Report, options: Options) -> str:
     st = _Style(options)
     out = header(report.ctx, st)
     out += headline(report, st)
-    out += actions(report.findings, report.suggestions, st)
-    review = [sg for sg in report.review if sg.status == "review"]
-    if review:
-        held = sum(sg.bytes for sg in review)
-        out += [
-            "",
-            st.note(
-                f"{display.count(len(review), 'more line')}, {st.size(held)}, held back for review: they would "
-                "remove files the build may read (ctxaudit suggest shows them)"
-            ),
-        ]
+    out += actions(report.findings, report.suggestions, st, review=report.review)
     out += details(report, st)
     return "\n".join(out) + "\n"
+
+
+def review_note(held_back: Sequence[Suggestion], st: _Style) -> list[str]:
+    """One line under the suggestions: how many lines suggest holds back for review, and their size."""
+    review = [sg for sg in held_back if sg.status == "review"]
+    if not review:
+        return []
+    held = sum(sg.bytes for sg in review)
+    return [
+        "",
+        st.note(
+            f"{display.count(len(review), 'more line')}, {st.size(held)}, held back for review: they would "
+            "remove files the build may read (ctxaudit suggest shows them)"
+        ),
+    ]
 
 
 def headline(report: Report, st: _Style) -> list[str]:
@@ -336,8 +341,15 @@ def _fixes(findings: Sequence[Finding], suggestions: Sequence[Suggestion]) -> tu
     return by_finding, {line: f"fixes CA201 at {', '.join(where)}" for line, where in by_line.items()}
 
 
-def actions(findings: Sequence[Finding], suggestions: Sequence[Suggestion], st: _Style, target: str = "") -> list[str]:
-    """Errors, then the suggested lines with their savings, then the other findings.
+def actions(
+    findings: Sequence[Finding],
+    suggestions: Sequence[Suggestion],
+    st: _Style,
+    target: str = "",
+    review: Sequence[Suggestion] = (),
+) -> list[str]:
+    """Errors, then the suggested lines with their savings (and how many suggest holds back
+    for review, ``review``), then the other findings.
 
     A root-only line (CA201) whose fix is a suggested line is said once: the
     suggestion names the finding it fixes, the finding points at the suggestion.
@@ -357,6 +369,7 @@ def actions(findings: Sequence[Finding], suggestions: Sequence[Suggestion], st: 
             suggestions_table(suggestions, st, by_line),
             st.note("(ctxaudit suggest --write adds them)"),
         ]
+    out += review_note(review, st)
     if others:
         warnings = sum(1 for f in others if f.level is Severity.WARNING)
         title = ", ".join(
@@ -408,8 +421,11 @@ def suggestions_table(suggestions: Sequence[Suggestion], st: _Style, fixes: Mapp
     correction's own reason (which repeats the finding)."""
     rows = []
     for sg in suggestions:
-        why = sg.reason + (f" ({sg.note})" if sg.note else "")
         fixed = (fixes or {}).get(sg.pattern)
+        note = sg.note
+        if fixed:  # the finding is named instead: no correction said in the note too
+            note = "; ".join(n for n in note.split("; ") if not n.startswith("correction:"))
+        why = sg.reason + (f" ({note})" if note else "")
         if fixed:
             why = fixed if sg.reason.startswith("correction:") else f"{why}; {fixed}"
         rows.append([(sg.pattern, *sg.exceptions), f"{sg.files:,}", st.size(sg.bytes), why])
@@ -457,7 +473,11 @@ def held_back_text(plan: Plan, options: Options) -> str:
         [sg.pattern, sg.status, f"{sg.files:,}", st.size(sg.bytes), f"{sg.reason}; not written: {sg.why}"]
         for sg in held
     ]
-    head = "\nheld back (review: ctxaudit suggest --write --include-review writes them; held: never written):\n"
+    head = (
+        "\n"
+        + st.note("held back (review: ctxaudit suggest --write --include-review writes them; held: never written):")
+        + "\n"
+    )
     return (
         head
         + st.table(rows, ["line", "status", "files", "would remove", "why"], right=(2, 3), wrap=4, paths=(0,))
@@ -726,7 +746,13 @@ def render_project(p: ProjectReport, options: Options) -> str:
         if br.report is not None:
             ign = br.report.ctx.ignore
             target = p.label(ign.path) if ign.path is not None else p.label(br.report.ctx.root / ".dockerignore")
-        out += actions(_located(br.findings, p), br.report.suggestions if br.report else [], st, target)
+        out += actions(
+            _located(br.findings, p),
+            br.report.suggestions if br.report else [],
+            st,
+            target,
+            review=br.report.review if br.report else (),
+        )
         for nr in br.named:
             if nr.suggestions:
                 ign = nr.ctx.ignore
