@@ -281,6 +281,14 @@ def _flat_list(node: Node) -> list[Node]:
     return out
 
 
+def _lost_words(source: bytes, command: Node, redirect: Node) -> list[str]:
+    """Words the grammar drops between a command and its redirect: a lone
+    ``-`` before a heredoc or an fd redirect (``python3 - <<EOF``,
+    ``python3 - 2>&1``) is in no node of the tree."""
+    gap = source[command.end_byte : redirect.start_byte].replace(b"\\\n", b" ")
+    return [w.decode("utf-8", "surrogateescape") for w in gap.split()]
+
+
 def _heredoc_text(redirect: Node, body: Node) -> str:
     """The body of a heredoc as the shell reads it (``<<-`` strips leading tabs)."""
     text = _text(body)
@@ -296,7 +304,8 @@ class _Reader:
     """Collects the simple commands of one tree in document order: a command,
     then the commands of its own substitutions."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: bytes) -> None:
+        self.source = source
         self.commands: list[Command] = []
         self.heredoc_scripts: list[str] = []  # bodies a shell reads as its script
 
@@ -381,30 +390,60 @@ class _Reader:
             if r.type == "heredoc_redirect":
                 heredoc = r
                 targets += [t for t in map(_redirect_target, r.children) if t is not None]
+        # a word the grammar had to invent (MISSING, zero width) is not in the text
+        word_nodes = [n for n in word_nodes if n.end_byte > n.start_byte]
         words = ["".join(word_value(n) for n in g) for g in _join_continued(word_nodes)]
+        if redirects and redirects[0].start_byte >= node.end_byte:
+            words += _lost_words(self.source, node, redirects[0])
         if words or env:
             self.commands.append(Command(words, env, targets))
         # a shell reading its script from a heredoc: the body is parsed like sh -c
-        if heredoc is not None and words and words[0].rsplit("/", 1)[-1] in _SHELLS and "-c" not in words:
+        if heredoc is not None and words and words[0].rsplit("/", 1)[-1] in _SHELLS and _nested(Command(words)) is None:
             body = next((c for c in heredoc.children if c.type == "heredoc_body"), None)
             if body is not None:
                 self.heredoc_scripts.append(_heredoc_text(heredoc, body))
         self.visit_children(node)
 
 
+_C_OPTION = re.compile(r"-[a-zA-Z]*c[a-zA-Z]*")
+
+
+# commands that run another command given in their arguments (find -exec, xargs, sudo ...)
+_WRAPPERS = frozenset(
+    {"find", "xargs", "env", "sudo", "nice", "nohup", "timeout", "exec", "time", "gosu", "su-exec", "setsid", "chroot"}
+)
+
+
 def _nested(c: Command) -> str | None:
-    """The script of ``sh -c '...'`` / ``bash -c``."""
-    if c.name in _SHELLS and "-c" in c.words:
-        i = c.words.index("-c")
-        if i + 1 < len(c.words):
-            return c.words[i + 1]
+    """The script of ``sh -c '...'``, ``bash -euxc '...'`` (the word after the
+    first option cluster holding ``c``), also run by a wrapper
+    (``find -exec sh -c '...'``, ``xargs sh -c``, ``sudo bash -c``)."""
+    words = c.words
+    if c.name in _WRAPPERS:
+        shell = next((i for i, w in enumerate(words[1:], 1) if w.rsplit("/", 1)[-1] in _SHELLS), None)
+        if shell is None:
+            return None
+        words = words[shell:]
+    elif c.name not in _SHELLS:
+        return None
+    i = 1
+    while i < len(words) - 1:
+        w = words[i]
+        if _C_OPTION.fullmatch(w):
+            return words[i + 1]
+        if w in ("-o", "+o", "-O", "+O"):
+            i += 1  # the option's name (-o pipefail)
+        elif not w.startswith(("-", "+")):
+            return None  # a script file or an operand: no -c after it counts
+        i += 1
     return None
 
 
 def parse(text: str, depth: int = 0) -> Script:
     """Parse a shell script into its simple commands (nested ``sh -c`` included)."""
-    tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
-    reader = _Reader()
+    source = text.encode("utf-8", "surrogateescape")
+    tree = _parser().parse(source)
+    reader = _Reader(source)
     approximate = tree.root_node.has_error
     try:
         reader.visit(tree.root_node)
@@ -443,11 +482,16 @@ def run_script(run: Run) -> Script:
     body is parsed as a script.
     """
     if not run.shell_form:
-        argv = run.argv
-        if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and "-c" in argv:
-            i = argv.index("-c")
-            return parse(argv[i + 1]) if i + 1 < len(argv) else Script([])
-        return Script([Command(list(argv))], text=" ".join(argv))
+        command = Command(list(run.argv))
+        inner = _nested(command)
+        if inner is not None and command.name in _SHELLS:
+            return parse(inner)
+        script = Script([command], text=" ".join(command.words))
+        if inner is not None:
+            sub = parse(inner, 1)
+            script.commands += sub.commands
+            script.approximate = sub.approximate
+        return script
     heredocs = run.ins.heredocs
     if not heredocs:
         return parse(run.command)
