@@ -22,7 +22,6 @@ In ``.ctxaudit.toml`` the keys stand at the top level (``max-size = ...``,
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -304,6 +303,8 @@ def load(*directories: Path) -> Settings:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file: its import compiles regexps for ~10 ms
+
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -6,11 +6,12 @@ never walks, matches or decides anything itself.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from ..pipeline import Report
 
@@ -38,61 +39,41 @@ def color_wanted(stream: object = None) -> bool:
     return bool(isatty and isatty())
 
 
-def renderer(name: str) -> Renderer:
-    from . import html, markdown, sarif, table
-    from . import json as json_out
+def _format_function(name: str, functions: dict[str, str]) -> Any:
+    """``functions[name]`` from the format module called ``name``; only that module is imported
+    (start-up time: each format module costs milliseconds to import). KeyError for an unknown name."""
+    function = functions[name]
+    return getattr(importlib.import_module(f".{name}", __name__), function)
 
-    formats: dict[str, Renderer] = {
-        "table": table.render,
-        "json": json_out.render,
-        "markdown": markdown.render,
-        "sarif": sarif.render,
-        "html": html.render,
-    }
-    return formats[name]
+
+def renderer(name: str) -> Renderer:
+    """The formatter for a format name (table, json, markdown, sarif, html)."""
+    functions = {"table": "render", "json": "render", "markdown": "render", "sarif": "render", "html": "render"}
+    return cast(Renderer, _format_function(name, functions))
 
 
 def lint_renderer(name: str) -> Renderer:
     """The formatter of ``ctxaudit lint``: the ignore file and its findings, not a scan report."""
-    from . import json as json_out
-    from . import markdown, sarif, table
-
-    formats: dict[str, Renderer] = {
-        "table": table.lint_text,
-        "json": json_out.lint_render,
-        "markdown": markdown.lint_render,
-        "sarif": sarif.render,
-    }
-    return formats[name]
+    functions = {"table": "lint_text", "json": "lint_render", "markdown": "lint_render", "sarif": "render"}
+    return cast(Renderer, _format_function(name, functions))
 
 
 def image_renderer(name: str) -> Renderer:
     """The formatter of ``ctxaudit image``: the final image and its layer traps, not a scan report."""
-    from . import json as json_out
-    from . import markdown, sarif, table
-
-    formats: dict[str, Renderer] = {
-        "table": table.image_text,
-        "json": json_out.image_render,
-        "markdown": markdown.image_render,
-        "sarif": sarif.render,
-    }
-    return formats[name]
+    functions = {"table": "image_text", "json": "image_render", "markdown": "image_render", "sarif": "render"}
+    return cast(Renderer, _format_function(name, functions))
 
 
 def layers_renderer(name: str) -> Callable[[LayersReport, Options], str]:
     """The formatter of ``ctxaudit layers`` for a format name."""
-    from . import html, markdown, sarif, table
-    from . import json as json_out
-
-    formats: dict[str, Callable[[LayersReport, Options], str]] = {
-        "table": table.layers_text,
-        "json": json_out.layers_render,
-        "markdown": markdown.layers_render,
-        "sarif": sarif.layers_render,
-        "html": html.layers_render,
+    functions = {
+        "table": "layers_text",
+        "json": "layers_render",
+        "markdown": "layers_render",
+        "sarif": "layers_render",
+        "html": "layers_render",
     }
-    return formats[name]
+    return cast(Callable[["LayersReport", Options], str], _format_function(name, functions))
 
 
 ProjectRenderer = Callable[["ProjectReport", Options], str]
@@ -100,13 +81,5 @@ ProjectRenderer = Callable[["ProjectReport", Options], str]
 
 def project_renderer(name: str) -> ProjectRenderer:
     """The renderer of a project report (every build, then the totals)."""
-    from . import json as json_out
-    from . import markdown, sarif, table
-
-    formats: dict[str, ProjectRenderer] = {
-        "table": table.render_project,
-        "json": json_out.render_project,
-        "markdown": markdown.render_project,
-        "sarif": sarif.render_project,
-    }
-    return formats[name]
+    functions = {"table": "render_project", "json": "render_project", "markdown": "render_project", "sarif": "render_project"}
+    return cast(ProjectRenderer, _format_function(name, functions))
