@@ -27,6 +27,7 @@ from ..engine.podman import ignore_file as remote_ignore_file
 from ..engine.walk import Entry, EntryType, Status
 from . import rule
 from .findings import Finding, Severity
+from .linescan import MatchedLines
 
 INVALID = rule(
     "CA200",
@@ -373,7 +374,8 @@ class LintCollector:
         self.lines = ctx.ignore.lines
         self.index = {id(p): i for i, p in enumerate(self.lines)}
         self.leaks = [Leak(p) for p in self.lines if _root_only(p) and p.deferred_error is None]
-        self.unmatched = {i for i, p in enumerate(self.lines) if p.deferred_error is None}
+        self._dead = MatchedLines(self.lines, (i for i, p in enumerate(self.lines) if p.deferred_error is None))
+        self.unmatched = self._dead.pending  # lines no walked path matched (yet)
         self.decided: set[int] = set()
 
     def add(self, e: Entry) -> None:
@@ -391,9 +393,7 @@ class LintCollector:
             self.decided.add(self.index[id(e.rule)])
         if e.status is Status.PRUNED and e.type is EntryType.DIR and e.rule is not None:
             self.decided.add(self.index.get(id(e.rule), -1))
-        for i in list(self.unmatched):
-            if self.lines[i].matches(e.path):
-                self.unmatched.discard(i)
+        self._dead.see(e.path)
 
     def finish(self) -> LintCollector:
         return self
