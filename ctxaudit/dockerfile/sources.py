@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import posixpath
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ..engine import gomatch
 from ..engine.gostrings import clean
@@ -78,6 +79,61 @@ class Selector:
             except gomatch.BadPattern:
                 return None
         return None
+
+
+T = TypeVar("T")
+
+
+class PathIndex(Generic[T]):
+    """Items keyed by a path: :meth:`candidates` gives, in the order they were
+    added, the items keyed by a path's ancestors or the path itself, and the
+    unkeyed ones. A walk asks it for every entry, so a Dockerfile with
+    thousands of COPY sources (or image queries) costs a few lookups per
+    entry, not one check per source."""
+
+    def __init__(self) -> None:
+        self._keyed: dict[str, list[tuple[int, T]]] = {}
+        self._always: list[tuple[int, T]] = []
+        self._count = 0
+
+    def add(self, key: str | None, item: T) -> None:
+        """``key`` None: a candidate for every path."""
+        entry = (self._count, item)
+        self._count += 1
+        if key is None:
+            self._always.append(entry)
+        else:
+            self._keyed.setdefault(key, []).append(entry)
+
+    def candidates(self, path: str) -> list[T]:
+        found = self._always
+        keyed = self._keyed
+        if keyed:
+            hits = []
+            i = path.find("/", 1)
+            while i != -1:
+                hit = keyed.get(path[:i])
+                if hit is not None:
+                    hits += hit
+                i = path.find("/", i + 1)
+            hit = keyed.get(path)
+            if hit is not None:
+                hits += hit
+            if hits:
+                found = found + hits if found else hits
+                if len(found) > 1:
+                    found.sort(key=_first)
+        return [item for _, item in found]
+
+
+def _first(entry: tuple[int, object]) -> int:
+    return entry[0]
+
+
+def selector_key(sel: Selector) -> str | None:
+    """The :class:`PathIndex` key of a selector: every path it takes lies at or
+    below its base (None: any path, for ``.`` and a wildcard at the top)."""
+    return sel.base or None
 
 
 def image_path(copy: Copy, root: str, path: str, name: str | None = None) -> str:

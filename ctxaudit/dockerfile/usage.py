@@ -31,7 +31,7 @@ from ..engine.pattern import DockerIgnorePattern, PatternError
 from ..engine.walk import Entry, EntryType, Status
 from .imagefs import Reader, StageFiles
 from .model import Copy, Dockerfile, Mount, Run, Source
-from .sources import Selector, contains_wildcards, follow_links, image_path, resolve_links
+from .sources import PathIndex, Selector, contains_wildcards, follow_links, image_path, resolve_links, selector_key
 
 
 @dataclass
@@ -275,6 +275,10 @@ class DockerfileUsage:
         if not source:  # heredocs come from the Dockerfile: counted once, by the main walk
             for u in self.copies:
                 self.fs.heredocs(u)
+        # built at the first entry (sources and queries are final by then): see PathIndex
+        self._source_index: PathIndex[tuple[CopyUsage, SourceState]] | None = None
+        self._transfer_index: PathIndex[Selector] | None = None
+        self._query_index: PathIndex[tuple[ImageQuery, set[int]]] | None = None
 
     def _mount(self, r: Run, m: Mount) -> str | None:
         """Record a ``--mount``: its problems, and for a bind mount of this
@@ -352,7 +356,34 @@ class DockerfileUsage:
 
     def add_query(self, q: ImageQuery) -> ImageQuery:
         self.queries.append((q, {s.index for s in self.df.stages[q.stage_index].chain()}))
+        self._query_index = None
         return q
+
+    def _taking(self, path: str) -> list[tuple[CopyUsage, list[SourceState]]]:
+        """The copies with a source that may take ``path``, each with those sources, in order."""
+        if self._source_index is None:
+            index: PathIndex[tuple[CopyUsage, SourceState]] = PathIndex()
+            for u in self.copies:
+                for st in u.sources:
+                    index.add(selector_key(st.selector), (u, st))
+            self._source_index = index
+        out: list[tuple[CopyUsage, list[SourceState]]] = []
+        for u, st in self._source_index.candidates(path):
+            if out and out[-1][0] is u:
+                out[-1][1].append(st)
+            else:
+                out.append((u, [st]))
+        return out
+
+    def _queries_for(self, ipath: str) -> list[tuple[ImageQuery, set[int]]]:
+        """The image queries that may cover ``ipath``."""
+        if self._query_index is None:
+            index: PathIndex[tuple[ImageQuery, set[int]]] = PathIndex()
+            for q, chain in self.queries:
+                p = q.image_path.rstrip("/") or "/"
+                index.add(None if p == "/" or contains_wildcards(p) else p, (q, chain))
+            self._query_index = index
+        return self._query_index.candidates(ipath)
 
     # -- the stream --------------------------------------------------------
 
@@ -388,8 +419,8 @@ class DockerfileUsage:
             self._send_parents()
             self.transfer.add(0 if e.hardlink_of is not None else e.size)
             self._wire(e)
-        for u in self.copies:
-            for st in u.sources:
+        for u, sources in self._taking(e.path):
+            for st in sources:
                 root = st.selector.root_of(e.path)
                 if root is None:
                     continue
@@ -436,7 +467,13 @@ class DockerfileUsage:
         return self.builder is Builder.LEGACY or self._transferred(path)
 
     def _transferred(self, path: str) -> bool:
-        return self.whole_context or any(s.root_of(path) is not None for s in self.transfer_selectors)
+        if self.whole_context:
+            return True
+        if self._transfer_index is None:
+            self._transfer_index = PathIndex()
+            for s in self.transfer_selectors:
+                self._transfer_index.add(selector_key(s), s)
+        return any(s.root_of(path) is not None for s in self._transfer_index.candidates(path))
 
     def _send_parents(self) -> None:
         """fsutil sends a directory's STAT before the first entry sent below it."""
@@ -464,7 +501,7 @@ class DockerfileUsage:
         self._next_id += 1
 
     def _answer(self, c: Copy, ipath: str, size: int, mode: int) -> None:
-        for q, chain in self.queries:
+        for q, chain in self._queries_for(ipath):
             if q.before_line <= c.line:
                 continue
             if c.stage.index in chain and q.covers(ipath) and not (q.unchanged is not None and q.unchanged(c, mode)):

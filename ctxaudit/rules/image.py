@@ -443,14 +443,14 @@ def _created(c: Command, workdir: str) -> list[str]:
 
 def _split_runs(stage: Stage, plan: ImagePlan) -> list[Finding]:
     out: list[Finding] = []
-    made: list[tuple[Run, str]] = []
+    made = _Made()
     for run in stage.runs:
         script = plan.script(run)
         for c in script.commands:
             if c.name != "rm":
                 continue
             for target in [clean(posixpath.join(run.workdir, w)) for w in c.args() if not w.startswith("-")]:
-                for earlier, path in made:
+                for earlier, path in made.at_or_below(target):
                     if earlier.line < run.line and (path == target or path.startswith(target.rstrip("/") + "/")):
                         # One line: fix hints are printed escaped, a line break would show as \x0a.
                         merged = f"RUN {earlier.command.strip()} && {run.command.strip()}"
@@ -466,8 +466,34 @@ def _split_runs(stage: Stage, plan: ImagePlan) -> list[Finding]:
                         )
         for c in script.commands:
             for p in _created(c, run.workdir):
-                made.append((run, p))
+                made.add(run, p)
     return out
+
+
+class _Made:
+    """Paths earlier RUNs created, found by the path an rm names: the path
+    itself and everything below it, in the order they were made (a lookup,
+    not a scan: Dockerfiles with thousands of RUNs)."""
+
+    def __init__(self) -> None:
+        self._at: dict[str, list[tuple[int, Run, str]]] = {}
+        self._below: dict[str, list[tuple[int, Run, str]]] = {}  # "/a" -> paths under "/a/"
+        self._count = 0
+
+    def add(self, run: Run, path: str) -> None:
+        entry = (self._count, run, path)
+        self._count += 1
+        self._at.setdefault(path, []).append(entry)
+        i = path.find("/")
+        while i != -1:
+            self._below.setdefault(path[:i], []).append(entry)
+            i = path.find("/", i + 1)
+
+    def at_or_below(self, target: str) -> list[tuple[Run, str]]:
+        """A superset of the (run, path) made at ``target`` or below it, in order."""
+        hits = {n: (run, path) for n, run, path in self._at.get(target, ())}
+        hits.update((n, (run, path)) for n, run, path in self._below.get(target.rstrip("/"), ()))
+        return [hits[n] for n in sorted(hits)]
 
 
 def _build_tools(stages: list[Stage], plan: ImagePlan) -> list[Finding]:
