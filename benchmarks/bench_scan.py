@@ -270,16 +270,21 @@ def section_ignorelines(root: Path, files: int, runs: int) -> None:
 
 
 def dockerfile_lines(n: int) -> str:
-    out = ["FROM scratch AS base", "WORKDIR /app"]
+    """COPY, RUN (chmod, rm, cp, apt-get) and ENV lines; a new stage every 2,000 lines
+    that takes the previous one's /app with COPY --from."""
+    out = ["FROM scratch AS s0", "WORKDIR /app"]
     i = 0
     while len(out) < n:
         m = i % 4
-        if m == 0:
+        if len(out) % 2000 == 0:
+            k = len(out) // 2000
+            out += [f"FROM scratch AS s{k}", f"COPY --from=s{k - 1} /app /app"]
+        elif m == 0:
             out.append(f"COPY src/pkg{i % 38}/mod{i % 20}/ /app/m{i}/")
         elif m == 1:
             out.append(f"RUN chmod -R 755 /app/m{i - 1} && rm -rf /tmp/x{i}")
         elif m == 2:
-            out.append(f"ENV V{i}=value{i}")
+            out.append(f"ENV V{i}=value{i}" if i % 8 else f"RUN cp -r /app/m{i - 2} /app/c{i}")
         else:
             out.append(f'RUN echo "{i}" > /app/n{i} && apt-get install -y --no-install-recommends p{i}')
         i += 1

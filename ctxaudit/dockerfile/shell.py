@@ -472,7 +472,9 @@ _LEADING_HEREDOCS = re.compile(r"\s*((?:<<-?\s*(['\"]?)\w+\2\s*)+)(.*)$", re.S)
 
 
 def run_script(run: Run) -> Script:
-    """The shell script a RUN executes, with its heredocs as BuildKit runs them.
+    """The shell script a RUN executes, with its heredocs as BuildKit runs them
+    (parsed once per distinct RUN: rules ask for the same RUN many times; the
+    Script is shared, callers only read it).
 
     Exec form: ``["sh", "-c", "..."]`` is that script, any other argv one
     command. ``RUN <<EOF`` alone: the heredoc body is the script
@@ -481,8 +483,14 @@ def run_script(run: Run) -> Script:
     shell; ``RUN bash <<EOF`` (or ``RUN <<EOF bash``) feeds bash, and the
     body is parsed as a script.
     """
-    if not run.shell_form:
-        command = Command(list(run.argv))
+    heredocs = tuple((h.name, h.content) for h in run.ins.heredocs) if run.shell_form else ()
+    return _run_script(run.shell_form, run.command, tuple(run.argv), heredocs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _run_script(shell_form: bool, text: str, argv: tuple[str, ...], heredocs: tuple[tuple[str, str], ...]) -> Script:
+    if not shell_form:
+        command = Command(list(argv))
         inner = _nested(command)
         if inner is not None and command.name in _SHELLS:
             return parse(inner)
@@ -492,17 +500,14 @@ def run_script(run: Run) -> Script:
             script.commands += sub.commands
             script.approximate = sub.approximate
         return script
-    heredocs = run.ins.heredocs
     if not heredocs:
-        return parse(run.command)
-    if not _HEREDOC_WORD.sub("", run.command).strip():
-        return parse("\n".join(h.content for h in heredocs))
-    text = run.command
+        return parse(text)
+    if not _HEREDOC_WORD.sub("", text).strip():
+        return parse("\n".join(content for _, content in heredocs))
     lead = _LEADING_HEREDOCS.match(text)
     if lead and not re.search(r"[|;&<>]", lead.group(3)):
         # `<<EOF bash`: the grammar cannot read a heredoc before the command name
         text = lead.group(3) + " " + lead.group(1)
-    for h in heredocs:
-        content = h.content if not h.content or h.content.endswith("\n") else h.content + "\n"
-        text += "\n" + content + h.name
+    for name, content in heredocs:
+        text += "\n" + (content if not content or content.endswith("\n") else content + "\n") + name
     return parse(text)
