@@ -32,7 +32,7 @@ from .engine.context import STDIN_LABEL, Context, with_builder
 from .engine.ignorefile import IgnoreFileError
 from .engine.pattern import PatternError
 from .engine.podman import RemoteTransfer, remote_transfer, uploads
-from .engine.walk import Entry, walk
+from .engine.walk import Entry, Status, walk
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
 from .rules import legacy as legacy_rules
@@ -58,11 +58,18 @@ class Collector(Protocol):
 
 
 def fan_out(entries: Iterator[Entry], collectors: Sequence[Collector]) -> None:
-    """Hand each entry to every collector, then finish them all."""
-    adds = [c.add for c in collectors]
+    """Hand each entry to every collector, then finish them all. A collector
+    with a true ``sent_only`` attribute sees only the entries the builder
+    sends (``--full`` walks ten times more entries than it sends)."""
+    every = [c.add for c in collectors if not getattr(c, "sent_only", False)]
+    sent_only = [c.add for c in collectors if getattr(c, "sent_only", False)]
+    sent = Status.SENT
     for e in entries:
-        for add in adds:
+        for add in every:
             add(e)
+        if e.status is sent:
+            for add in sent_only:
+                add(e)
     for c in collectors:
         c.finish()
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctxaudit.engine.pattern import DockerIgnorePattern, PatternError
-from ctxaudit.rules.linescan import MatchedLines
+from ctxaudit.rules.linescan import MatchedLines, literal_bounds
 
 LINES = [
     "a",
@@ -117,3 +117,12 @@ def test_generated_lines_and_paths(texts: list[str], raw_paths: list[str]) -> No
             continue
     paths = [p.strip("/") for p in raw_paths if p.strip("/")]
     assert scanned(lines, paths) == brute(lines, paths)
+
+
+def test_literal_bounds_hold_for_every_matching_path() -> None:
+    for text in LINES:
+        p = DockerIgnorePattern(text)
+        head, tail = literal_bounds(p)
+        for path in PATHS + ["q/" + x for x in PATHS]:
+            if p.matches(path):
+                assert path.startswith(head) and path.endswith(tail), (text, path)

@@ -16,6 +16,8 @@ from ..engine.walk import Entry, EntryType, Status
 
 _CHAIN_SLACK = 4
 """Directories kept per one shown, so that those repeating a parent can be left out."""
+_FILES = frozenset({EntryType.FILE, EntryType.SYMLINK})
+_LEFT_OUT = frozenset({Status.IGNORED, Status.PRUNED})
 
 
 @dataclass(frozen=True, order=True)
@@ -84,9 +86,17 @@ class ContextStats:
             files = self._files
             if self.top and size and (len(files) < self.top or size > files[0].bytes):  # most are not the largest
                 _push(files, FileSize(size, e.path, kind), self.top)
-        elif e.status in (Status.IGNORED, Status.PRUNED) and e.is_file:
-            self.ignored.add(e.size)
-            tally(self.ignored_by_kind, kinds.of(e), e.size)
+        elif e.type in _FILES and e.status in _LEFT_OUT:  # --full: most entries; kept lean
+            size = e.size
+            ignored = self.ignored
+            ignored.files += 1
+            ignored.bytes += size
+            kind = e.label or kinds.of(e)
+            c = self.ignored_by_kind.get(kind)
+            if c is None:
+                c = self.ignored_by_kind[kind] = Count()
+            c.files += 1
+            c.bytes += size
 
     def _close_until(self, path: str) -> None:
         while self._stack and not path.startswith(self._stack[-1].prefix):

@@ -165,6 +165,8 @@ class Problem:
 
 
 class DockerfileUsage:
+    sent_only = True  # add() reads only what the builder sends (pipeline.fan_out)
+
     def __init__(
         self,
         df: Dockerfile,

@@ -31,6 +31,20 @@ def _head_tail(text: str) -> tuple[str, str]:
     return text[:first], text[last + 1 :] if last >= 0 else ""
 
 
+def literal_bounds(p: DockerIgnorePattern) -> tuple[str, str]:
+    """(head, tail): every path the line matches starts with head and ends with tail ("" when nothing is known)."""
+    t = p.text
+    if p.match_type is MatchType.EXACT:
+        return t, t
+    if p.match_type is MatchType.PREFIX:
+        return t[:-2], ""
+    if p.match_type is MatchType.SUFFIX:
+        return "", t[2:].lstrip("/")  # **/x also matches x itself
+    if any(c in _OPAQUE for c in t):
+        return "", ""
+    return _head_tail(t)
+
+
 class _ByLength:
     """Strings grouped by length, so that a path is looked up once per length present."""
 
@@ -39,22 +53,6 @@ class _ByLength:
 
     def add(self, key: str, index: int) -> None:
         self.groups.setdefault(len(key), {}).setdefault(key, []).append(index)
-
-    def heads(self, path: str) -> Iterable[list[int]]:
-        n = len(path)
-        for length, group in self.groups.items():
-            if length <= n:
-                found = group.get(path[:length])
-                if found is not None:
-                    yield found
-
-    def tails(self, path: str) -> Iterable[list[int]]:
-        n = len(path)
-        for length, group in self.groups.items():
-            if length <= n:
-                found = group.get(path[n - length :] if length else "")
-                if found is not None:
-                    yield found
 
     def drop(self, matched: set[int]) -> None:
         """Forget keys whose lines have all matched (fewer lookups per path)."""
@@ -106,10 +104,17 @@ class MatchedLines:
         found = self._exact.get(path)
         if found is not None:
             self._confirm(found, path)
-        for ids in self._heads.heads(path):
-            self._confirm(ids, path)
-        for ids in self._tails.tails(path):
-            self._confirm(ids, path)
+        n = len(path)
+        for length, group in self._heads.groups.items():  # inlined: called for every entry of a walk
+            if length <= n:
+                found = group.get(path[:length])
+                if found is not None:
+                    self._confirm(found, path)
+        for length, group in self._tails.groups.items():
+            if length <= n:
+                found = group.get(path[n - length :] if length else "")
+                if found is not None:
+                    self._confirm(found, path)
         if self._rest:
             before = len(self.pending)
             self._confirm(self._rest, path)

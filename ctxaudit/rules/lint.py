@@ -27,7 +27,7 @@ from ..engine.podman import ignore_file as remote_ignore_file
 from ..engine.walk import Entry, EntryType, Status
 from . import rule
 from .findings import Finding, Severity
-from .linescan import MatchedLines
+from .linescan import MatchedLines, literal_bounds
 
 INVALID = rule(
     "CA200",
@@ -374,26 +374,39 @@ class LintCollector:
         self.lines = ctx.ignore.lines
         self.index = {id(p): i for i, p in enumerate(self.lines)}
         self.leaks = [Leak(p) for p in self.lines if _root_only(p) and p.deferred_error is None]
+        self._leak_bounds = [(i, leak, *literal_bounds(leak.pattern)) for i, leak in enumerate(self.leaks)]
+        self._leak_folder: str | None = None  # the directory of the last file: its components are checked once
+        self._folder_leaks: set[int] = set()  # indices of the leaks matching one of its components
         self._dead = MatchedLines(self.lines, (i for i, p in enumerate(self.lines) if p.deferred_error is None))
         self.unmatched = self._dead.pending  # lines no walked path matched (yet)
         self.decided: set[int] = set()
 
     def add(self, e: Entry) -> None:
         if self.leaks and e.status is Status.SENT and e.is_file and "/" in e.path:
-            deeper = e.path.split("/")[1:]
-            for leak in self.leaks:
-                if any(leak.pattern.matches(part) for part in deeper):
+            folder, _, name = e.path.rpartition("/")
+            if folder != self._leak_folder:
+                self._leak_folder = folder
+                parts = folder.split("/")[1:]
+                self._folder_leaks = {i for i, leak in enumerate(self.leaks) if any(map(leak.pattern.matches, parts))}
+            folder_leaks = self._folder_leaks
+            for i, leak, head, tail in self._leak_bounds:
+                if i in folder_leaks or (name.startswith(head) and name.endswith(tail) and leak.pattern.matches(name)):
                     leak.files += 1
                     leak.bytes += e.size
                     if len(leak.examples) < 3:
                         leak.examples.append(e.path)
         if not self.deep:
             return
-        if e.rule is not None and id(e.rule) in self.index and e.status is not Status.PRUNED:
-            self.decided.add(self.index[id(e.rule)])
-        if e.status is Status.PRUNED and e.type is EntryType.DIR and e.rule is not None:
-            self.decided.add(self.index.get(id(e.rule), -1))
-        self._dead.see(e.path)
+        rule = e.rule
+        if rule is not None:  # per entry of a full walk: kept lean
+            if e.status is not Status.PRUNED:
+                line = self.index.get(id(rule))
+                if line is not None:
+                    self.decided.add(line)
+            elif e.type is EntryType.DIR:
+                self.decided.add(self.index.get(id(rule), -1))
+        if self.unmatched:
+            self._dead.see(e.path)
 
     def finish(self) -> LintCollector:
         return self

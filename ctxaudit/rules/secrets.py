@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..classify import kinds, secrets
 from ..common.display import count
@@ -98,6 +99,7 @@ class SecretsCollector:
     None when nothing tells (BuildKit without a Dockerfile).
     """
 
+    sent_only: ClassVar[bool] = True  # add() reads only what the builder sends (pipeline.fan_out)
     root: str
     transfers: Transfers | None = None
     files: list[tuple[str, str, int, bool | None]] = field(default_factory=list)  # path, reason, size, transferred
