@@ -25,10 +25,10 @@ Sections (the targets of issue 15):
   start-up (the one-file context's figure) flat within 15%.
 * gitignores: 100, 400, 800 nested .gitignore files (suggestions read
   them): CPU per .gitignore beyond the tree's own cost, flat within 15%.
-* ignorelines: ignore files of 1k, 10k, 100k lines on the --files tree:
-  ls, scan, lint CPU and memory; per line beyond the 1k-line run.
-* dockerfile: Dockerfiles of 1k, 10k, 100k lines (COPY, RUN, ENV): scan CPU and
-  memory, per line.
+* ignorelines: ignore files of 1k, 10k, 100k lines (--lines) on the --files
+  tree: ls, scan, lint CPU and memory; per line beyond the first size.
+* dockerfile: Dockerfiles of 1k, 10k, 100k lines (--lines; COPY, RUN, ENV, a
+  stage with COPY --from every 2,000 lines): scan CPU and memory, per line.
 * memory: peak RSS of ls --sizes, scan, scan --full, lint and suggest on the
   --big tree (target: under 100 MB).
 """
@@ -245,12 +245,13 @@ def ignore_lines(n: int) -> str:
     return "\n".join(out) + "\n" + TYPICAL
 
 
-def section_ignorelines(root: Path, files: int, runs: int) -> None:
+def section_ignorelines(root: Path, files: int, runs: int, sizes: list[int]) -> None:
     tree = generate(root / f"tree-{files}", files)
-    print(f"\n## ignorelines: ignore files of 1k, 10k, 100k lines on the {count(tree):,}-file tree")
+    listed = ", ".join(f"{n:,}" for n in sizes)
+    print(f"\n## ignorelines: ignore files of {listed} lines on the {count(tree):,}-file tree")
     cfg = root / "ignorelines"
     first: dict[str, float] = {}
-    for n in (1_000, 10_000, 100_000):
+    for n in sizes:
         d = cfg / str(n)
         d.mkdir(parents=True, exist_ok=True)
         (d / "Dockerfile").write_text(DOCKERFILE)
@@ -261,9 +262,9 @@ def section_ignorelines(root: Path, files: int, runs: int) -> None:
             ("scan", ("scan", tree, "-f", d / "Dockerfile", "--no-progress")),
             ("lint", ("lint", tree, "-f", d / "Dockerfile")),
         ):
-            cpu, rss = measure(ctxaudit(*args), 1 if n == 100_000 else runs)
+            cpu, rss = measure(ctxaudit(*args), 1 if n > 10_000 else runs)
             first.setdefault(name, cpu)
-            extra = (cpu - first[name]) / (n - 1_000) * 1e6 if n > 1_000 else 0.0
+            extra = (cpu - first[name]) / (n - sizes[0]) * 1e6 if n > sizes[0] else 0.0
             figures.append(f"{name} {cpu:7.2f}s {rss:5.0f} MB" + (f" ({extra:5.1f} us/line)" if extra else ""))
         print(f"  {n:>7,} lines  " + "  ".join(figures))
     print("  target: us per extra line flat, memory well under 100 MB")
@@ -291,19 +292,19 @@ def dockerfile_lines(n: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def section_dockerfile(root: Path, files: int, runs: int) -> None:
+def section_dockerfile(root: Path, files: int, runs: int, sizes: list[int]) -> None:
     tree = generate(root / f"tree-{files}", files)
     print(f"\n## dockerfile: long Dockerfiles on the {count(tree):,}-file tree (typical ignore file)")
     cfg = root / "dockerfiles"
     first = 0.0
-    for n in (1_000, 10_000, 100_000):
+    for n in sizes:
         d = cfg / str(n)
         d.mkdir(parents=True, exist_ok=True)
         (d / "Dockerfile").write_text(dockerfile_lines(n))
         (d / "Dockerfile.dockerignore").write_text(TYPICAL)
         cpu, rss = measure(ctxaudit("scan", tree, "-f", d / "Dockerfile", "--no-progress"), 1 if n > 10_000 else runs)
         first = first or cpu
-        extra = f"({(cpu - first) / (n - 1_000) * 1e6:6.1f} us/line)" if n > 1_000 else ""
+        extra = f"({(cpu - first) / (n - sizes[0]) * 1e6:6.1f} us/line)" if n > sizes[0] else ""
         print(f"  {n:>7,} lines  scan {cpu:7.2f}s {rss:6.0f} MB {extra}")
     print("  target: us per extra line flat, memory linear with small constants")
 
@@ -329,6 +330,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--root", type=Path, default=Path("/tmp/ctxaudit-bench-scan"))
     ap.add_argument("--only", default="targets,linear,gitignores,ignorelines,dockerfile,memory")
+    ap.add_argument("--lines", default="1000,10000,100000", help="sizes of the long ignore files and Dockerfiles")
     args = ap.parse_args()
     if not MODERNWALK.exists():
         subprocess.run([str(ORACLE / "modernwalk" / "build.sh"), str(MODERNWALK)], check=True)
@@ -338,6 +340,7 @@ def main() -> int:
     print(f"machine: {machine()}")
     print(f"ctxaudit: {REPO} ({sys.executable}); CPU = user + system, median of {args.runs} fresh runs")
     only = set(args.only.split(","))
+    sizes = [int(n) for n in args.lines.split(",")]
     if "targets" in only:
         section_targets(args.root, args.files, args.runs)
     if "linear" in only:
@@ -345,9 +348,9 @@ def main() -> int:
     if "gitignores" in only:
         section_gitignores(args.root, args.runs)
     if "ignorelines" in only:
-        section_ignorelines(args.root, args.files, args.runs)
+        section_ignorelines(args.root, args.files, args.runs, sizes)
     if "dockerfile" in only:
-        section_dockerfile(args.root, args.files, args.runs)
+        section_dockerfile(args.root, args.files, args.runs, sizes)
     if "memory" in only and args.big:
         section_memory(args.root, args.big)
     return 0
