@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctxaudit.engine import goregex
-from ctxaudit.engine.matcher import may_match
+from ctxaudit.engine.matcher import _LiteralBounds, may_match
 from ctxaudit.engine.pattern import DockerIgnorePattern, MatchType, PatternError, compile_pattern
 
 
@@ -172,3 +172,21 @@ def test_the_walk_shortcut_never_misses_a_match(lines: list[str], path: str) -> 
     quick = may_match(pats)
     if quick is not None and any(p.matches(path) for p in pats):
         assert quick(path)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(lines=st.lists(GLOB | st.sampled_from(["x[ab]*", "\\d*", "*.{a,b}", "a|*"]), min_size=1, max_size=8), path=PATH)
+def test_the_shortcut_for_many_lines_answers_as_the_regex(lines: list[str], path: str) -> None:
+    # Past _REGEX_LINES lines may_match uses lookups by length: the same literal comparisons.
+    pats = []
+    for line in lines:
+        try:
+            pats.append(DockerIgnorePattern(line))
+        except PatternError:
+            continue
+    pats = [p for p in pats if p.include is not None and p.deferred_error is None]
+    regex = may_match(pats)
+    lookups = _LiteralBounds.of(pats)
+    assert (regex is None) == (lookups is None)
+    if regex is not None and lookups is not None:
+        assert bool(regex(path)) == bool(lookups(path)), (lines, path)
