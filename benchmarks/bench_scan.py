@@ -30,7 +30,7 @@ Sections (the targets of issue 15):
 * dockerfile: Dockerfiles of 1k, 10k, 100k lines (--lines; COPY, RUN, ENV, a
   stage with COPY --from every 2,000 lines): scan CPU and memory, per line.
 * memory: peak RSS of ls --sizes, scan, scan --full, lint and suggest on the
-  --big tree (target: under 100 MB).
+  --big tree and on --big files in one directory (target: under 100 MB).
 """
 
 from __future__ import annotations
@@ -97,11 +97,18 @@ def generate(root: Path, files: int) -> Path:
     return root
 
 
+# Every child runs here, not in a checkout: ``python -m ctxaudit`` would import a
+# ctxaudit package found in the working directory instead of the installed one.
+NEUTRAL = Path("/")
+
+
 def measure(cmd: list[str], runs: int) -> tuple[float, float]:
     """Median CPU seconds and the largest max RSS (MB) of ``runs`` fresh runs."""
     cpus, rss = [], 0.0
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", _PROBE, *cmd], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _PROBE, *cmd], capture_output=True, text=True, check=True, cwd=NEUTRAL
+        )
         cpu, kib = out.stdout.split()
         cpus.append(float(cpu))
         rss = max(rss, int(kib) / 1024)
@@ -321,18 +328,37 @@ def section_dockerfile(root: Path, files: int, runs: int, sizes: list[int]) -> N
     print("  target: us per extra line flat, memory linear with small constants")
 
 
+def flat(root: Path, files: int) -> Path:
+    """``files`` empty files in one directory (and a Dockerfile), the robustness case."""
+    marker = root / ".done"
+    if marker.exists() and marker.read_text() == f"{files} flat":
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "many").mkdir(parents=True)
+    for i in range(files):
+        os.close(os.open(root / "many" / f"f{i:07d}.js", os.O_WRONLY | os.O_CREAT, 0o644))
+    (root / "Dockerfile").write_text(DOCKERFILE)
+    (root / ".dockerignore").write_text(TYPICAL)
+    marker.write_text(f"{files} flat")
+    print(f"generated {files:,} files in one directory under {root}", file=sys.stderr)
+    return root
+
+
 def section_memory(root: Path, big: int) -> None:
-    tree = generate(root / f"tree-{big}", big)
-    print(f"\n## memory: {count(tree):,} files, peak RSS (target < 100 MB)")
-    for label, args in (
-        ("ls --sizes", ("ls", "--sizes", tree)),
-        ("scan", ("scan", tree, "--no-progress")),
-        ("scan --full", ("scan", tree, "--no-progress", "--full")),
-        ("lint", ("lint", tree)),
-        ("suggest", ("suggest", tree)),
-    ):
-        cpu, rss = measure(ctxaudit(*args), 1)
-        print(f"  {label:<14}{rss:6.0f} MB  ({cpu:.2f}s CPU)")
+    for tree in (generate(root / f"tree-{big}", big), flat(root / f"flat-{big}", big)):
+        shape = "in one directory" if tree.name.startswith("flat") else "nested"
+        print(f"\n## memory: {count(tree):,} files {shape}, peak RSS (target < 100 MB)")
+        go, go_rss = measure([str(MODERNWALK), str(tree)], 1)
+        print(f"  {'modernwalk':<14}{go_rss:6.0f} MB  ({go:.2f}s CPU)")
+        for label, args in (
+            ("ls --sizes", ("ls", "--sizes", tree)),
+            ("scan", ("scan", tree, "--no-progress")),
+            ("scan --full", ("scan", tree, "--no-progress", "--full")),
+            ("lint", ("lint", tree)),
+            ("suggest", ("suggest", tree)),
+        ):
+            cpu, rss = measure(ctxaudit(*args), 1)
+            print(f"  {label:<14}{rss:6.0f} MB  ({cpu:.2f}s CPU)")
 
 
 def main() -> int:
@@ -348,9 +374,18 @@ def main() -> int:
         subprocess.run([str(ORACLE / "modernwalk" / "build.sh"), str(MODERNWALK)], check=True)
     # What `pip install` gives a user: compiled bytecode (PYTHONDONTWRITEBYTECODE would
     # otherwise leave every run compiling ctxaudit's sources).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "ctxaudit")], check=True)
+    where = subprocess.run(
+        [sys.executable, "-c", "import ctxaudit, os; print(os.path.dirname(ctxaudit.__file__))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=NEUTRAL,
+    ).stdout.strip()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", where], check=True)
+    head = subprocess.run(["git", "-C", where, "log", "-1", "--format=%h %s"], capture_output=True, text=True).stdout
     print(f"machine: {machine()}")
-    print(f"ctxaudit: {REPO} ({sys.executable}); CPU = user + system, median of {args.runs} fresh runs")
+    print(f"ctxaudit: {where} at {head.strip()[:72]} ({sys.executable})")
+    print(f"CPU = user + system of the whole process, median of {args.runs} fresh runs")
     only = set(args.only.split(","))
     sizes = [int(n) for n in args.lines.split(",")]
     if "targets" in only:

@@ -81,5 +81,10 @@ ProjectRenderer = Callable[["ProjectReport", Options], str]
 
 def project_renderer(name: str) -> ProjectRenderer:
     """The renderer of a project report (every build, then the totals)."""
-    functions = {"table": "render_project", "json": "render_project", "markdown": "render_project", "sarif": "render_project"}
+    functions = {
+        "table": "render_project",
+        "json": "render_project",
+        "markdown": "render_project",
+        "sarif": "render_project",
+    }
     return cast(ProjectRenderer, _format_function(name, functions))
