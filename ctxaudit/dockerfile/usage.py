@@ -15,6 +15,7 @@ Fed the same entry stream as the context statistics (one walk), it keeps:
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import stat
@@ -44,6 +45,13 @@ class SourceState:
     files: int = 0
     examples: list[str] = field(default_factory=list)  # first files it takes
     roots: set[str] = field(default_factory=set)  # paths a wildcard matched (first 50)
+
+    @functools.cached_property
+    def own_name(self) -> str | None:
+        """The context path a source without wildcards names (image_path keeps a
+        linked file's own name), else None; asked for every file it takes."""
+        src = self.selector.source.context_path
+        return src if self.selector.rest is None and src else None
 
 
 @dataclass
@@ -175,6 +183,7 @@ class DockerfileUsage:
         record_image: bool = False,
         old_fsutil: bool = False,
         checks_only: bool = False,
+        sources_only: bool = False,
         wire_and_tar: bool = True,
         outside_dockerfile: int | None = None,
         source: str = "",
@@ -197,6 +206,9 @@ class DockerfileUsage:
         self.wire_and_tar = wire_and_tar and not self.buildah
         # checks_only: only which sources resolve (suggest's safety check re-runs it often)
         self.checks_only = checks_only
+        # sources_only: what each COPY/ADD source takes (found, files, examples, roots) and
+        # nothing else: no transfer, wire, tar or image (suggest's sources to keep, on every entry)
+        self.sources_only = sources_only
         self.old_fsutil = old_fsutil  # wire model of the 20.10 engine (for its goldens)
         self.record_image = record_image
         self.builder = builder
@@ -395,6 +407,9 @@ class DockerfileUsage:
         if self.checks_only:
             self._check(e)
             return
+        if self.sources_only:
+            self._sources(e)
+            return
         if self.builder is Builder.LEGACY and self.wire_and_tar:
             self.tar_bytes += tarsize.entry_bytes(e)
             if e.path == ".dockerignore" and e.type is EntryType.FILE:
@@ -429,6 +444,28 @@ class DockerfileUsage:
                 self._take(u, st, root, e)
                 break
 
+    def _sources(self, e: Entry) -> None:
+        """``sources_only``: the sources that take a sent entry, as :meth:`_take` records them."""
+        if e.removed:
+            return
+        for st in self._by_path.get(e.path, ()):
+            st.found = True
+        if not e.is_file:
+            return
+        path = e.path
+        for _, sources in self._taking(path):
+            for st in sources:
+                root = st.selector.root_of(path)
+                if root is None:
+                    continue
+                st.found = True
+                st.files += 1
+                if len(st.examples) < 50:
+                    st.examples.append(path)
+                if len(st.roots) < 50:
+                    st.roots.add(root)
+                break
+
     def _take(self, u: CopyUsage, st: SourceState, root: str, e: Entry) -> None:
         """A context file that COPY/ADD ``u`` takes through source ``st`` (rooted at ``root``)."""
         if not u.excluded(root, e.path):
@@ -439,8 +476,7 @@ class DockerfileUsage:
             anchor = None if kind == kinds.SOURCE else swept_anchor(root, e.path)
             if anchor is not None:
                 u.note_swept(kind, anchor, e.size)
-            src = st.selector.source.context_path
-            ipath = image_path(u.copy, root, e.path, src if st.selector.rest is None and src else None)
+            ipath = image_path(u.copy, root, e.path, st.own_name)
             self._answer(u.copy, ipath, e.size, e.stat.st_mode if e.stat is not None else 0o644)
             key = (u.copy.line, st.index)
             at = image_path(u.copy, root, anchor) if anchor is not None else None

@@ -41,11 +41,11 @@ from typing import Any
 
 from ..common.errors import InputError
 from . import compose
+from .files import BAKE_FILES, COMPOSE_FILES
 from .model import Build, Project, is_remote, named_context
 from .yamlload import Pos
 
-BAKE_FILES = ("docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl")
-DEFAULT_FILES = compose.COMPOSE_FILES + BAKE_FILES
+DEFAULT_FILES = COMPOSE_FILES + BAKE_FILES
 _TRUE = ("1", "t", "T", "TRUE", "true", "True")
 _FALSE = ("0", "f", "F", "FALSE", "false", "False")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")

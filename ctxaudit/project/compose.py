@@ -34,17 +34,11 @@ from typing import Any
 from ..common.display import count
 from ..common.errors import InputError
 from . import dotenv
+from .files import COMPOSE_FILES, OVERRIDE_FILES
 from .interp import InterpolationError, substitute
 from .model import Build, Project, absolute, is_remote, named_context
 from .yamlload import RESET, Override, Pos, Timestamp, YamlError, YMap, go_string, load_all
 
-COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-OVERRIDE_FILES = (
-    "compose.override.yml",
-    "compose.override.yaml",
-    "docker-compose.override.yml",
-    "docker-compose.override.yaml",
-)
 _TRUE = ("1", "t", "T", "true", "TRUE", "True")
 
 

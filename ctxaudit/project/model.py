@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .yamlload import Pos
+if TYPE_CHECKING:
+    from .yamlload import Pos
 
 # Prefixes compose-go (paths/context.go isRemoteContext) and buildx treat as remote.
 _REMOTE_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")

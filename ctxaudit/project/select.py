@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..common.errors import InputError
-from . import bake, compose
-from .model import Project
+from .files import any_project_file
+
+if TYPE_CHECKING:
+    from .model import Project
 
 
 def find(
@@ -27,6 +30,12 @@ def find(
     targets or groups to build, default ``default``). Raises InputError for
     an unknown service and for files that cannot be read.
     """
+    if not (bake_files or compose_files or any_project_file(directory)):
+        if services or targets:
+            raise InputError(f"--service/--target-name: no Compose or Bake file in {directory}")
+        return None  # a plain context: the readers (and the YAML parser) are not imported
+    from . import bake, compose
+
     if bake_files:
         project = bake.load(list(bake_files), directory, environ, list(targets) or None)
     elif compose_files:
