@@ -55,6 +55,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from ..classify import kinds, secrets
 from ..common.errors import CtxauditError
@@ -305,6 +306,10 @@ class Planner:
     the context without an ignore file). ``check_build``: also record which
     Dockerfile sources resolve now, for :func:`verify`.
     """
+
+    # add() reads only what the builder sends: pipeline.fan_out gives it nothing else
+    # (--full walks ten times more entries than it sends).
+    sent_only: ClassVar[bool] = True
 
     def __init__(
         self,
