@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctxaudit.engine import goregex
-from ctxaudit.engine.matcher import _LiteralBounds, may_match
+from ctxaudit.engine.matcher import Matcher, _LineIndex, _LiteralBounds, may_match
 from ctxaudit.engine.pattern import DockerIgnorePattern, MatchType, PatternError, compile_pattern
 
 
@@ -190,3 +190,31 @@ def test_the_shortcut_for_many_lines_answers_as_the_regex(lines: list[str], path
     assert (regex is None) == (lookups is None)
     if regex is not None and lookups is not None:
         assert bool(regex(path)) == bool(lookups(path)), (lines, path)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.booleans(), GLOB | st.sampled_from(["x[ab]*", "\\d*", "*.{a,b}", "a|*", "a", "a/**"])),
+        min_size=1,
+        max_size=8,
+    ),
+    path=PATH,
+)
+def test_the_line_index_of_long_ignore_files_decides_as_every_line(lines: list[tuple[bool, str]], path: str) -> None:
+    # Past _REGEX_LINES lines a path tries only the lines whose literal bounds it has
+    # (_LineIndex): every decision along the path is the one trying every line gives.
+    pats = []
+    for exclusion, line in lines:
+        try:
+            pats.append(DockerIgnorePattern(("!" if exclusion else "") + line))
+        except PatternError:
+            continue
+    every = Matcher(pats)
+    if every._lazy_errors:
+        return
+    indexed = Matcher(pats)
+    indexed._index = _LineIndex(indexed.patterns)
+    for parent in (None, 0):
+        assert indexed.using_parent_results(path, parent) == every.using_parent_results(path, parent)
+    assert list(indexed.along(path)) == list(every.along(path))

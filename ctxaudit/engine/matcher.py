@@ -85,7 +85,9 @@ class _LiteralBounds:
         self.exact: set[str] = set()
         self.prefixes: dict[int, set[str]] = {}
         self.suffixes: dict[int, set[str]] = {}
-        self.bounded: dict[int, dict[str, list[str]]] = {}  # suffix length -> suffix -> prefixes
+        # suffix length -> suffix -> prefix length -> prefixes (a lookup per length, not a scan of
+        # the prefixes: one line per nested .gitignore shares its suffix with hundreds of others)
+        self.bounded: dict[int, dict[str, dict[int, set[str]]]] = {}
 
     @classmethod
     def of(cls, patterns: Sequence[DockerIgnorePattern]) -> MayMatch | None:
@@ -101,8 +103,8 @@ class _LiteralBounds:
                 if p.suffix.startswith("/"):
                     b.exact.add(p.suffix[1:])
             elif p.literal_suffix:
-                tail = p.literal_suffix
-                b.bounded.setdefault(len(tail), {}).setdefault(tail, []).append(p.literal_prefix)
+                tail, head = p.literal_suffix, p.literal_prefix
+                b.bounded.setdefault(len(tail), {}).setdefault(tail, {}).setdefault(len(head), set()).add(head)
             elif p.literal_prefix:
                 b.prefixes.setdefault(len(p.literal_prefix), set()).add(p.literal_prefix)
             else:
@@ -122,10 +124,75 @@ class _LiteralBounds:
         for length, tails in self.bounded.items():
             if length <= n:
                 heads = tails.get(path[n - length :])
-                # the bounds never overlap: a wildcard, class or escape separates them
-                if heads is not None and any(len(h) + length <= n and path.startswith(h) for h in heads):
-                    return True
+                if heads is not None:
+                    for head_length, group in heads.items():
+                        # the bounds never overlap: a wildcard, class or escape separates them
+                        if head_length + length <= n and path[:head_length] in group:
+                            return True
         return False
+
+
+class _LineIndex:
+    """The lines of a long ignore file whose literal bounds a path has (see
+    :func:`may_match`): a superset of the lines that match the path itself,
+    in file order, at a few lookups per path instead of one match per line."""
+
+    def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
+        self.always: list[int] = []  # no bound: tried on every path
+        self.exact: dict[str, list[int]] = {}
+        self.prefixes: dict[int, dict[str, list[int]]] = {}
+        self.suffixes: dict[int, dict[str, list[int]]] = {}
+        self.bounded: dict[int, dict[str, dict[int, dict[str, list[int]]]]] = {}
+        for i, p in enumerate(patterns):
+            t = p.match_type
+            if t is MatchType.EXACT:
+                self.exact.setdefault(p.text, []).append(i)
+            elif t is MatchType.PREFIX:
+                self.prefixes.setdefault(len(p.text) - 2, {}).setdefault(p.text[:-2], []).append(i)
+            elif t is MatchType.SUFFIX:
+                self.suffixes.setdefault(len(p.suffix), {}).setdefault(p.suffix, []).append(i)
+                if p.suffix.startswith("/"):
+                    self.exact.setdefault(p.suffix[1:], []).append(i)
+            elif p.literal_suffix:
+                tail, head = p.literal_suffix, p.literal_prefix
+                by_tail = self.bounded.setdefault(len(tail), {}).setdefault(tail, {})
+                by_tail.setdefault(len(head), {}).setdefault(head, []).append(i)
+            elif p.literal_prefix:
+                self.prefixes.setdefault(len(p.literal_prefix), {}).setdefault(p.literal_prefix, []).append(i)
+            else:
+                self.always.append(i)
+
+    def lines(self, path: str, parent: int) -> list[int]:
+        """Indices of the lines that may match ``path`` and of the lines set in ``parent``, sorted."""
+        found = list(self.always)
+        hit = self.exact.get(path)
+        if hit is not None:
+            found += hit
+        n = len(path)
+        for length, group in self.prefixes.items():
+            if length <= n:
+                hit = group.get(path[:length])
+                if hit is not None:
+                    found += hit
+        for length, group in self.suffixes.items():
+            if length <= n:
+                hit = group.get(path[n - length :])
+                if hit is not None:
+                    found += hit
+        for length, tails in self.bounded.items():
+            if length <= n:
+                heads = tails.get(path[n - length :])
+                if heads is not None:
+                    for head_length, by_head in heads.items():
+                        if head_length + length <= n:
+                            hit = by_head.get(path[:head_length])
+                            if hit is not None:
+                                found += hit
+        while parent:
+            low = parent & -parent
+            found.append(low.bit_length() - 1)
+            parent ^= low
+        return sorted(set(found))
 
 
 class Matcher:
@@ -134,6 +201,10 @@ class Matcher:
         self.exclusions = any(p.exclusion for p in self.patterns)
         self._lazy_errors = any(p.deferred_error is not None for p in self.patterns)
         self._shortcuts: dict[int, tuple[MayMatch | None, Decision]] = {}
+        # Long ignore files (generated, or suggestions' trials with a line per nested
+        # .gitignore): a path tries only the lines whose literal bounds it has. Not with a
+        # deferred regexp error: Go must meet the line to fail.
+        self._index = _LineIndex(self.patterns) if len(self.patterns) > _REGEX_LINES and not self._lazy_errors else None
 
     def shortcut(self, parent: int) -> tuple[MayMatch | None, Decision]:
         """For children of a directory whose results are ``parent``: a test of
@@ -178,7 +249,17 @@ class Matcher:
         bits = 0
         rule: int | None = None
         ancestors: list[str] | None = None
-        for i, p in enumerate(self.patterns):
+        patterns = self.patterns
+        # Lines outside the index's answer neither match the path nor were matched by the
+        # parent: Go's loop leaves the result unchanged on them. Without parent results Go
+        # tries the ancestors too, which the index does not cover.
+        order: Sequence[int] = (
+            self._index.lines(path, parent or 0)
+            if self._index is not None and (parent is not None or "/" not in path)
+            else range(len(patterns))
+        )
+        for i in order:
+            p = patterns[i]
             hit = bool(parent and parent >> i & 1)
             if not hit:
                 if p.exclusion != matched:
