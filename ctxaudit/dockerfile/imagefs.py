@@ -27,6 +27,7 @@ secret copied around a build stage still reaches CA401).
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -44,10 +45,6 @@ if TYPE_CHECKING:
 Key = tuple[int, ...]  # write order: (line, source index) of each COPY on the way, outermost first
 
 
-def _covers(region: str, path: str) -> bool:
-    return region == "/" or path == region or path.startswith(region + "/")
-
-
 @dataclass(eq=False)
 class Writer:
     """One source of one COPY/ADD into a stage of the final image."""
@@ -56,10 +53,24 @@ class Writer:
     wildcard: bool = False  # matched directories can merge into the same paths
     overlaps: list[Writer] = field(default_factory=list)
 
+    _regions: set[str] | None = field(default=None, init=False, repr=False)
+
     def may_collide(self, path: str, through_dir: bool) -> bool:
         if self.wildcard and through_dir:
             return True
-        return any(_covers(o.region, path) for o in self.overlaps)
+        # Whether an overlapping writer's region is "/", the path or one of its ancestors, by
+        # lookups: a Dockerfile with thousands of COPYs into one directory asks it per file.
+        regions = self._regions
+        if regions is None:
+            regions = self._regions = {o.region for o in self.overlaps}
+        if "/" in regions or path in regions:
+            return True
+        i = path.rfind("/")
+        while i > 0:
+            if path[:i] in regions:
+                return True
+            i = path.rfind("/", 0, i)
+        return False
 
 
 @dataclass(eq=False)
@@ -115,10 +126,28 @@ class StageFiles:
         for u in copies:
             self._plan(u)
         writers = list(self.writers.values())
+        # Each writer's overlaps: the writers whose region covers its region or lies in it, found
+        # by looking up its region's ancestors and a sorted range of descendants (not all pairs).
+        by_region: dict[str, list[Writer]] = {}
         for w in writers:
-            w.overlaps = [
-                o for o in writers if o is not w and (_covers(o.region, w.region) or _covers(w.region, o.region))
-            ]
+            by_region.setdefault(w.region, []).append(w)
+        regions = sorted(by_region)
+        for w in writers:
+            r = w.region
+            found: list[Writer] = list(by_region.get("/", ())) + list(by_region.get(r, ()))
+            i = r.rfind("/")
+            while i > 0:
+                found += by_region.get(r[:i], ())
+                i = r.rfind("/", 0, i)
+            if r == "/":
+                found += writers
+            else:
+                prefix = r + "/"
+                k = bisect.bisect_left(regions, prefix)
+                while k < len(regions) and regions[k].startswith(prefix):
+                    found += by_region[regions[k]]
+                    k += 1
+            w.overlaps = list({id(o): o for o in found if o is not w}.values())
 
     def record(self) -> None:
         self.files = {}

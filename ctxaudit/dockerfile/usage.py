@@ -504,6 +504,12 @@ class DockerfileUsage:
         bind mount of a needed stage refers to."""
         return self.builder is Builder.LEGACY or self._transferred(path)
 
+    def referenced(self, path: str) -> bool:
+        """Whether a COPY/ADD or bind-mount source of the needed stages refers to
+        ``path`` or a parent (BuildKit's include paths; every path when one takes
+        the whole context), by lookup."""
+        return self._transferred(path)
+
     def _transferred(self, path: str) -> bool:
         if self.whole_context:
             return True
