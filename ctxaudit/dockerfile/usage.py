@@ -183,7 +183,6 @@ class DockerfileUsage:
         record_image: bool = False,
         old_fsutil: bool = False,
         checks_only: bool = False,
-        sources_only: bool = False,
         wire_and_tar: bool = True,
         outside_dockerfile: int | None = None,
         source: str = "",
@@ -206,9 +205,6 @@ class DockerfileUsage:
         self.wire_and_tar = wire_and_tar and not self.buildah
         # checks_only: only which sources resolve (suggest's safety check re-runs it often)
         self.checks_only = checks_only
-        # sources_only: what each COPY/ADD source takes (found, files, examples, roots) and
-        # nothing else: no transfer, wire, tar or image (suggest's sources to keep, on every entry)
-        self.sources_only = sources_only
         self.old_fsutil = old_fsutil  # wire model of the 20.10 engine (for its goldens)
         self.record_image = record_image
         self.builder = builder
@@ -407,9 +403,6 @@ class DockerfileUsage:
         if self.checks_only:
             self._check(e)
             return
-        if self.sources_only:
-            self._sources(e)
-            return
         if self.builder is Builder.LEGACY and self.wire_and_tar:
             self.tar_bytes += tarsize.entry_bytes(e)
             if e.path == ".dockerignore" and e.type is EntryType.FILE:
@@ -442,28 +435,6 @@ class DockerfileUsage:
                 if root is None:
                     continue
                 self._take(u, st, root, e)
-                break
-
-    def _sources(self, e: Entry) -> None:
-        """``sources_only``: the sources that take a sent entry, as :meth:`_take` records them."""
-        if e.removed:
-            return
-        for st in self._by_path.get(e.path, ()):
-            st.found = True
-        if not e.is_file:
-            return
-        path = e.path
-        for _, sources in self._taking(path):
-            for st in sources:
-                root = st.selector.root_of(path)
-                if root is None:
-                    continue
-                st.found = True
-                st.files += 1
-                if len(st.examples) < 50:
-                    st.examples.append(path)
-                if len(st.roots) < 50:
-                    st.roots.add(root)
                 break
 
     def _take(self, u: CopyUsage, st: SourceState, root: str, e: Entry) -> None:
@@ -503,12 +474,6 @@ class DockerfileUsage:
         builder sends all of them, BuildKit (cold cache) what a COPY/ADD or
         bind mount of a needed stage refers to."""
         return self.builder is Builder.LEGACY or self._transferred(path)
-
-    def referenced(self, path: str) -> bool:
-        """Whether a COPY/ADD or bind-mount source of the needed stages refers to
-        ``path`` or a parent (BuildKit's include paths; every path when one takes
-        the whole context), by lookup."""
-        return self._transferred(path)
 
     def _transferred(self, path: str) -> bool:
         if self.whole_context:
