@@ -329,7 +329,14 @@ _STDIN: list[str] = []  # the Dockerfile read from stdin, once
 def _stdin_dockerfile() -> str:
     """``-f -``: the Dockerfile from standard input, read once (as docker build reads it)."""
     if not _STDIN:
-        _STDIN.append(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"))
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # `<&-`: the interpreter has no stdin at all
+            raise InputError("cannot read the Dockerfile from stdin: stdin is closed")
+        try:
+            data = stream.read()
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the Dockerfile from stdin: {getattr(exc, 'strerror', None) or exc}") from None
+        _STDIN.append(data.decode("utf-8", "surrogateescape"))
     return _STDIN[0]
 
 
@@ -406,6 +413,18 @@ def _project(
         if not context.is_dir():
             return None  # open_context reports it
         project = select.find(context, compose or [], bake or [], services=service or [], targets=target_name or [])
+        if project is not None and not project.builds:
+            # Only images (compose.yaml of a published app): nothing to build, so the
+            # directory is what a user means to audit, as a plain context.
+            shown = ", ".join(_near(f) for f in project.files)
+            if compose or bake:
+                flag = "--bake" if bake else "--compose"
+                raise InputError(
+                    f"{flag} {shown}: it declares no builds (no service with build:, no target), nothing to "
+                    f"audit; without {flag}, ctxaudit audits {context} as a plain context"
+                )
+            _say(f"note: {shown} declares no builds (only images): auditing {context} as a plain context")
+            project = None
     elif service or target_name:
         raise InputError("--service/--target-name select builds of a Compose or Bake file; -f names one Dockerfile")
     if project is not None and files:
@@ -974,7 +993,7 @@ def image_command(
         _image_project(found, s, _build_args(build_arg), target, fmt, output, annotations)
         return
     contexts = _contexts(context, file, _builder(s), ignorefile)
-    if all(c.dockerfile is None for c in contexts):
+    if not any(c.has_dockerfile for c in contexts):
         raise InputError(f"no Dockerfile in {context} (use -f)")
     report = scan(
         contexts,
@@ -1060,7 +1079,7 @@ def layers_command(
     ctx = None
     if file is not None or context is not None:
         (ctx,) = _contexts(context or Path("."), [file] if file else None, _builder(s), ignorefile)
-        if ctx.dockerfile is None:
+        if not ctx.has_dockerfile:
             ctx = None
     report = layerreport.layers(
         image,
@@ -1219,7 +1238,7 @@ def suggest_command(
         _suggest_project(plans, write, dry_run, fmt, raw_bytes, force)
         return
     (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
-    df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.dockerfile else None
+    df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.has_dockerfile else None
     p, planner = suggest.plan(
         ctx, df, min_bytes=min_b, unused_min=unused, include_review=include_review, check_build=checked
     )

@@ -70,11 +70,11 @@ def layers(
     usage = None
     predicted: list[Finding] = []
     root = Path.cwd()
-    if ctx is not None and ctx.dockerfile is not None:
+    if ctx is not None and ctx.has_dockerfile:
         prebuild = scan([ctx], top=0, build_args=build_args, target=target, suggestions=False)
         d = prebuild.dockerfiles[0]
         usage = d.usage
-        label, root = _where(ctx, ctx.dockerfile)
+        label, root = _where(ctx)
         predicted = [f for f in prebuild.findings if f.rule.id in ("CA500", "CA501")]
         history = map_history([h.created_by for h in image.history], d.model)
         notes += history.notes
@@ -111,9 +111,13 @@ def layers(
     return LayersReport(image, analysis, kept, label, ctx, root, history, notes)
 
 
-def _where(ctx: Context, dockerfile: Path) -> tuple[str, Path]:
+def _where(ctx: Context) -> tuple[str, Path]:
     """The Dockerfile as findings name it: inside the context, from the context;
-    else from the current directory when below it; else absolute."""
+    else from the current directory when below it; else absolute. Read from
+    stdin (``-f -``): ``-``, as scan names it."""
+    dockerfile = ctx.dockerfile
+    if dockerfile is None:
+        return ctx.dockerfile_label, Path.cwd()
     if ctx.dockerfile_rel is not None:
         return ctx.dockerfile_rel, ctx.root
     cwd = Path.cwd()

@@ -175,7 +175,9 @@ def with_builder(ctx: Context, builder: Builder, errors: list[IgnoreFileError] |
     """The same build under another builder, with the build files that builder reads."""
     if ctx.inline is None and builder.docker:
         return _for_docker(ctx, builder, errors)
-    return dataclasses.replace(ctx, builder=builder, ignore=_select_ignore(ctx, builder, errors), problems=())
+    notes: list[BuildFileProblem] = []  # an ignore file this builder cannot read (a directory)
+    ignore = _select_ignore(ctx, builder, errors, notes=notes)
+    return dataclasses.replace(ctx, builder=builder, ignore=ignore, problems=tuple(notes))
 
 
 def _for_docker(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None) -> Context:

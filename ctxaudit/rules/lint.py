@@ -273,7 +273,12 @@ def static_checks(ctx: Context, errors: list[IgnoreFileError] | None = None) -> 
 def ignore_files_differ(ctx: Context) -> list[Finding]:
     """CA212: buildah/podman (local or --remote) and Docker read different files.
 
-    BuildKit and the legacy builder differing alone is CA210's business.
+    Each builder is named with what it does: the file it reads, "no file",
+    or that it fails on the ignore file (a directory: BuildKit applies none,
+    the legacy builder and buildah fail, podman --remote fails when it finds
+    no other file; recorded in tests/conformance buildfile-ignore-directory
+    and tests/buildah). BuildKit and the legacy builder differing alone is
+    CA210's business.
     """
     read: dict[str, str] = {}
     for b in Builder:
@@ -281,15 +286,26 @@ def ignore_files_differ(ctx: Context) -> list[Finding]:
             other = ctx if b is ctx.builder else with_builder(ctx, b, [])
         except InputError:
             continue
-        read[BUILDER_NAMES[b]] = other.ignore.display if other.ignore.path is not None else "no file"
+        fails = [p.reason for p in other.problems if p.fatal and _is_ignore_file(p.file)]
+        skipped = [p.file for p in other.problems if not p.fatal and _is_ignore_file(p.file)]
+        if fails:
+            read[BUILDER_NAMES[b]] = "fail: " + fails[0]
+        elif other.ignore.path is not None:
+            read[BUILDER_NAMES[b]] = other.ignore.display
+        else:
+            read[BUILDER_NAMES[b]] = f"no file ({skipped[0]} not applied)" if skipped else "no file"
     try:
         remote = remote_ignore_file(ctx) if ctx.ignorefile is None else ctx.ignorefile
-    except OSError:
-        remote = None
-    if remote is not None:
-        read["podman --remote"] = os.path.relpath(remote, ctx.root) if ctx.ignorefile is None else str(remote)
+    except OSError as exc:
+        # The client stops before uploading (util.ParseDockerignore returns the error).
+        name = os.path.relpath(exc.filename, ctx.root) if isinstance(exc.filename, str) else "the ignore file"
+        why = exc.strerror or str(exc)
+        read["podman --remote"] = f"fail: open {name}: {why[:1].lower()}{why[1:]}"
     else:
-        read["podman --remote"] = "no file"
+        if remote is not None:
+            read["podman --remote"] = os.path.relpath(remote, ctx.root) if ctx.ignorefile is None else str(remote)
+        else:
+            read["podman --remote"] = "no file"
     docker = {read.get(BUILDER_NAMES[Builder.BUILDKIT]), read.get(BUILDER_NAMES[Builder.LEGACY])}
     containers_read = {read.get(BUILDER_NAMES[Builder.BUILDAH]), read["podman --remote"]}
     if containers_read <= docker and len(containers_read) == 1:
@@ -297,8 +313,21 @@ def ignore_files_differ(ctx: Context) -> list[Finding]:
     groups: dict[str, list[str]] = {}
     for who, file in read.items():
         groups.setdefault(file, []).append(who)
-    said = "; ".join(f"{' and '.join(who)} read{'s' if len(who) == 1 else ''} {file}" for file, who in groups.items())
-    return [Finding(IGNORE_FILE_DIFFERS, f"{said}", path=ctx.ignore.label, line=None)]
+    said = "; ".join(_what_they_do(who, state) for state, who in groups.items())
+    return [Finding(IGNORE_FILE_DIFFERS, said, path=ctx.ignore.label, line=None)]
+
+
+def _is_ignore_file(name: str) -> bool:
+    return name.endswith((".dockerignore", ".containerignore"))
+
+
+def _what_they_do(who: list[str], state: str) -> str:
+    """``BuildKit reads .dockerignore``, ``the legacy builder fails: <reason>``."""
+    one = len(who) == 1
+    names = " and ".join(who)
+    if state.startswith("fail: "):
+        return f"{names} fail{'s' if one else ''}: {state.removeprefix('fail: ')}"
+    return f"{names} read{'s' if one else ''} {state}"
 
 
 _GUARD = re.compile(rb"^#\s*ctxaudit:\s*guard\b", re.I)
