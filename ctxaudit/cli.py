@@ -11,6 +11,7 @@ import difflib
 import enum
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,8 +24,6 @@ from .common.errors import EXIT_GATE, EXIT_INPUT, CtxauditError, InputError
 from .engine.builder import Builder
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from .analysis.suggest import Plan, Planner
     from .builds import ProjectReport
     from .config import Settings
@@ -104,6 +103,25 @@ DockerfilesOpt = Annotated[
         dir_okay=False,
     ),
 ]
+
+
+def _finite(low: float, high: float | None = None) -> Callable[[float | None], float | None]:
+    """A float option's check: a finite number in [low, high] (click's ranges let nan through,
+    and nan turns a gate off: every comparison with it is false)."""
+
+    def check(value: float | None) -> float | None:
+        import math
+
+        if value is None:
+            return None
+        if not math.isfinite(value):
+            raise typer.BadParameter(f"{value} is not a finite number")
+        if value < low or (high is not None and value > high):
+            span = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
+            raise typer.BadParameter(f"{value:g} is out of range: give a value {span}")
+        return value
+
+    return check
 
 
 def _parse_builder(value: str | None) -> str | None:
@@ -273,13 +291,14 @@ def _settings(
     **flags: object,
 ) -> Settings:
     """.ctxaudit.toml / [tool.ctxaudit], overridden by the flags given."""
-    from .config import load
+    from .config import load, rule_ids
 
+    rules = rule_ids(ignore_rule, "--ignore-rule") if ignore_rule else []  # before the file: a flag's own error
     base = load(context, Path.cwd()) if context.is_dir() else load(Path.cwd())
     return base.merged(
         builder=builder,
         fail_on=fail_on.value if fail_on else None,
-        ignore_rules=ignore_rule or [],
+        ignore_rules=rules,
         **flags,
     )
 
@@ -335,7 +354,9 @@ def _stdin_dockerfile() -> str:
         try:
             data = stream.read()
         except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read the Dockerfile from stdin: {getattr(exc, 'strerror', None) or exc}") from None
+            raise InputError(
+                f"cannot read the Dockerfile from stdin: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
         _STDIN.append(data.decode("utf-8", "surrogateescape"))
     return _STDIN[0]
 
@@ -941,10 +962,17 @@ def explain_command(
     else:
         ctx = _open(context, file, b, ignorefile=ignorefile)
     ignore = ctx.ignore.label
+    if audits is not None and ctx.ignore.path is not None:
+        ignore = _near(ctx.ignore.path)  # several builds, several ignore files: say which (api/.dockerignore)
     results = []
     for raw in paths:
         rel = relative(ctx, raw)
-        if rel == "" or rel.startswith("../"):
+        if rel == "":
+            raise InputError(
+                f"{raw}: that is the context {ctx.name} itself, which is always sent (its root directory); "
+                "name a path inside it"
+            )
+        if rel.startswith("../") or rel == "..":
             raise InputError(f"{raw}: not inside the context {ctx.name}")
         results.append(explain(ctx, rel))
     if fmt is TextFormat.json:
@@ -1038,7 +1066,9 @@ def layers_command(
     top: Annotated[int, typer.Option("--top", "-n", min=0, help="How many largest changes and hidden files.")] = 5,
     tolerance: Annotated[
         float,
-        typer.Option("--tolerance", min=0, help="Percent by which a layer may differ from the prediction."),
+        typer.Option(
+            "--tolerance", callback=_finite(0), help="Percent by which a layer may differ from the prediction."
+        ),
     ] = 5.0,
     fmt: Annotated[
         ReportFormat,
@@ -1052,11 +1082,19 @@ def layers_command(
     ] = None,
     max_wasted_percent: Annotated[
         float | None,
-        typer.Option("--max-wasted-percent", min=0, help="Gate: fail when more of your bytes are wasted (percent)."),
+        typer.Option(
+            "--max-wasted-percent",
+            callback=_finite(0, 100),
+            help="Gate: fail when more of your bytes are wasted (percent, 0 to 100).",
+        ),
     ] = None,
     min_efficiency: Annotated[
         float | None,
-        typer.Option("--min-efficiency", min=0, max=100, help="Gate: fail below this efficiency, in percent (95)."),
+        typer.Option(
+            "--min-efficiency",
+            callback=_finite(0, 100),
+            help="Gate: fail below this efficiency, in percent (0 to 100, e.g. 95).",
+        ),
     ] = None,
     fail_on: OptionalFailOnOpt = None,
     ignore_rule: IgnoreRuleOpt = None,
@@ -1075,7 +1113,15 @@ def layers_command(
     from . import layerreport
     from .config import parse_size
 
+    # Every flag is checked before the image is read (as scan checks its own before the walk).
     s = _settings(context or Path("."), builder, fail_on, ignore_rule)
+    gates = layerreport.LayerGates(
+        max_wasted=parse_size(max_wasted, "--max-wasted") if max_wasted else None,
+        max_wasted_percent=max_wasted_percent,
+        min_efficiency=min_efficiency,
+        fail_on=s.fail_on,
+        max_wasted_text=max_wasted,
+    )
     ctx = None
     if file is not None or context is not None:
         (ctx,) = _contexts(context or Path("."), [file] if file else None, _builder(s), ignorefile)
@@ -1103,13 +1149,6 @@ def layers_command(
             _annotate(report.findings, report.root, Format.table, annotations)
     else:
         _annotate(report.findings, report.root, fmt, annotations)
-    gates = layerreport.LayerGates(
-        max_wasted=parse_size(max_wasted, "--max-wasted") if max_wasted else None,
-        max_wasted_percent=max_wasted_percent,
-        min_efficiency=min_efficiency,
-        fail_on=s.fail_on,
-        max_wasted_text=max_wasted,
-    )
     _fail([b.message for b in layerreport.check(report, gates)], fmt, annotations)
 
 
@@ -1507,7 +1546,8 @@ PluginDirOpt = Annotated[
     Path | None,
     typer.Option(
         "--dir",
-        help="The plugin directory (default: $DOCKER_CONFIG/cli-plugins, else ~/.docker/cli-plugins).",
+        help="The plugin directory, which must exist (default: $DOCKER_CONFIG/cli-plugins, else "
+        "~/.docker/cli-plugins, created when missing).",
         file_okay=False,
     ),
 ]
@@ -1523,7 +1563,12 @@ def plugin_install(
 
     where = directory or dockerplugin.plugin_dir()
     try:
-        path = dockerplugin.install(where, force)
+        path = dockerplugin.install(where, force, create=directory is None)
+    except NotADirectoryError:
+        raise InputError(
+            f"--dir {where}: no such directory (create it first: only Docker's default plugin directory, "
+            f"{dockerplugin.plugin_dir()}, is created for you)"
+        ) from None
     except FileExistsError:
         raise InputError(
             f"{where / dockerplugin.EXECUTABLE} exists and is not ctxaudit's; --force replaces it"
@@ -1546,6 +1591,27 @@ def plugin_uninstall(directory: PluginDirOpt = None) -> None:
     except OSError as exc:
         raise InputError(f"cannot remove it from {where}: {exc.strerror or exc}") from None
     typer.echo(f"removed {path}" if path is not None else f"no docker-ctxaudit in {where}")
+
+
+@app.command("rules")
+def rules_command(fmt: TextFormatOpt = TextFormat.table) -> None:
+    """List every rule: its id (for --ignore-rule, ignore-rules, per-path-ignores), severity and what it finds."""
+    from .output import json as json_out
+    from .output import table
+    from .rules import all_rules
+
+    rules = all_rules()
+    if fmt is TextFormat.json:
+        doc = {
+            "schema": json_out.DOCUMENT_SCHEMA,
+            "rules": [
+                {"id": r.id, "name": r.name, "severity": r.severity.value, "summary": r.summary, "help": r.help}
+                for r in rules
+            ],
+        }
+        _emit(json_out.dumps(doc), None, machine=True)
+        return
+    _emit(table.rules_text(rules, _terminal()), None)
 
 
 @app.command("help")

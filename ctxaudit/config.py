@@ -59,10 +59,15 @@ _SIZE_HELP = "use e.g. 50MB, 1.5GiB, 200k or a byte count"
 def parse_size(text: str | int, name: str = "size") -> int:
     """'50MB' (decimal), '1.5GiB' (binary), '200k', '1024' -> bytes.
 
+    The one parser of sizes, for the flags and the settings file alike.
     ``name`` (``--max-size``, ``max-size``) opens the error message. Raises
     InputError for text that is not a size, a bool or float, a negative
-    count, and a size above :data:`MAX_SIZE`. Fractions of a byte are dropped.
+    count, a byte count that is not whole ('1.5', '1.5B': a fraction needs a
+    unit, '1.5KB'), and a size above :data:`MAX_SIZE`. With a unit, what is
+    left below one byte is dropped ('1.1KiB' is 1,126 bytes).
     """
+    if isinstance(text, float) and not isinstance(text, bool):
+        raise InputError(f"{name}: {_shown(text)} is not a whole number of bytes ({_SIZE_HELP})")
     if isinstance(text, bool) or not isinstance(text, int | str):
         raise InputError(f"{name}: not a size: {_shown(text)} ({_SIZE_HELP})")
     if isinstance(text, int):
@@ -72,6 +77,8 @@ def parse_size(text: str | int, name: str = "size") -> int:
         if not m or m.group(2).lower() not in _UNITS:
             raise InputError(f"{name}: not a size: {_shown(text)} ({_SIZE_HELP})")
         whole, _, fraction = m.group(1).lstrip("0").partition(".")
+        if fraction and _UNITS[m.group(2).lower()] == 1:
+            raise InputError(f"{name}: {_shown(text)} is not a whole number of bytes ({_SIZE_HELP})")
         if len(whole) > 20:  # beyond any limit; and int() refuses 4300+ digits
             raise InputError(f"{name}: {_shown(text)} is out of range (at most {MAX_SIZE:,} bytes, 8 EiB)")
         # Exact arithmetic: a float would turn 400 digits into infinity.
@@ -102,8 +109,10 @@ def _choice(value: object, name: str, choices: tuple[str, ...], shown: tuple[str
     return value.lower()
 
 
-def _rules(value: object, name: str) -> list[str]:
-    """A list of known rule ids (CA205...), case-insensitively."""
+def rule_ids(value: object, name: str) -> list[str]:
+    """A list of known rule ids (CA205...), case-insensitively, upper-cased; the
+    one check of ``ignore-rules`` and ``--ignore-rule``. InputError names the
+    unknown ones and ``ctxaudit rules``, which lists them all."""
     from .rules import all_rules
 
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -112,7 +121,10 @@ def _rules(value: object, name: str) -> list[str]:
     out = [v.strip().upper() for v in value]
     unknown = [v for v, u in zip(value, out, strict=True) if u not in known]
     if unknown:
-        raise InputError(f"{name}: unknown rule id(s) {', '.join(map(_shown, unknown))} (see ctxaudit --help, README)")
+        ids = ", ".join(map(_shown, unknown))
+        raise InputError(
+            f"{name}: unknown rule id{'s' if len(unknown) > 1 else ''} {ids} (`ctxaudit rules` lists them)"
+        )
     return out
 
 
@@ -245,7 +257,7 @@ def _from_table(table: dict[str, Any], source: str) -> Settings:
                 f"{source}: builder must be one of {', '.join(Builder.names())}, got {_shown(value)}"
             ) from None
     if "ignore-rules" in table:
-        s.ignore_rules = _rules(table["ignore-rules"], f"{source}: ignore-rules")
+        s.ignore_rules = rule_ids(table["ignore-rules"], f"{source}: ignore-rules")
     if "per-path-ignores" in table:
         s.per_path_ignores = _per_path(table["per-path-ignores"], source)
     return s

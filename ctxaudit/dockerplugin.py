@@ -78,14 +78,20 @@ def script(python: str | None = None) -> str:
     return f'#!/bin/sh\n{MARKER}\nexec {exe} -P -m ctxaudit.dockerplugin "$@"\n'
 
 
-def install(directory: Path, force: bool = False) -> Path:
+def install(directory: Path, force: bool = False, create: bool = True) -> Path:
     """Write ``directory/docker-ctxaudit`` (mode 755) and return its path.
 
+    ``create``: make the directory when it is missing (Docker's default
+    plugin directory); otherwise a missing directory raises
+    NotADirectoryError (a mistyped ``--dir`` must not create a tree).
     Raises FileExistsError when another program of that name is there (not
     one this command wrote) and ``force`` is not set; OSError when the
     directory cannot be written.
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    if create:
+        directory.mkdir(parents=True, exist_ok=True)
+    elif not directory.is_dir():
+        raise NotADirectoryError(str(directory))
     target = directory / EXECUTABLE
     if target.exists() and not force and not _ours(target):
         raise FileExistsError(str(target))

@@ -21,6 +21,7 @@ from .archive.image import Image, open_image
 from .archive.union import stack
 from .common.display import count
 from .common.display import size as human
+from .common.errors import InputError
 from .dockerfile.history import HistoryMap, map_history
 from .engine.context import Context
 from .gates import Breach
@@ -59,8 +60,9 @@ def layers(
     """Analyse the image ``source`` (archive, layout or name); with ``ctx``
     holding a Dockerfile, map its lines and compare with the prediction.
 
-    ``base_layers`` overrides how many bottom layers are the base image.
-    Raises InputError (ArchiveError) for an unreadable source or Dockerfile.
+    ``base_layers`` overrides how many bottom layers are the base image
+    (InputError when the image has fewer). Raises InputError (ArchiveError)
+    for an unreadable source or Dockerfile.
     """
     image = open_image(source, docker)
     stacked = stack([layer.files for layer in image.layers])
@@ -79,7 +81,17 @@ def layers(
         history = map_history([h.created_by for h in image.history], d.model)
         notes += history.notes
     if base_layers is not None:
-        base, known = min(base_layers, len(image.layers)), True
+        if base_layers > len(image.layers):
+            raise InputError(
+                f"--base-layers {base_layers}: the image has {count(len(image.layers), 'layer')}; "
+                "give at most that many (the bottom layers that are the base image)"
+            )
+        base, known = base_layers, True
+        if base == len(image.layers) and image.layers and not include_base:
+            notes.append(
+                f"--base-layers {base_layers}: every layer is the base image's, so the waste and the gates "
+                "see none of yours (--include-base counts them)"
+            )
     elif history is not None and history.base is not None:
         base = sum(1 for layer in image.layers if layer.history is not None and layer.history < history.base)
         known = True

@@ -142,18 +142,41 @@ def write_baseline(path: Path, findings: Sequence[Finding]) -> None:
         raise InputError(f"cannot write baseline: {exc}") from None
 
 
+_BASELINE_SHAPE = (
+    f'a baseline is a JSON object {{"ctxaudit_baseline": {BASELINE_VERSION}, '
+    '"findings": [{"fingerprint": ...}, ...]}, as --write-baseline writes it'
+)
+
+
 def read_baseline(path: Path) -> Counter[str]:
-    """Fingerprints of a baseline file, with how many findings share each."""
+    """Fingerprints of a baseline file, with how many findings share each.
+
+    Raises InputError for a file that cannot be read, is not JSON, or has
+    not the shape --write-baseline writes (the message says that shape)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        entries = doc["findings"]
-        if doc.get("ctxaudit_baseline") != BASELINE_VERSION or not isinstance(entries, list):
-            raise ValueError("not a ctxaudit baseline")
-        return Counter(str(e["fingerprint"]) for e in entries)
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{path}: not a ctxaudit baseline ({exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a ctxaudit baseline (not UTF-8 text); {_BASELINE_SHAPE}") from None
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"{path}: not a ctxaudit baseline (not JSON: {exc}); {_BASELINE_SHAPE}") from None
+    if not isinstance(doc, dict):
+        what = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(doc), "a number")
+        raise InputError(f"{path}: not a ctxaudit baseline (it holds {what}); {_BASELINE_SHAPE}")
+    entries = doc.get("findings")
+    if doc.get("ctxaudit_baseline") != BASELINE_VERSION:
+        raise InputError(
+            f'{path}: not a ctxaudit baseline (no "ctxaudit_baseline": {BASELINE_VERSION}); {_BASELINE_SHAPE}'
+        )
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "fingerprint" in e for e in entries):
+        raise InputError(
+            f'{path}: not a ctxaudit baseline ("findings" must be a list of objects with a "fingerprint"); '
+            + _BASELINE_SHAPE
+        )
+    return Counter(str(e["fingerprint"]) for e in entries)
 
 
 def new_only(findings: Sequence[Finding], known: Counter[str]) -> tuple[list[Finding], int]:

@@ -79,6 +79,7 @@ def test_install_twice_uninstall_and_leave_others_alone(
     assert main(["docker-plugin", "install", "--force"]) == 0
     assert dockerplugin.MARKER in (plugins / "docker-ctxaudit").read_text()
     other = tmp_path / "elsewhere"
+    other.mkdir()
     assert main(["docker-plugin", "install", "--dir", str(other)]) == 0 and (other / "docker-ctxaudit").is_file()
 
 

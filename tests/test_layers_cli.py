@@ -57,11 +57,18 @@ def test_sarif_is_valid_and_points_at_dockerfile_lines(capsys: pytest.CaptureFix
     assert uri.endswith("tests/layers/cases/seed-single.Dockerfile")
 
 
-def test_sarif_without_a_dockerfile_has_no_locations(capsys: pytest.CaptureFixture[str]) -> None:
+def test_sarif_without_a_dockerfile_locates_every_result_at_the_image(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub code scanning rejects a result without a location: without -f, the image is the location."""
+    monkeypatch.chdir(layercases.REPO)
     code, out, _ = run(capsys, SEED, "-o", "sarif")
     doc = json.loads(out)
     jsonschema.validate(doc, SCHEMA)
-    assert code == 0 and all("locations" not in r for r in doc["runs"][0]["results"])
+    results = doc["runs"][0]["results"]
+    assert code == 0 and results
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert uris == {"tests/layers/fixtures/seed-single.tar"}
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,12 @@ def encode(s: str, encoding: str = "utf-8") -> bytes:
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
+def amount(n: int, raw: bool = False) -> str:
+    """A size in prose, where no column header says the unit: :func:`size`,
+    with "bytes" after an exact count ("29,587 bytes")."""
+    return f"{n:,} bytes" if raw else size(n)
+
+
 def size(n: int, raw: bool = False) -> str:
     """Binary units (KiB, MiB...) with one decimal, or with ``raw`` the exact
     byte count with thousands separators ("1,478").

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +142,7 @@ def open_context(
     builders, which have no such option).
     """
     if not path.exists():
-        raise InputError(f"context not found: {path}")
+        raise InputError(_missing_context(path))
     if not path.is_dir():
         raise InputError(f"context is not a directory: {path}")
     if ignorefile is not None and builder is not Builder.BUILDAH:
@@ -169,6 +170,20 @@ def open_context(
         base = Context(root, IgnoreFile(None, "(none)"), builder, None, name, dockerfile_arg=arg, dockerfile_flag=given)
         return _for_docker(base, builder, errors)
     return dataclasses.replace(ctx, ignore=_select_ignore(ctx, builder, errors))
+
+
+def _missing_context(path: Path) -> str:
+    """Why the context is not there: missing, a symlink loop, a dangling link, or unreachable."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"context is a symlink loop: {path} (too many levels of symbolic links)"
+        if os.path.islink(path):
+            return f"context not found: {path} is a symlink to {os.readlink(path)}, which does not exist"
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            return f"cannot reach the context {path}: {exc.strerror or exc}"
+    return f"context not found: {path}"
 
 
 def with_builder(ctx: Context, builder: Builder, errors: list[IgnoreFileError] | None = None) -> Context:

@@ -55,6 +55,8 @@ class IgnoreFile:
     shadowed_root: Path | None = None
     # Why Docker cannot read the bytes as the lines they look like (see encoding_problem).
     encoding: str | None = None
+    line_count: int = 0  # the file's lines as the builder splits them (patterns, invalid, comments, blanks)
+    quiet_lines: int = 0  # of which comments and blank lines
 
     @property
     def label(self) -> str:
@@ -66,6 +68,16 @@ class IgnoreFile:
     def lines(self) -> list[DockerIgnorePattern]:
         """Patterns that are real lines (comments and blanks dropped)."""
         return [p for p in self.patterns if p.include is not None]
+
+    @property
+    def valid_lines(self) -> int:
+        """Lines that are patterns the builder applies (not invalid, not comments or blank)."""
+        return sum(1 for p in self.lines if p.deferred_error is None)
+
+    @property
+    def invalid_lines(self) -> int:
+        """Lines the builder rejects (lint reports each as CA200)."""
+        return max(self.line_count - self.quiet_lines - self.valid_lines, 0)
 
 
 def encoding_problem(data: bytes) -> str | None:
@@ -108,14 +120,23 @@ def split_lines(data: bytes) -> list[bytes]:
 def parse(
     data: bytes, display: str, errors: list[IgnoreFileError] | None = None, buildah: bool = False
 ) -> list[DockerIgnorePattern]:
+    """Patterns of an ignore file's bytes (see :func:`parse_counted`)."""
+    return parse_counted(data, display, errors, buildah)[0]
+
+
+def parse_counted(
+    data: bytes, display: str, errors: list[IgnoreFileError] | None = None, buildah: bool = False
+) -> tuple[list[DockerIgnorePattern], int, int]:
     """Patterns of an ignore file's bytes, each with its 1-based line.
 
     An unusable line raises IgnoreFileError, or with ``errors`` is recorded
     there and left out (lint reports them all). ``buildah``: as buildah
     reads it (imagebuilder's ``ParseIgnore``: lines split on ``\\n`` only,
-    of any length, no BOM dropped; see :mod:`.containers`).
+    of any length, no BOM dropped; see :mod:`.containers`). Also returns the
+    number of lines and, of them, the comments and blank lines.
     """
     out: list[DockerIgnorePattern] = []
+    quiet = 0
     lines = data.split(b"\n") if buildah else split_lines(data)
     make = containers.BuildahPattern if buildah else DockerIgnorePattern
     for number, raw in enumerate(lines, start=1):
@@ -139,12 +160,17 @@ def parse(
             errors.append(error)
             continue
         assert pat is not None
-        if buildah and pat.include is None:
-            continue
+        if pat.include is None:
+            quiet += 1
+            if buildah:
+                continue
         if pat.deferred_error is not None:
             pat.deferred_error.file = display
         out.append(pat)
-    return out
+    count = len(lines)
+    if buildah and lines[-1] == b"":  # the end of the last line, not a line of the file
+        count, quiet = count - 1, quiet - 1
+    return out, count, quiet
 
 
 def read(path: Path, display: str, errors: list[IgnoreFileError] | None = None, buildah: bool = False) -> IgnoreFile:
@@ -152,7 +178,8 @@ def read(path: Path, display: str, errors: list[IgnoreFileError] | None = None, 
         data = path.read_bytes()
     except OSError as exc:
         raise IgnoreFileError(display, 0, "", f"cannot read: {exc.strerror or exc}") from None
-    return IgnoreFile(path, display, parse(data, display, errors, buildah), encoding=encoding_problem(data))
+    patterns, count, quiet = parse_counted(data, display, errors, buildah)
+    return IgnoreFile(path, display, patterns, encoding=encoding_problem(data), line_count=count, quiet_lines=quiet)
 
 
 def _display(path: Path, context: Path) -> str:

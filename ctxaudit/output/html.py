@@ -640,7 +640,7 @@ def layers_render(report: LayersReport, options: Options) -> str:
     a = report.analysis
     img = report.image
     meta = [esc(img.format), *([_code(img.name)] if img.name else [])]
-    meta.append(f"{len(img.layers)} layers, {page.size(img.bytes)}")
+    meta.append(f"{len(img.layers)} layers, {esc(display.amount(img.bytes, page.options.raw_bytes))}")
     if report.dockerfile:
         meta.append(f"Dockerfile {_code(report.dockerfile)}")
     body = [f'<h1>ctxaudit layers <span class="ctx">{esc(img.source)}</span></h1>']

@@ -144,7 +144,10 @@ def lint_document(report: Report) -> dict[str, Any]:
         "context": str(ctx.root),
         "builder": ctx.builder.value,
         "ignore_file": str(ctx.ignore.path) if ctx.ignore.path else None,
-        "lines": len(ctx.ignore.lines),
+        "lines": ctx.ignore.line_count,  # every line of the file, by what it is:
+        "patterns": ctx.ignore.valid_lines,
+        "invalid_lines": ctx.ignore.invalid_lines,
+        "comment_or_blank_lines": ctx.ignore.quiet_lines,
         "findings": [finding(f) for f in report.findings],
     }
 

@@ -243,7 +243,8 @@ def layers_render(report: LayersReport, options: Options) -> str:
         return display.size(n, options.raw_bytes)
 
     out = [f"## ctxaudit layers: {code(display.path(img.source))}", ""]
-    about = f"{esc(img.format)}, {display.count(len(img.layers), 'layer')}, {esc(size(img.bytes))}"
+    total = display.amount(img.bytes, options.raw_bytes)
+    about = f"{esc(img.format)}, {display.count(len(img.layers), 'layer')}, {esc(total)}"
     if img.name:
         about = f"{code(img.name)}: " + about
     if report.dockerfile:

@@ -63,7 +63,7 @@ def uri(root: Path, path: str) -> str:
     return quote(relative(root, path).encode("utf-8", "surrogateescape"), safe="/")
 
 
-def _result(root: Path, f: Finding, index: dict[str, int]) -> dict[str, Any]:
+def _result(root: Path, f: Finding, index: dict[str, int], where: str | None = None) -> dict[str, Any]:
     res: dict[str, Any] = {
         "ruleId": f.rule.id,
         "ruleIndex": index[f.rule.id],
@@ -75,6 +75,8 @@ def _result(root: Path, f: Finding, index: dict[str, int]) -> dict[str, Any]:
         if f.line:
             loc["region"] = {"startLine": f.line}
         res["locations"] = [{"physicalLocation": loc}]
+    elif where is not None:  # GitHub code scanning rejects a result without a location
+        res["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": where}}}]
     if f.fingerprint is not None:
         res["partialFingerprints"] = {"ctxaudit/v1": f.fingerprint}
     if f.bytes is not None:
@@ -86,8 +88,9 @@ def document(report: Report) -> dict[str, Any]:
     return findings_document(report.findings, report.ctx.root)
 
 
-def findings_document(findings: list[Finding], root: Path) -> dict[str, Any]:
-    """The SARIF log of ``findings``; relative paths in them are below ``root``."""
+def findings_document(findings: list[Finding], root: Path, where: str | None = None) -> dict[str, Any]:
+    """The SARIF log of ``findings``; relative paths in them are below ``root``;
+    ``where``: the artifact URI of findings that have no path of their own."""
     rules = all_rules()
     index = {r.id: i for i, r in enumerate(rules)}
     return {
@@ -103,7 +106,7 @@ def findings_document(findings: list[Finding], root: Path) -> dict[str, Any]:
                         "rules": [_rule(r) for r in rules],
                     }
                 },
-                "results": [_result(root, f, index) for f in findings],
+                "results": [_result(root, f, index, where) for f in findings],
                 "columnKind": "unicodeCodePoints",
             }
         ],
@@ -116,8 +119,19 @@ def render(report: Report, options: Options) -> str:
 
 def layers_render(report: LayersReport, options: Options) -> str:
     """``ctxaudit layers -o sarif``: the findings at their Dockerfile lines (paths
-    below the context), or without a location when no Dockerfile was given."""
-    return dumps(findings_document(report.findings, report.root))
+    below the context); without a Dockerfile, at the image (see :func:`image_uri`)."""
+    return dumps(findings_document(report.findings, report.root, image_uri(report.image.source)))
+
+
+def image_uri(source: str) -> str:
+    """The image a finding without a Dockerfile line is about, as a SARIF artifact URI:
+    an archive or layout on disk as its path (relative to the current directory
+    when below it), an image name as itself, percent-encoded (``myapp%3A1.0``: a
+    relative reference's first segment cannot hold ':'), as scanners of images
+    such as Trivy locate their results at the image."""
+    if os.path.exists(source):
+        return uri(Path.cwd(), str(Path(source).absolute()))
+    return quote(source.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def render_project(p: ProjectReport, options: Options) -> str:

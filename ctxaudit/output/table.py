@@ -15,8 +15,9 @@ from ..dockerfile.model import Dockerfile, Stage
 from ..dockerfile.usage import DockerfileUsage
 from ..engine.builder import Builder
 from ..engine.context import STDIN_LABEL, Context
+from ..engine.ignorefile import IgnoreFile
 from ..pipeline import DockerfileReport, Report
-from ..rules.findings import Finding, Severity
+from ..rules.findings import Finding, Rule, Severity
 from . import Options, layout
 
 if TYPE_CHECKING:  # the layers and project modules load only when used
@@ -43,6 +44,10 @@ class _Style:
 
     def size(self, n: int) -> str:
         return display.size(n, self.o.raw_bytes)
+
+    def amount(self, n: int) -> str:
+        """A size in prose: with --bytes, the count and "bytes"."""
+        return display.amount(n, self.o.raw_bytes)
 
     def head(self, text: str) -> str:
         return f"{_BOLD}{text}{_RESET}" if self.o.color else text
@@ -123,6 +128,13 @@ def findings_table(findings: Sequence[Finding], st: _Style, suggested: Mapping[i
         msg = (f.message, f"  fix: {fix}") if fix else f.message
         rows.append([st.severity(f.level), f.rule.id, _from_cwd(f.location), msg])
     return st.table(rows, ["severity", "rule", "where", "message"], wrap=3, paths=(2,))
+
+
+def rules_text(rules: Sequence[Rule], options: Options) -> str:
+    """``ctxaudit rules``: every rule's id, severity, name and summary."""
+    st = _Style(options)
+    rows = [[r.id, st.severity(r.severity), r.name, r.summary] for r in rules]
+    return st.table(rows, ["rule", "severity", "name", "what"], wrap=3) + "\n"
 
 
 # -- stages, in words -------------------------------------------------------------
@@ -485,6 +497,16 @@ def held_back_text(plan: Plan, options: Options) -> str:
     )
 
 
+def ignore_lines(ign: IgnoreFile) -> str:
+    """``5 lines (2 patterns, 1 invalid, 2 comments or blank)``: every line of the file, by what it is."""
+    parts = [display.count(ign.valid_lines, "pattern")]
+    if ign.invalid_lines:
+        parts.append(f"{ign.invalid_lines:,} invalid")
+    if ign.quiet_lines:
+        parts.append(f"{ign.quiet_lines:,} comment{'' if ign.quiet_lines == 1 else 's'} or blank")
+    return f"{display.count(ign.line_count, 'line')} ({', '.join(parts)})"
+
+
 def lint_text(report: Report, options: Options) -> str:
     """``ctxaudit lint`` at a terminal: the ignore file and its findings."""
     st = _Style(options)
@@ -494,7 +516,7 @@ def lint_text(report: Report, options: Options) -> str:
         if not report.findings:
             return head + "\n"
         return head + "\n\n" + findings_table(report.findings, st) + "\n"
-    head = f"{_esc(ign.display)}: {display.count(len(ign.lines), 'line')}"
+    head = f"{_esc(ign.display)}: {ignore_lines(ign)}"
     if not report.findings:
         return head + ", nothing to report\n"
     return head + "\n\n" + findings_table(report.findings, st) + "\n"
@@ -556,7 +578,7 @@ def layers_text(report: LayersReport, options: Options) -> str:
     a = report.analysis
     img = report.image
     out = [f"{st.head('ctxaudit layers')}  {_esc(img.source)}"]
-    head = [img.format, *([img.name] if img.name else []), f"{len(img.layers)} layers, {st.size(img.bytes)}"]
+    head = [img.format, *([img.name] if img.name else []), f"{len(img.layers)} layers, {st.amount(img.bytes)}"]
     if report.dockerfile:
         head.append(f"Dockerfile {report.dockerfile}")
     out += [_prose(" · ".join(head), st.columns), ""]
@@ -566,7 +588,8 @@ def layers_text(report: LayersReport, options: Options) -> str:
         gated = "counted in the gates (--include-base)" if a.include_base else "not counted in the gates"
         out.append(
             st.head("Base image")
-            + f"  {display.count(len(base_rows), 'layer')}, {st.size(a.base.bytes)}, {st.size(a.base.wasted)} wasted; "
+            + f"  {display.count(len(base_rows), 'layer')}, {st.amount(a.base.bytes)}, "
+            + f"{st.amount(a.base.wasted)} wasted; "
             + gated
         )
         out += [_layer_table(base_rows, st), ""]
@@ -588,15 +611,15 @@ def layers_text(report: LayersReport, options: Options) -> str:
     ]
     out.append(st.table(rows, ["", *(name for name, _ in cols)], right=(1, 2, 3), wrap=0))
     if a.base_hidden_by_yours:
-        out.append(f"your lines also hide {st.size(a.base_hidden_by_yours)} of the base image (not freed)")
+        out.append(f"your lines also hide {st.amount(a.base_hidden_by_yours)} of the base image (not freed)")
     d = a.dive
     user = ""
     if d.wasted_user_percent is not None:
-        user = f", {d.wasted_user_percent:.1f}% of the {st.size(d.user_size_bytes)} above layer 0"
+        user = f", {d.wasted_user_percent:.1f}% of the {st.amount(d.user_size_bytes)} above layer 0"
     out.append(
         st.note(
             f"dive 0.13.1's figures for the whole image: efficiency {_percent(d.efficiency)}, "
-            f"{st.size(d.inefficient_bytes)} wasted{user} (dive counts every copy of a file stored twice)"
+            f"{st.amount(d.inefficient_bytes)} wasted{user} (dive counts every copy of a file stored twice)"
         )
     )
     if a.largest_hidden:
@@ -733,9 +756,13 @@ def render_project(p: ProjectReport, options: Options) -> str:
         where = os.path.relpath(p.project.directory)
         where = str(p.project.directory) if where.startswith("..") else where
         out.append(f"{st.head('ctxaudit')}  " + _esc(f"{kind} project {where} ({files})"))
-    else:
-        out.append(f"{st.head('ctxaudit')}  {display.count(len(p.builds), 'build')}")
-    out.append(f"builder {p.builder.value} · {display.count(len(p.builds), 'build')}, {len(p.audited)} audited")
+        out.append(f"builder {p.builder.value} · {display.count(len(p.builds), 'build')}, {len(p.audited)} audited")
+    else:  # one context with --build-context: named as a plain context is, with its named contexts
+        names = sorted({n.name for br in p.builds for n in br.build.named})
+        contexts = ", ".join(br.build.name for br in p.builds)
+        out.append(f"{st.head('ctxaudit')}  " + _esc(contexts))
+        word = "named context" if len(names) == 1 else "named contexts"
+        out.append(_esc(f"builder {p.builder.value} · {word} (--build-context) {', '.join(names)}"))
     for note in p.project.notes if p.project is not None else []:
         out.append(st.note(note))
     for br in p.builds:

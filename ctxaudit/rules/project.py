@@ -123,6 +123,18 @@ def input_findings(build: Build, legacy: bool = False) -> list[Finding]:
     return out
 
 
+def _move_lines(where: str, ctx: Context, applies: str, project: Project | None) -> str:
+    """Where the build's lines belong, as things stand now: the file it reads, or
+    the one to create (checked again here: a file written since the context
+    was opened, by ``suggest --write``, counts as there)."""
+    if ctx.ignore.path is not None and os.path.isfile(ctx.ignore.path):
+        return f"this build reads {applies}: copy there the lines of {where} it needs"
+    own = ctx.root / ROOT_IGNORE
+    if os.path.isfile(own):
+        return f"this build reads {_label(own, project)}: copy there the lines of {where} it needs"
+    return f"create {_label(own, project)} with the lines of {where} this build needs"
+
+
 def _label(path: Path, project: Project | None) -> str:
     return project.file_label(path) if project is not None else str(path)
 
@@ -175,11 +187,7 @@ def misplaced(
                     + (f"with ignore file {applies}" if ctx.ignore.path is not None else "with no ignore file"),
                     path,
                     line,
-                    fix=(
-                        f"put the lines in {_label(ctx.root / ROOT_IGNORE, project)}"
-                        if ctx.ignore.path is None
-                        else f"put the lines in {applies}"
-                    ),
+                    fix=_move_lines(where, ctx, applies, project),
                 )
             )
     return out
