@@ -172,6 +172,8 @@ def test_lint_header_counts_every_line(tmp_path: Path, capsys: pytest.CaptureFix
     code, out, _ = run(capsys, "lint", str(tmp_path), "-o", "json")
     doc = json.loads(out)
     assert (doc["lines"], doc["patterns"], doc["invalid_lines"], doc["comment_or_blank_lines"]) == (6, 1, 3, 2)
+    code, out, _ = run(capsys, "lint", str(tmp_path), "-o", "markdown")
+    assert "Ignore file `.dockerignore`, 6 lines (1 pattern, 3 invalid, 2 comments or blank)." in out
     (tmp_path / ".dockerignore").write_text("*.tmp")  # no final newline: still one line
     assert run(capsys, "lint", str(tmp_path))[1].splitlines()[0] == ".dockerignore: 1 line (1 pattern)"
 

@@ -14,7 +14,16 @@ from ..engine.builder import Builder
 from ..pipeline import Report
 from ..rules.findings import Finding, Severity
 from . import Options
-from .table import build_order, eligible_label, image_stages, numbers, remote_note, share, transfer_note
+from .table import (
+    build_order,
+    eligible_label,
+    ignore_lines,
+    image_stages,
+    numbers,
+    remote_note,
+    share,
+    transfer_note,
+)
 
 if TYPE_CHECKING:
     from ..builds import ProjectReport
@@ -207,7 +216,7 @@ def lint_render(report: Report, options: Options) -> str:
     out = [f"## ctxaudit lint: {code(display.path(report.ctx.name))}", ""]
     if ign.path is None:
         return "\n".join([*out, "No ignore file: everything in the context is sent.", ""])
-    out += [f"Ignore file {code(ign.display)}, {display.count(len(ign.lines), 'line')}.", ""]
+    out += [f"Ignore file {code(ign.display)}, {ignore_lines(ign)}.", ""]
     if not report.findings:
         return "\n".join([*out, "Nothing to report.", ""])
     return "\n".join([*out, f"### Findings ({len(report.findings)})", "", _findings(report.findings), ""])
