@@ -64,15 +64,23 @@ def test_image_reads_the_dockerfile_from_stdin(
 
 
 def test_suggest_and_layers_use_the_stdin_dockerfile(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # suggest: a Dockerfile read from stdin protects its COPY sources, as from a file.
-    monkeypatch.chdir(PANDAS)
-    code, from_file, _ = run(capsys, "suggest", ".", "-o", "json")
-    with_stdin(monkeypatch, (PANDAS / "Dockerfile").read_bytes())
-    code, from_stdin, _ = run(capsys, "suggest", "-f", "-", ".", "-o", "json")
-    assert code == 0 and json.loads(from_stdin)["suggestions"] == json.loads(from_file)["suggestions"]
+    # suggest: a COPY source of the Dockerfile read from stdin is never proposed, as with -f FILE.
+    make_tree(tmp_path / "ctx", {"__pycache__/keep.pyc": 3000, "node_modules/x/i.js": 3000, "main.py": "print()\n"})
+    dockerfile = make_tree(tmp_path / "df", {"Dockerfile": "FROM scratch\nCOPY __pycache__/keep.pyc /\n"})
+    monkeypatch.chdir(tmp_path / "ctx")
+
+    def lines(*args: str) -> list[str]:
+        code, out, _ = run(capsys, "suggest", *args, ".", "-o", "json")
+        assert code == 0
+        return list(json.loads(out)["lines"])
+
+    assert "__pycache__" in lines()  # no Dockerfile: the bytecode goes
+    with_stdin(monkeypatch, (dockerfile / "Dockerfile").read_bytes())
+    assert lines("-f", "-") == lines("-f", str(dockerfile / "Dockerfile")) == ["node_modules"]
     # layers: the history is matched to the stdin Dockerfile's lines (findings at "-").
+    monkeypatch.chdir(PANDAS)
     dockerfile = layercases.context_and_dockerfile(layercases.cases()["seed-single"])[1]
     with_stdin(monkeypatch, dockerfile.read_bytes())
     code, out, err = run(capsys, "layers", SEED, "-f", "-", ".", "-o", "json")
