@@ -444,7 +444,8 @@ def _project(
                     f"{flag} {shown}: it declares no builds (no service with build:, no target), nothing to "
                     f"audit; without {flag}, ctxaudit audits {context} as a plain context"
                 )
-            _say(f"note: {shown} declares no builds (only images): auditing {context} as a plain context")
+            only = " (only images)" if project.kind == "compose" else ""
+            _say(f"note: {shown} declares no builds{only}: auditing {context} as a plain context")
             project = None
     elif service or target_name:
         raise InputError("--service/--target-name select builds of a Compose or Bake file; -f names one Dockerfile")

@@ -134,6 +134,18 @@ def test_a_found_compose_file_without_builds_leaves_a_plain_context(
     assert code == 0 and out.startswith("ctxaudit  kuma\n") and "Project summary" not in out
 
 
+def test_a_bake_file_without_targets_leaves_a_plain_context(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_tree(tmp_path, {"docker-bake.hcl": 'group "default" {\n  targets = []\n}\n', "a": "x"})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "ls", ".")
+    assert (code, out) == (0, "a\ndocker-bake.hcl\n")
+    assert err == "ctxaudit: note: docker-bake.hcl declares no builds: auditing . as a plain context\n"
+    code, _, err = run(capsys, "ls", ".", "--bake", "docker-bake.hcl")
+    assert code == 2 and "--bake docker-bake.hcl: it declares no builds" in err
+
+
 def test_an_explicit_compose_file_without_builds_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
