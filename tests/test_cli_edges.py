@@ -407,26 +407,25 @@ def test_layers_bytes_says_bytes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "7 layers, 29,587 bytes" in out
 
 
-def test_layers_sarif_of_an_image_name_is_located_at_the_name() -> None:
+def test_layers_sarif_of_an_image_name_is_located_at_the_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An image read by name (`docker image save`, here a stand-in CLI that writes the
+    fixture archive): every result is located at the name, percent-encoded."""
     from ctxaudit.output.sarif import image_uri
 
-    assert image_uri("myapp:1.0") == "myapp%3A1.0"  # ':' would read as a URI scheme
     assert image_uri("reg.io/team/app@sha256:ab") == "reg.io/team/app%40sha256%3Aab"
-    doc = {
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": {"name": "x"}},
-                "results": [
-                    {
-                        "message": {"text": "m"},
-                        "locations": [{"physicalLocation": {"artifactLocation": {"uri": image_uri("myapp:1.0")}}}],
-                    }
-                ],
-            }
-        ],
-    }
+    docker = tmp_path / "docker"
+    docker.write_text(f'#!/bin/sh\n[ "$1 $2 $3" = "image save myapp:1.0" ] && exec cat {SEED}\nexit 1\n')
+    docker.chmod(0o755)
+    code, out, err = run(capsys, "layers", "myapp:1.0", "--docker", str(docker), "-o", "sarif")
+    assert code == 0, err
+    doc = json.loads(out)
     jsonschema.validate(doc, SARIF_SCHEMA)
+    results = doc["runs"][0]["results"]
+    assert results and all(
+        r["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "myapp%3A1.0"}}}] for r in results
+    )
 
 
 # -- 13. the README's figures ---------------------------------------------------------
