@@ -75,6 +75,59 @@ def test_copy_from_is_traced_through_stages(tmp_path: Path) -> None:
     assert u.problems == []
 
 
+def _chain(n: int) -> str:
+    lines = ["FROM scratch AS s0", "COPY a.txt /a.txt"]
+    for i in range(1, n + 1):
+        lines += [f"FROM s{i - 1} AS s{i}", f"COPY --from=s{i - 1} /a.txt /a.txt"]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_long_chain_of_copy_from_is_traced_in_polynomial_steps(tmp_path: Path) -> None:
+    # Each stage is built FROM the one before and copies its a.txt again: every
+    # stage holds /a.txt once. Tracing each write to every reader of every stage
+    # it reaches took 2**n steps (n=200 never finished).
+    ctx = make_tree(tmp_path / "ctx", {"a.txt": "a\n"})
+    n = 200
+    u = _usage(ctx, _chain(n))
+    assert u.fs.trace_calls <= n * (n + 1)
+    assert (u.image.files, u.image.bytes) == (1, 2)
+    assert [c.traced_files for c in u.copies[1:]] == [1] * n
+    assert u.problems == []
+
+
+def test_copy_from_takes_a_path_written_twice_once(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {".npmrc": "tok", "package.json": "{}", "index.js": "1", "lib/a.js": "2"})
+    text = (
+        "FROM scratch AS build\nWORKDIR /app\nCOPY .npmrc ./\nCOPY package.json ./\nCOPY . .\n"
+        "FROM scratch\nCOPY --from=build /app /app\n"
+    )
+    u = _usage(ctx, text)
+    assert (u.image.files, u.image.bytes) == (4, 3 + 2 + 1 + 1)
+    assert u.copies[-1].traced_files == 4
+    # Only the paths two writes of the build stage share were held back, and they were forwarded.
+    assert all(not r.pending for r in u.fs.all_readers)
+
+
+def test_copy_from_takes_the_last_write_of_a_path(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"small.txt": "s", "big.txt": "bigger"})
+    text = (
+        "FROM scratch AS build\nCOPY small.txt /out/config.txt\nCOPY big.txt /out/config.txt\n"
+        "FROM scratch\nCOPY --from=build /out /out\n"
+    )
+    c = open_context(ctx)
+    u = DockerfileUsage(build_model(text), Builder.BUILDKIT, str(c.root), record_image=True)
+    for e in walk(c):
+        u.add(e)
+    u.finish()
+    assert u.image_files == {"/out/config.txt": 6}
+    assert (u.copies[-1].traced_files, u.copies[-1].traced_bytes) == (1, 6)
+
+
+def test_known_stage_decides_each_stage_once() -> None:
+    df = build_model(_chain(300))
+    assert known_stage(df.stages[-1])
+
+
 def test_copy_from_a_path_the_stage_cannot_hold(tmp_path: Path) -> None:
     ctx = make_tree(tmp_path / "ctx", {"app.py": "a", "Dockerfile": ""})
     text = (

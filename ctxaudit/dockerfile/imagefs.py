@@ -27,7 +27,6 @@ secret copied around a build stage still reaches CA401).
 
 from __future__ import annotations
 
-import bisect
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -45,32 +44,42 @@ if TYPE_CHECKING:
 Key = tuple[int, ...]  # write order: (line, source index) of each COPY on the way, outermost first
 
 
+class Regions:
+    """Regions writes land in (image paths), counted: how many of them may write
+    a path is the sum over the path and its parents (O(depth) per path, not
+    O(writes): a Dockerfile of 1,500 COPY lines stays linear)."""
+
+    def __init__(self) -> None:
+        self._count: dict[str, int] = {}
+
+    def add(self, region: str, weight: int = 1) -> None:
+        self._count[region] = self._count.get(region, 0) + weight
+
+    def covering(self, path: str) -> int:
+        """How many regions hold ``path`` (weighted)."""
+        count = self._count
+        total = count.get("/", 0)
+        p = path
+        while p and p != "/":
+            total += count.get(p, 0)
+            cut = p.rfind("/")
+            p = p[:cut] if cut > 0 else ""
+        return total
+
+
 @dataclass(eq=False)
 class Writer:
     """One source of one COPY/ADD into a stage of the final image."""
 
     region: str  # every path it writes is this path or below it
     wildcard: bool = False  # matched directories can merge into the same paths
-    overlaps: list[Writer] = field(default_factory=list)
-
-    _regions: set[str] | None = field(default=None, init=False, repr=False)
+    regions: Regions | None = None  # every writer's region in the image's stages (this one's included)
 
     def may_collide(self, path: str, through_dir: bool) -> bool:
         if self.wildcard and through_dir:
             return True
-        # Whether an overlapping writer's region is "/", the path or one of its ancestors, by
-        # lookups: a Dockerfile with thousands of COPYs into one directory asks it per file.
-        regions = self._regions
-        if regions is None:
-            regions = self._regions = {o.region for o in self.overlaps}
-        if "/" in regions or path in regions:
-            return True
-        i = path.rfind("/")
-        while i > 0:
-            if path[:i] in regions:
-                return True
-            i = path.rfind("/", 0, i)
-        return False
+        # Another writer holds the path: its region and this one's both hold it, so they overlap.
+        return self.regions is not None and self.regions.covering(path) > 1
 
 
 @dataclass(eq=False)
@@ -84,12 +93,43 @@ class Reader:
     index: int = 0
     usage: CopyUsage | None = None  # None for a bind mount (it writes nothing)
     found: bool = False
+    # Regions of the writes into the read stage's chain (COPY/ADD destinations, RUN cp/mv
+    # targets): a path two of them cover (or a wildcard one) may be written there twice,
+    # and the stage holds it once.
+    regions: Regions = field(default_factory=Regions)  # a wildcard's weighs 2: it may write a path twice
+    # Paths that may be written twice, held until the walk is done: path -> the winning
+    # write so far (the stage holds the last one), forwarded once by StageFiles.finish().
+    pending: dict[str, _Pending] = field(default_factory=dict)
+
+    def may_repeat(self, path: str) -> bool:
+        """Can the read stage be written at ``path`` more than once?"""
+        return self.regions.covering(path) > 1
 
 
-def known_stage(stage: Stage) -> bool:
+@dataclass(frozen=True)
+class _Pending:
+    key: Key
+    size: int
+    kind: str | None
+    origin: str
+    anchor: str | None
+    anchor_at: str | None
+
+
+def known_stage(stage: Stage, memo: dict[int, bool] | None = None) -> bool:
     """Does ctxaudit know every path this stage can hold? Built FROM scratch
     (through its chain), no RUN, no ADD (archives unpack, URLs download), no
-    COPY --from an image or a stage it does not know, no dynamic source."""
+    COPY --from an image or a stage it does not know, no dynamic source.
+    ``memo``: stage index -> answer, shared across calls (each stage is
+    decided once: a chain of stages copying from each other stays linear)."""
+    memo = {} if memo is None else memo
+    found = memo.get(stage.index)
+    if found is None:
+        found = memo[stage.index] = _known(stage, memo)
+    return found
+
+
+def _known(stage: Stage, memo: dict[int, bool]) -> bool:
     chain = stage.chain()
     if chain[0].base.lower() != "scratch" or chain[0].base_context is not None:
         return False
@@ -101,7 +141,7 @@ def known_stage(stage: Stage) -> bool:
                 return False
             if c.context_name not in ("", None):
                 return False  # a named context's files: not this walk's to know
-            if c.from_ is not None and (c.from_stage is None or not known_stage(c.from_stage)):
+            if c.from_ is not None and (c.from_stage is None or not known_stage(c.from_stage, memo)):
                 return False
             if any(src.value is None or src.unknown for src in c.sources):
                 return False
@@ -123,31 +163,18 @@ class StageFiles:
         self.files: dict[str, int] | None = None  # every final path -> size, when recording (tests)
         self._keys: dict[str, Key] = {}  # with self.files: the write that won each path
         self._alias_cache: dict[tuple[int, int, int], list[Alias]] = {}
+        self._regions: dict[int, list[tuple[str, bool]]] = {}  # stage index -> its writes' regions
+        self.trace_calls = 0  # writes offered to a COPY --from source (linear in the copies, not exponential)
+        self._ready = False
         for u in copies:
             self._plan(u)
-        writers = list(self.writers.values())
-        # Each writer's overlaps: the writers whose region covers its region or lies in it, found
-        # by looking up its region's ancestors and a sorted range of descendants (not all pairs).
-        by_region: dict[str, list[Writer]] = {}
-        for w in writers:
-            by_region.setdefault(w.region, []).append(w)
-        regions = sorted(by_region)
-        for w in writers:
-            r = w.region
-            found: list[Writer] = list(by_region.get("/", ())) + list(by_region.get(r, ()))
-            i = r.rfind("/")
-            while i > 0:
-                found += by_region.get(r[:i], ())
-                i = r.rfind("/", 0, i)
-            if r == "/":
-                found += writers
-            else:
-                prefix = r + "/"
-                k = bisect.bisect_left(regions, prefix)
-                while k < len(regions) and regions[k].startswith(prefix):
-                    found += by_region[regions[k]]
-                    k += 1
-            w.overlaps = list({id(o): o for o in found if o is not w}.values())
+        self._ready = True
+        for r in self.all_readers:
+            self._repeats(r)
+        image_regions = Regions()
+        for w in self.writers.values():
+            image_regions.add(w.region)
+            w.regions = image_regions
 
     def record(self) -> None:
         self.files = {}
@@ -159,8 +186,10 @@ class StageFiles:
             earlier = c.from_stage is not None and c.from_stage.index < c.stage.index
             if c.from_stage is not None and earlier and src.kind == "context" and src.value is not None:
                 self.add_reader(Reader(_stage_selector(src), c.from_stage, c.line, c.cmd, i, u))
+            region = self._region(c, src)
+            self._regions.setdefault(c.stage.index, []).append((region, _is_wildcard(src)))
             if c.stage.index in self.image_chain:
-                self.writers[c.line, i] = Writer(self._region(c, src), wildcard=_is_wildcard(src))
+                self.writers[c.line, i] = Writer(region, wildcard=_is_wildcard(src))
 
     def _region(self, c: Copy, src: Source) -> str:
         """Where every file this source writes lands: the destination, or for a
@@ -181,6 +210,21 @@ class StageFiles:
         self.all_readers.append(r)
         for s in r.stage.chain():
             self.readers.setdefault(s.index, []).append(r)
+        if self._ready:
+            self._repeats(r)
+
+    def _repeats(self, r: Reader) -> None:
+        """Where the stage ``r`` reads may be written more than once: the regions of
+        every COPY/ADD into its chain and of every RUN cp/mv target there."""
+        if r.usage is None:
+            return  # a bind mount writes nothing: whether it finds something is all it tells
+        chain = r.stage.chain()
+        for s in chain:
+            for region, wildcard in self._regions.get(s.index, []):
+                r.regions.add(region, 2 if wildcard else 1)
+        for alias in self._aliases(r.stage, chain[0].index, 0):
+            target = posixpath.join(alias.target, posixpath.basename(alias.source)) if alias.into else alias.target
+            r.regions.add(target)
 
     def heredocs(self, u: CopyUsage) -> None:
         """The files a COPY's heredocs create (they come from the Dockerfile)."""
@@ -243,6 +287,46 @@ class StageFiles:
         u = r.usage
         if u is None or u.excluded(root, rel):
             return
+        self.trace_calls += 1
+        if r.may_repeat(path):
+            # The stage holds the path once, as its last write left it: decided when the walk is done.
+            old = r.pending.get(path)
+            if old is None or key >= old.key:
+                r.pending[path] = _Pending(key, size, kind, origin, anchor, anchor_at)
+            return
+        self._take(r, u, root, rel, size, kind, key, origin, anchor, anchor_at)
+
+    def finish(self) -> None:
+        """Forward the paths held back because the read stage may hold them twice,
+        once each: stage by stage, so that what one forwards into a stage is held
+        by the readers of that stage before they forward theirs."""
+        readers = [r for r in self.all_readers if r.usage is not None]
+        readers.sort(key=lambda r: r.usage.copy.stage.index if r.usage is not None else 0)
+        for r in readers:
+            u = r.usage
+            assert u is not None
+            pending, r.pending = r.pending, {}
+            for path in sorted(pending):
+                p = pending[path]
+                rel = path.lstrip("/")
+                root = r.selector.root_of(rel)
+                assert root is not None
+                self._take(r, u, root, rel, p.size, p.kind, p.key, p.origin, p.anchor, p.anchor_at)
+
+    def _take(
+        self,
+        r: Reader,
+        u: CopyUsage,
+        root: str,
+        rel: str,
+        size: int,
+        kind: str | None,
+        key: Key,
+        origin: str,
+        anchor: str | None,
+        anchor_at: str | None,
+    ) -> None:
+        """COPY --from source ``r`` (of ``u``) takes the stage's ``rel`` (selected at ``root``)."""
         u.traced_files += 1
         u.traced_bytes += size
         if kind is not None:
@@ -297,8 +381,9 @@ class StageFiles:
         """Readers of a stage ctxaudit knows completely that found nothing
         (``stage_problems``: stages with a failing source, left alone)."""
         out = []
+        memo: dict[int, bool] = {}
         for r in self.all_readers:
-            if r.found or r.selector.whole or not known_stage(r.stage):
+            if r.found or r.selector.whole or not known_stage(r.stage, memo):
                 continue
             if any(s.index in stage_problems for s in r.stage.chain()):
                 continue

@@ -521,6 +521,7 @@ class DockerfileUsage:
     def finish(self) -> DockerfileUsage:
         if self.buildah:
             self._finish_buildah()
+        self.fs.finish()
         for st in [] if self.buildah else self.sources:
             problem = self._source_problem(st)
             if problem is not None:
