@@ -1033,10 +1033,15 @@ def image_command(
         suggestions=False,
         per_path_ignores=s.per_path_ignores,
     )
-    report.findings = [f for f in report.findings if f.rule.id.startswith("CA5")]
+    report.findings = [f for f in report.findings if _image_rule(f.rule.id)]
     _baseline(report, s, baseline, write_baseline)
     _publish(report, fmt, False, output, annotations, out.image_renderer)
     _fail(_findings_gate(report.findings, s), fmt, annotations)
+
+
+def _image_rule(rule_id: str) -> bool:
+    """What `ctxaudit image` reports: the layer traps, and a Dockerfile Docker rejects (nothing builds)."""
+    return rule_id.startswith("CA5") or rule_id == "CA305"
 
 
 @app.command("layers")
@@ -1175,10 +1180,10 @@ def _image_project(
         suggestions=False,
     )
     for br in preport.builds:
-        br.findings = [f for f in br.findings if f.rule.id.startswith("CA5")]
+        br.findings = [f for f in br.findings if _image_rule(f.rule.id)]
         if br.report is not None:
-            br.report.findings = [f for f in br.report.findings if f.rule.id.startswith("CA5")]
-    preport.findings = [f for f in preport.findings if f.rule.id.startswith("CA5")]
+            br.report.findings = [f for f in br.report.findings if _image_rule(f.rule.id)]
+    preport.findings = [f for f in preport.findings if _image_rule(f.rule.id)]
     reports = [
         (br.build.title, br.build.name, br.report)
         for br in preport.builds

@@ -108,6 +108,16 @@ def test_the_fix_leads_somewhere(tmp_path: Path, capsys: pytest.CaptureFixture[s
             2,
             "closes the cycle a -> b -> a: BuildKit fails (circular dependency detected on stage: a)",
         ),
+        # Arguments the instruction parser refuses (engine: tests/dockerfile cases rejected-*).
+        ("FROM scratch\nENV\nCOPY a /a\n", 2, "ENV requires at least one argument"),
+        ("FROM scratch AS\nCOPY a /a\n", 1, "FROM requires either one or three arguments"),
+        ("FROM scratch\nONBUILD\nCOPY a /a\n", 2, "ONBUILD requires at least one argument"),
+        ("FROM scratch\nHEALTHCHECK --interval=abc CMD true\n", 2, 'time: invalid duration "abc"'),
+        ("FROM scratch\nHEALTHCHECK --timeout=0 CMD true\n", 2, 'Interval "timeout" cannot be less than 1ms'),
+        ("FROM scratch\nARG X=${\nCOPY a /a\n", 2, "failed to process '${'"),
+        ('FROM scratch\nENV A="x y" X=${\nCOPY a /a\n', 2, "failed to process '${'"),
+        ("FROM scratch\nCOPY a\n", 2, "COPY requires at least two arguments"),
+        ("FROM scratch\nADD a\n", 2, "ADD requires at least two arguments"),
     ],
 )
 def test_dockerfiles_docker_rejects(
@@ -117,6 +127,17 @@ def test_dockerfiles_docker_rejects(
     (f,) = findings(capsys, tmp_path, "CA305")
     assert f["line"] == line and f["severity"] == "error" and words in str(f["message"])
     assert main([str(tmp_path), "--no-progress"]) == 1  # the build fails: so does the gate
+
+
+def test_image_reports_a_dockerfile_docker_rejects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Nothing builds: `ctxaudit image` must not say "no layer traps found" and pass.
+    cycle = "FROM scratch AS a\nCOPY --from=b /b /b\nFROM scratch AS b\nCOPY --from=a /a /a\n"
+    make_tree(tmp_path, {"a": "x", "b": "y", "Dockerfile": cycle})
+    capsys.readouterr()
+    assert main(["image", "-f", str(tmp_path / "Dockerfile"), str(tmp_path), "-o", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [f["rule"] for f in doc["findings"]] == ["CA305"]
+    assert "circular dependency detected on stage: a" in doc["findings"][0]["message"]
 
 
 def test_flags_docker_takes_are_not_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,6 +151,8 @@ def test_flags_docker_takes_are_not_rejected(tmp_path: Path, capsys: pytest.Capt
                 "ADD --checksum=sha256:00 --keep-git-dir=true https://example.com/x.tar /x\n"
                 "RUN --network=none --mount=type=cache,target=/c --security=sandbox true\n"
                 "HEALTHCHECK --interval=5s --timeout=3s --start-period=1s --start-interval=1s --retries=3 CMD true\n"
+                "HEALTHCHECK --interval=1m30s --timeout=.5s --start-period=1.5h CMD true\n"
+                'ENV A="x y" B=${A:-z} C=\'$x\'\nARG D="1 2" E=${B}\n'
                 "FROM scratch\nCOPY --from=build --parents /a /\nonbuild RUN true\nMaintainer me\n"
             ),
         },

@@ -315,6 +315,8 @@ def build_model(
                 stage.workdir = clean(posixpath.join(stage.workdir, w))
                 stage.workdirs.append(stage.workdir)
             stage.commands.append(ins)
+        elif ins.cmd in ("copy", "add") and len(ins.args) < 2:
+            stage.commands.append(ins)  # Docker rejects it (validate.rejections: CA305); it copies nothing
         elif ins.cmd in ("copy", "add"):
             c = _copy(ins, stage, env, stage.workdir, esc, lookup)
             c.from_context = named_source(c.from_)
@@ -350,13 +352,13 @@ def _env_pairs(ins: Instruction, escape: str) -> list[tuple[str, str]]:
         parts = ins.rest.split(None, 1)
         return [(parts[0], parts[1] if len(parts) > 1 else "")]
     out = []
-    for w in _parse_words(ins.rest, escape):
+    for w in parse_words(ins.rest, escape):
         key, _, value = w.partition("=")
         out.append((key, value))
     return out
 
 
-def _parse_words(text: str, escape: str) -> list[str]:
+def parse_words(text: str, escape: str) -> list[str]:
     """BuildKit's parseWords (the name=value list of ENV): split on unquoted
     whitespace, keeping quotes and escapes; the escape directive applies."""
     words: list[str] = []

@@ -8,13 +8,25 @@ frob"), and a ``COPY --from`` of its own stage or a cycle of stages
 which can copy only from earlier stages, looks for an image of that name).
 Flags are those of current BuildKit (frontend/dockerfile/instructions), so a
 flag newer than the engine here (``COPY --exclude``) is not reported.
+
+Arguments BuildKit's instruction parser refuses (instructions/parse.go, the
+same words on the legacy builder): ``ENV`` or ``ONBUILD`` with none ("ENV
+requires at least one argument"), ``FROM x AS`` without a name ("FROM
+requires either one or three arguments"), ``COPY``/``ADD`` with one ("COPY
+requires at least two arguments"), a ``HEALTHCHECK`` duration Go's
+``time.ParseDuration`` refuses ('time: invalid duration "abc"'), and an
+``ARG``/``ENV`` value whose substitution cannot be processed ('failed to
+process "${": syntax error: missing '}'').
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from .model import Dockerfile, Stage
+from .model import Dockerfile, Stage, parse_words
+from .parser import Instruction
+from .shellwords import WordError, process_word
 
 INSTRUCTIONS = frozenset(
     [
@@ -47,6 +59,26 @@ FLAGS: dict[str, frozenset[str]] = {
 }
 
 
+# Go's time.ParseDuration: an optional sign, then "0" or numbers with units.
+_DURATION = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+_UNIT_NS = {"ns": 1, "us": 1e3, "\u00b5s": 1e3, "\u03bcs": 1e3, "ms": 1e6, "s": 1e9, "m": 60e9, "h": 3600e9}
+_DURATION_FLAGS = ("interval", "timeout", "start-period", "start-interval")
+
+
+def _duration_problem(flag: str, value: str) -> str | None:
+    """BuildKit's parseOptInterval: Go's ParseDuration, then at least 1ms (0 too
+    is refused by the engine here: 'Interval "timeout" cannot be less than 1ms')."""
+    if not _DURATION.fullmatch(value):
+        return f'time: invalid duration "{value}"'
+    ns = sum(float(n) * _UNIT_NS[u] for n, u in _PART.findall(value))
+    if value.startswith("-"):
+        ns = -ns
+    if ns < 1e6:
+        return f'Interval "{flag}" cannot be less than 1ms'
+    return None
+
+
 @dataclass(frozen=True)
 class Rejection:
     line: int
@@ -66,8 +98,38 @@ def rejections(df: Dockerfile) -> list[Rejection]:
             if name not in allowed:
                 known = ", ".join(f"--{f}" for f in sorted(allowed)) or "none"
                 out.append(Rejection(ins.start, f"{ins.cmd.upper()}: unknown flag --{name} (it takes: {known})"))
+        problem = _arguments(ins, df.parsed.escape)
+        if problem is not None:
+            out.append(Rejection(ins.start, problem))
     out += _cycles(df)
     return sorted(out, key=lambda r: r.line)
+
+
+def _arguments(ins: Instruction, escape: str) -> str | None:
+    """What BuildKit's instruction parser says of the arguments, when it refuses them."""
+    cmd = ins.cmd
+    if cmd in ("env", "onbuild") and not ins.args:
+        return f"{cmd.upper()} requires at least one argument"
+    if cmd == "from" and len(ins.args) not in (1, 3):
+        return "FROM requires either one or three arguments (FROM image [AS name])"
+    if cmd in ("copy", "add") and len(ins.args) < 2:
+        return f"{cmd.upper()} requires at least two arguments (sources and a destination)"
+    if cmd == "healthcheck":
+        for flag in _DURATION_FLAGS:
+            for value in ins.flag_values(flag):
+                problem = _duration_problem(flag, value) if value and value != "true" else None
+                if problem is not None:
+                    return f"HEALTHCHECK --{flag}={value}: {problem}"
+    if cmd in ("arg", "env"):
+        for word in parse_words(ins.rest, escape):  # quotes keep spaces: ENV A="x y"
+            _, eq, value = word.partition("=")
+            if not eq:
+                continue
+            try:
+                process_word(value, {}, escape)
+            except WordError as exc:
+                return f"{cmd.upper()} {word}: failed to process {value!r}: {exc}"
+    return None
 
 
 def _stage_named(df: Dockerfile, ref: str) -> Stage | None:

@@ -61,8 +61,10 @@ REJECTED = rule(
     "dockerfile-rejected",
     Severity.ERROR,
     "Docker rejects this Dockerfile: the build fails.",
-    "An unknown instruction, a flag the instruction does not take, or a COPY --from of its own stage or a "
-    "cycle of stages stops `docker build` before anything runs. ctxaudit still reads the rest of the file.",
+    "An unknown instruction, a flag the instruction does not take, arguments it refuses (ENV or ONBUILD with "
+    "none, FROM x AS without a name, COPY with one, a bad HEALTHCHECK duration, an unclosed ${ in ARG/ENV), or "
+    "a COPY --from of its own stage or a cycle of stages stops `docker build` before anything runs. ctxaudit "
+    "still reads the rest of the file.",
 )
 INVALID_MOUNT = rule(
     "CA311",
