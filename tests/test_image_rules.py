@@ -78,6 +78,27 @@ def test_pandas_sample_is_clean_and_its_single_stage_variant_is_caught(
     assert f["line"] == 6 and f["bytes"] == 3905  # every file of scripts/, stored twice
 
 
+@pytest.mark.parametrize(
+    "run,warns",
+    [
+        ("export PIP_NO_CACHE_DIR=1 && pip install flask", False),
+        ("export A=1 PIP_NO_CACHE_DIR=off; python3 -m pip install flask", False),
+        ("PIP_NO_CACHE_DIR=1 pip install flask", False),
+        ("PIP_NO_CACHE_DIR=0 pip install flask", False),  # pip: any strtobool word disables it, 0 too
+        ("declare -x PIP_NO_CACHE_DIR=true && pip install flask", False),
+        ("PIP_NO_CACHE_DIR=1; pip install flask", True),  # a shell variable, not exported: pip never sees it
+        ("pip install flask && export PIP_NO_CACHE_DIR=1", True),  # too late
+        ("export PIP_NO_CACHE_DIR=1 && unset PIP_NO_CACHE_DIR && pip install flask", True),
+        ("export PIP_NO_CACHE_DIR=maybe && pip install flask", True),  # pip refuses the value
+    ],
+)
+def test_pip_cache_disabled_in_the_same_shell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], run: str, warns: bool
+) -> None:
+    make_tree(tmp_path, {"Dockerfile": f"FROM x\nRUN {run}\n"})
+    assert ("CA502" in rules(image_findings(capsys, tmp_path))) is warns
+
+
 UNIT = {
     # rule: (trap Dockerfile, fixed Dockerfile)
     "CA502": (

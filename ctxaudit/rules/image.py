@@ -305,6 +305,34 @@ def _is_pip_install(c: Command) -> bool:
     return pip and "install" in c.words
 
 
+# pip's strtobool words: PIP_NO_CACHE_DIR set to any of them disables the cache, "0" and "false"
+# included (pip/_internal/cli/cmdoptions.py _handle_no_cache_dir, kept for backwards compatibility).
+_PIP_BOOLS = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
+
+
+def _pip_cache_off(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in _PIP_BOOLS
+
+
+def _exported(script: Script, c: Command, name: str) -> str | None:
+    """The value ``export NAME=value`` (or ``declare -x``/``typeset -x``) gave
+    ``name`` in the same shell before command ``c`` (the commands of a RUN run
+    in order; a later export or ``unset`` wins), else None."""
+    value: str | None = None
+    for x in script.commands:
+        if x is c:
+            return value
+        words = x.words
+        if x.name == "export" or (x.name in ("declare", "typeset") and "-x" in words[1:]):
+            for w in words[1:]:
+                key, eq, v = w.partition("=")
+                if key == name and eq:
+                    value = v
+        elif x.name == "unset" and name in words[1:]:
+            value = None
+    return None
+
+
 def _sub(c: Command, *names: str) -> bool:
     """The command's first argument is one of ``names`` (``npm ci``, ``conda install``)."""
     return any(w in names for w in c.words[1:2])
@@ -328,8 +356,9 @@ _CACHE_RULES = [
         lambda c, script, run: (
             c.has("--no-cache-dir")
             or any(len(w) >= 10 and "--no-cache-dir".startswith(w) for w in c.words)  # optparse: --no-cache
-            or "PIP_NO_CACHE_DIR" in c.env
-            or run.env.get("PIP_NO_CACHE_DIR") not in (None, "", "0", "false")
+            or _pip_cache_off(c.env.get("PIP_NO_CACHE_DIR"))
+            or _pip_cache_off(_exported(script, c, "PIP_NO_CACHE_DIR"))
+            or _pip_cache_off(run.env.get("PIP_NO_CACHE_DIR"))
             or _cache_mount(run, ".cache")
             or _same_run_has(script, "rm", ".cache/pip")
         ),
