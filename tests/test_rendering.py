@@ -154,3 +154,18 @@ def test_rendered_snapshots(name: str, capsys: pytest.CaptureFixture[str], monke
     if os.environ.get("CTXAUDIT_UPDATE_RENDERED"):
         path.write_text(out, encoding="utf-8")
     assert out == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", range(30, 61))
+def test_fix_hints_wrap_between_words_and_keep_flags_whole(width: int) -> None:
+    # textwrap filled a line's end with a long word's head: "RUN --" / "mount=...", "targ" / "et=".
+    fix = "  fix: RUN --mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir -r requirements.txt"
+    lines = layout.wrap_cell(fix, width).split("\n")
+    assert all(len(line) <= width for line in lines)
+    words = " ".join(line.strip() for line in lines).split()
+    # Cut only after a comma: joined back, every word is whole.
+    text = " ".join(words).replace(", ", ",")
+    assert text == fix.strip()
+    for line in lines:
+        assert not line.endswith(("--", "targ", "--mount", "-")), lines
+        assert not line.strip().startswith(("mount=", "et=", "ount")), lines

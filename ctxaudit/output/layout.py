@@ -107,6 +107,8 @@ def _lines(text: str, limit: int, indent: str, more: str, break_words: bool) -> 
     """
     glued = _UNIT.sub(_NBSP, text)
     room = limit - len(more)
+    if break_words and indent:
+        return [line.replace(_NBSP, " ") for line in _code_lines(glued, limit, indent, more)]
     if break_words and not indent and room > 8:
         glued = " ".join(shorten_middle(w, room) if len(w) > room else w for w in glued.split(" "))
     lines = textwrap.wrap(
@@ -118,6 +120,53 @@ def _lines(text: str, limit: int, indent: str, more: str, break_words: bool) -> 
         break_on_hyphens=False,
     )
     return [line.replace(_NBSP, " ") for line in lines]
+
+
+def _code_lines(text: str, limit: int, indent: str, more: str) -> list[str]:
+    """A fix (a command) wrapped between words; a word too long for any line
+    starts a line of its own and is cut after a ``,`` or before a ``/`` where
+    it can (``--mount=type=cache,`` / ``target=/root/.cache/pip``), never
+    inside a flag's name (textwrap fills a line's end with the word's head:
+    ``RUN --`` / ``mount=...``)."""
+    lines: list[str] = []
+    cur = indent
+    fresh = True  # nothing but the indent on the current line yet
+    for word in text.split():
+        if not fresh and len(cur) + 1 + len(word) <= limit:
+            cur += " " + word
+            continue
+        if not fresh:
+            if len(more) + len(word) > limit:
+                # Too long for any line: its head fills this one when it ends at a separator.
+                cut = _separator_cut(word, limit - len(cur) - 1)
+                if cut:
+                    cur, word = cur + " " + word[:cut], word[cut:]
+            lines.append(cur)
+            cur, fresh = more, True
+        while len(cur) + len(word) > limit:
+            room = max(limit - len(cur), 1)
+            cut = _separator_cut(word, room) or room
+            lines.append(cur + word[:cut])
+            cur, word = more, word[cut:]
+        cur += word
+        fresh = False
+    if not fresh:
+        lines.append(cur)
+    return lines
+
+
+def _separator_cut(word: str, room: int) -> int:
+    """Where to cut a command word to fit ``room``: after the last ``,`` that
+    fits, else before the last ``/`` or ``=``; 0 when there is none."""
+    if room < 1:
+        return 0
+    head = word[: room + 1]
+    for seps, after in ((",;", True), ("/=", False)):
+        best = max(head.rfind(c) for c in seps)
+        cut = best + 1 if after else best
+        if 0 < cut <= room:
+            return cut
+    return 0
 
 
 def shorten_end(text: str, limit: int) -> str:
