@@ -32,7 +32,7 @@ from .engine.context import STDIN_LABEL, Context, with_builder
 from .engine.ignorefile import IgnoreFileError
 from .engine.pattern import PatternError
 from .engine.podman import RemoteTransfer, remote_transfer, uploads
-from .engine.walk import Entry, Status, walk
+from .engine.walk import Entry, EntryType, Status, walk
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
 from .rules import legacy as legacy_rules
@@ -205,7 +205,14 @@ def scan(
         if r.ctx.builder is Builder.BUILDAH:
             r.remote = remote_transfer(r.ctx)
 
-    findings: list[Finding] = walk_rules.check(stats.problems)
+    problems = stats.problems
+    emptied = None
+    if primary.builder is Builder.BUILDKIT and primary_group:
+        # BuildKit reads only the files the Dockerfile takes: an unreadable file beside them does no harm.
+        usages = [r.usage for r in primary_group]
+        problems = [e for e in problems if any(u.reads(e.path, e.type is EntryType.DIR) for u in usages)]
+        emptied = lambda e: e.type is not EntryType.DIR  # noqa: E731
+    findings: list[Finding] = walk_rules.check(problems, emptied)
     for c in contexts:
         findings += walk_rules.build_files(c.problems)
     findings += lint_rules.static_checks(primary) + lint.findings()

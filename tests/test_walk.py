@@ -211,3 +211,57 @@ def test_unreadable_path_fix_is_a_docker_line() -> None:
     e = Entry("logs/a[1].txt", EntryType.FILE, 0, Status.SENT, None, problem="cannot read a[1].txt: permission denied")
     (f,) = walk_rules.check([e])
     assert (f.rule.id, f.fix) == ("CA100", "add 'logs/a\\[1\\].txt' to the ignore file")
+
+
+def test_ca100_only_for_what_the_builder_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # BuildKit transfers only what the Dockerfile takes: a mode-000 file beside
+    # it is never read (the engine builds it); the legacy CLI tars everything and
+    # stops (tests/dockerfile case unreadable-file-not-copied).
+    import json
+
+    from ctxaudit.cli import main
+
+    make_tree(tmp_path, {"f": "1", "secret.txt": "2", "Dockerfile": "FROM scratch\nCOPY f /ctx/\n"})
+    os.chmod(tmp_path / "secret.txt", 0o000)
+    _as_unprivileged_user(monkeypatch)
+
+    def ca100(*args: str) -> list[str]:
+        capsys.readouterr()
+        main(["scan", str(tmp_path), "-o", "json", "--no-progress", *args])
+        doc = json.loads(capsys.readouterr().out)
+        return [f["path"] for f in doc["findings"] if f["rule"] == "CA100"]
+
+    assert ca100() == []
+    assert ca100("--builder", "legacy") == ["secret.txt"]
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY . /ctx/\n")
+    assert ca100() == ["secret.txt"]  # COPY . reads it
+
+
+def test_buildkit_writes_an_unreadable_file_it_copies_as_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Seen on the engine (BuildKit 0.8, client without DAC capabilities): COPY sub
+    # with a mode-000 sub/secret.txt built, and the image held it with 0 bytes.
+    import json
+
+    from ctxaudit.cli import main
+
+    make_tree(tmp_path, {"sub/g": "g\n", "sub/secret.txt": "s\n", "Dockerfile": "FROM scratch\nCOPY sub /ctx/\n"})
+    os.chmod(tmp_path / "sub" / "secret.txt", 0o000)
+    _as_unprivileged_user(monkeypatch)
+    capsys.readouterr()
+    main(["scan", str(tmp_path), "-o", "json", "--no-progress"])
+    doc = json.loads(capsys.readouterr().out)
+    (f,) = [f for f in doc["findings"] if f["rule"] == "CA100"]
+    assert f["path"] == "sub/secret.txt" and "copies it as an empty file" in f["message"]
+    c = open_context(tmp_path)
+    from ctxaudit.dockerfile.model import build_model
+    from ctxaudit.dockerfile.usage import DockerfileUsage
+
+    u = DockerfileUsage(build_model("FROM scratch\nCOPY sub /ctx/\n"), Builder.BUILDKIT, str(c.root), record_image=True)
+    for e in walk(c):
+        u.add(e)
+    u.finish()
+    assert u.image_files == {"/ctx/g": 2, "/ctx/secret.txt": 0}

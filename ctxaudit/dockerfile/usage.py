@@ -15,6 +15,7 @@ Fed the same entry stream as the context statistics (one walk), it keeps:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import posixpath
@@ -403,6 +404,11 @@ class DockerfileUsage:
         if self.checks_only:
             self._check(e)
             return
+        if e.problem is not None and e.type is EntryType.FILE and self.builder is Builder.BUILDKIT:
+            # An unreadable file BuildKit transfers arrives empty: the engine's BuildKit (0.8)
+            # built and wrote it with 0 bytes (seen once, as root without DAC capabilities; its
+            # transfer figure, 2 B off ctxaudit's model, is not recorded).
+            e = dataclasses.replace(e, size=0)
         if self.builder is Builder.LEGACY and self.wire_and_tar:
             self.tar_bytes += tarsize.entry_bytes(e)
             if e.path == ".dockerignore" and e.type is EntryType.FILE:
@@ -474,6 +480,25 @@ class DockerfileUsage:
         builder sends all of them, BuildKit (cold cache) what a COPY/ADD or
         bind mount of a needed stage refers to."""
         return self.builder is Builder.LEGACY or self._transferred(path)
+
+    def reads(self, path: str, is_dir: bool) -> bool:
+        """Does this build read the context path ``path``, so that an unreadable
+        one fails it (CA100)? The legacy CLI tars (and first validates) the
+        whole context, buildah is left as the walk says, and BuildKit reads
+        every directory (its walk opens them even for the Dockerfile's own
+        transfer) but only the files it transfers. Checked on the engine: a
+        mode-000 file beside ``COPY f /ctx/`` builds with BuildKit while the
+        legacy CLI stops ("no permission to read"); a mode-000 directory
+        fails both (tests/dockerfile cases unreadable-*-not-copied)."""
+        if self.builder is not Builder.BUILDKIT or is_dir:
+            return True
+        return self.uses_context and (self.whole_context or self._transferred(path))
+
+    def fails_on_unreadable(self, is_dir: bool) -> bool:
+        """Does an unreadable path this build reads fail it? The legacy CLI and
+        buildah stop; BuildKit stops at a directory but writes a file it
+        cannot read as an empty file (the engine's BuildKit 0.8 builds)."""
+        return self.builder is not Builder.BUILDKIT or is_dir
 
     def _transferred(self, path: str) -> bool:
         if self.whole_context:

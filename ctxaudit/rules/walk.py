@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..engine.buildfiles import BuildFileProblem
 from ..engine.containers import escape
@@ -14,19 +14,28 @@ UNREADABLE = rule(
     "CA100",
     "unreadable-path",
     Severity.ERROR,
-    "The builder must send a path it cannot read: the build fails.",
-    "Docker reads every file it sends. An unreadable file or directory that the "
-    "ignore file lets through fails `docker build` (BuildKit: 'permission denied'; "
-    "legacy CLI: \"can't stat\" or 'no permission to read'). Fix the permissions "
+    "The builder must read a path it cannot read: the build fails.",
+    "Docker reads every file it sends. The legacy CLI sends the whole context: any unreadable file or "
+    "directory the ignore file lets through fails `docker build` (\"can't stat\" or 'no permission to "
+    "read'). BuildKit reads every directory ('permission denied') but only the files the Dockerfile's "
+    "COPY/ADD and bind mounts take, and writes an unreadable one as an empty file. Fix the permissions "
     "or add the path to the ignore file.",
 )
 
 
-def check(problems: Iterable[Entry]) -> list[Finding]:
-    return [
-        Finding(UNREADABLE, e.problem or "cannot read", path=e.path, fix=f"add '{escape(e.path)}' to the ignore file")
-        for e in problems
-    ]
+def check(problems: Iterable[Entry], emptied: Callable[[Entry], bool] | None = None) -> list[Finding]:
+    """CA100 for each unreadable path the builder reads; ``emptied``: the ones
+    BuildKit writes into the image as empty files instead of failing."""
+    out = []
+    for e in problems:
+        message = e.problem or "cannot read"
+        if emptied is not None and emptied(e):
+            message += (
+                ": BuildKit copies it as an empty file (the engine's BuildKit 0.8 builds; the image lacks its "
+                "content; the legacy builder fails)"
+            )
+        out.append(Finding(UNREADABLE, message, path=e.path, fix=f"add '{escape(e.path)}' to the ignore file"))
+    return out
 
 
 BUILD_FILE_UNREADABLE = rule(

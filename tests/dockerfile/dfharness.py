@@ -6,6 +6,9 @@ from sample_contexts/), an optional ``dockerignore``, the ``dockerfile`` text,
 ``build_args``, ``target`` and ``network`` (``none`` for cases that RUN;
 ``run_outputs`` lists the image files a RUN made, which ctxaudit does not
 predict).
+``modes`` sets permission bits (``{"secret.txt": "000"}``) and
+``unprivileged`` runs the client, and ctxaudit's walk, as a user without the
+capabilities that bypass them (the engine: setpriv; ctxaudit: uid 65534).
 ``engine: false`` marks a case the engine here cannot build (its built-in
 frontend predates the syntax); its expectations are then written in the case
 as ``expect``. ``current`` holds, per builder, what today's BuildKit does
@@ -22,9 +25,12 @@ the context tar the legacy CLI sent (captured with tests/oracle/fake_daemon.py).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +65,8 @@ def materialize(case: dict[str, Any], where: Path) -> Path:
     if "dockerignore" in case and case.get("sample"):
         (ctx / ".dockerignore").write_text(case["dockerignore"])
     dockerfile_path(ctx, case).write_text(case["dockerfile"], encoding="utf-8")
+    for rel, mode in case.get("modes", {}).items():
+        (ctx / rel).chmod(int(mode, 8))
     return ctx
 
 
@@ -94,6 +102,30 @@ def transfer_matches(printed: str, actual: int) -> bool:
 FAILING_KINDS = ("ignored", "missing", "invalid", "mount", "from-missing")
 
 
+@contextlib.contextmanager
+def as_user(case: dict[str, Any]) -> Iterator[None]:
+    """For ``unprivileged`` cases, the walk sees the tree as uid 65534 (tests run as root)."""
+    if not case.get("unprivileged"):
+        yield
+        return
+    import ctxaudit.engine.walk as walk_mod
+
+    saved = walk_mod._euid_readable, walk_mod.list_dir
+    real = walk_mod.list_dir
+
+    def list_dir(path: str) -> list[os.DirEntry[str]]:
+        if os.stat(path).st_mode & 0o444 == 0:  # no read bit for anyone: EACCES, as uid 65534 gets
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    walk_mod._euid_readable = lambda: (65534, frozenset({65534}))
+    walk_mod.list_dir = list_dir
+    try:
+        yield
+    finally:
+        walk_mod._euid_readable, walk_mod.list_dir = saved
+
+
 def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, Any]:
     """What ctxaudit says of this build: failures, transfer, image files."""
     from ctxaudit.dockerfile import validate
@@ -101,7 +133,7 @@ def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, An
     from ctxaudit.dockerfile.usage import DockerfileUsage
     from ctxaudit.engine.builder import Builder
     from ctxaudit.engine.context import open_context
-    from ctxaudit.engine.walk import walk
+    from ctxaudit.engine.walk import EntryType, walk
     from ctxaudit.rules import legacy
 
     dockerfile = dockerfile_path(ctx, case)
@@ -115,10 +147,15 @@ def ctxaudit_view(ctx: Path, case: dict[str, Any], builder: str) -> dict[str, An
     usage = DockerfileUsage(
         df, Builder(builder), str(c.root), record_image=True, old_fsutil=True, outside_dockerfile=outside
     )
-    for e in walk(c):
-        usage.add(e)
+    unreadable = []
+    with as_user(case):
+        for e in walk(c):
+            usage.add(e)
+            is_dir = e.type is EntryType.DIR
+            if e.problem and usage.reads(e.path, is_dir) and usage.fails_on_unreadable(is_dir):  # CA100
+                unreadable.append("unreadable")
     usage.finish()
-    errors = sorted([p.kind for p in usage.problems if p.kind in FAILING_KINDS] + rejected)
+    errors = sorted([p.kind for p in usage.problems if p.kind in FAILING_KINDS] + rejected + unreadable)
     errors += ["rejected" for _ in validate.rejections(df)]  # Docker refuses the Dockerfile itself (CA305)
     return {
         "ok": not errors,

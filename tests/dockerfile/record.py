@@ -40,6 +40,20 @@ def files_under(root: Path) -> list[list[Any]]:
     return [[os.fsdecode(p), size] for p, size in engine.files_under(root, absolute=True)]
 
 
+# ``unprivileged`` cases: the client runs as root without the capabilities that
+# bypass file permissions, so it meets a mode-000 file as an ordinary user would
+# (it still owns the daemon's socket).
+DROP_DAC = [
+    "setpriv",
+    "--inh-caps=-dac_override,-dac_read_search",
+    "--bounding-set=-dac_override,-dac_read_search",
+]
+
+
+def client(case: dict[str, Any]) -> list[str]:
+    return DROP_DAC if case.get("unprivileged") else []
+
+
 def build_args(case: dict[str, Any], ctx: Path) -> list[str]:
     args: list[str] = ["-f", str(dfharness.dockerfile_path(ctx, case))]
     if case.get("network"):
@@ -55,6 +69,7 @@ def record_buildkit(ctx: Path, case: dict[str, Any], env: dict[str, str]) -> dic
     with tempfile.TemporaryDirectory() as out:
         proc = subprocess.run(
             [
+                *client(case),
                 "/usr/bin/docker",
                 "build",
                 "--progress=plain",
@@ -91,7 +106,7 @@ def versions(env: dict[str, str]) -> dict[str, str]:
 
 def record_legacy(ctx: Path, case: dict[str, Any], env: dict[str, str], capture_dir: Path) -> dict[str, Any]:
     proc = subprocess.run(
-        ["docker", "build", "-q", *build_args(case, ctx), str(ctx)],
+        [*client(case), "docker", "build", "-q", *build_args(case, ctx), str(ctx)],
         env={**env, "DOCKER_BUILDKIT": "0"},
         capture_output=True,
         text=True,
@@ -105,7 +120,7 @@ def record_legacy(ctx: Path, case: dict[str, Any], env: dict[str, str], capture_
             result = {"ok": True, "image": files_under(engine.extract_image(image, env, Path(work)))}
     before = set(capture_dir.glob("*.tar"))
     subprocess.run(
-        ["docker", "build", "-q", *build_args(case, ctx), str(ctx)],
+        [*client(case), "docker", "build", "-q", *build_args(case, ctx), str(ctx)],
         env={**env, "DOCKER_BUILDKIT": "0", "DOCKER_HOST": f"unix://{FAKE_SOCK}"},
         capture_output=True,
     )
