@@ -123,6 +123,19 @@ def test_copy_from_takes_the_last_write_of_a_path(tmp_path: Path) -> None:
     assert (u.copies[-1].traced_files, u.copies[-1].traced_bytes) == (1, 6)
 
 
+def test_rm_in_the_build_stage_takes_paths_out_of_copy_from(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"keep/a": "1", "stuff/b": "22", ".git/HEAD": "333", "cache/c": "4", "m.py": "5"})
+    build = "FROM x AS b\nCOPY . /app/\nWORKDIR /app\nRUN rm -rf /app/stuff && rm -rf .git cache/*\n"
+    u = _usage(ctx, build + "FROM scratch\nCOPY --from=b /app /app\n")
+    assert (u.image.files, u.image.bytes) == (2, 2) and not u.image_at_most
+    # An rm it cannot resolve: the figure is what was traced, marked as an upper bound.
+    u = _usage(ctx, "FROM x AS b\nCOPY . /app/\nRUN rm -rf /app/$DIR\nFROM scratch\nCOPY --from=b /app /app\n")
+    assert (u.image.files, u.image.bytes) == (5, 8) and u.image_at_most
+    # An rm before the COPY removes nothing it wrote.
+    u = _usage(ctx, "FROM x AS b\nRUN rm -rf /app/stuff\nCOPY . /app/\nFROM scratch\nCOPY --from=b /app /app\n")
+    assert u.image.files == 5 and not u.image_at_most
+
+
 def test_known_stage_decides_each_stage_once() -> None:
     df = build_model(_chain(300))
     assert known_stage(df.stages[-1])

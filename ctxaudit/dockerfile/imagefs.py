@@ -163,6 +163,10 @@ class StageFiles:
         self.files: dict[str, int] | None = None  # every final path -> size, when recording (tests)
         self._keys: dict[str, Key] = {}  # with self.files: the write that won each path
         self._alias_cache: dict[tuple[int, int, int], list[Alias]] = {}
+        self._removal_cache: dict[tuple[int, int, int], Removals] = {}
+        # A stage another one copies from ran an rm (or a RUN) ctxaudit cannot read after
+        # files were written into it: what COPY --from carried is then an upper bound.
+        self.upper_bound = False
         self._regions: dict[int, list[tuple[str, bool]]] = {}  # stage index -> its writes' regions
         self.trace_calls = 0  # writes offered to a COPY --from source (linear in the copies, not exponential)
         self._ready = False
@@ -259,14 +263,18 @@ class StageFiles:
             self._image(path, size, key, via_dir)
         for r in self.readers.get(stage, ()):
             # The file where the COPY put it, and wherever a later RUN cp/mv of
-            # the read stage put it too.
+            # the read stage put it too, unless a later RUN rm removed it there.
             places = [(path, anchor_at)]
             for alias in self._aliases(r.stage, stage, key[0]):
                 moved = alias.apply(path)
                 if moved is not None:
                     places.append((moved, (alias.apply(anchor_at) or anchor_at) if anchor_at else None))
+            gone = self._removals(r.stage, stage, key[0])
+            if gone.unknown and r.usage is not None:
+                self.upper_bound = True
             for there, at in places:
-                self._read(r, there, size, kind, key, origin, anchor, at)
+                if not gone.removes(there):
+                    self._read(r, there, size, kind, key, origin, anchor, at)
 
     def _read(
         self,
@@ -349,6 +357,14 @@ class StageFiles:
         found = self._alias_cache.get(cache_key)
         if found is None:
             found = self._alias_cache[cache_key] = aliases(read.chain(), written, after)
+        return found
+
+    def _removals(self, read: Stage, written: int, after: int) -> Removals:
+        """``RUN rm`` in the read stage's chain from the written stage on, after the line that wrote (cached)."""
+        cache_key = (read.index, written, after)
+        found = self._removal_cache.get(cache_key)
+        if found is None:
+            found = self._removal_cache[cache_key] = removals(read.chain(), written, after)
         return found
 
     def _image(self, path: str, size: int, key: Key, via_dir: bool) -> None:
@@ -445,6 +461,65 @@ def aliases(chain: list[Stage], written: int, after: int) -> list[Alias]:
     return out
 
 
+@dataclass
+class Removals:
+    """What ``RUN rm`` of a build stage removes before another stage reads it:
+    literal image paths (``rm -rf /app/.git``: the path and everything below)
+    and contents (``rm -rf /app/cache/*``: everything below). ``unknown``: an
+    rm ctxaudit cannot resolve (a variable, another wildcard) or a RUN whose
+    shell it cannot read: what the stage holds is then at most what is traced."""
+
+    paths: set[str] = field(default_factory=set)
+    contents: set[str] = field(default_factory=set)
+    unknown: bool = False
+
+    def removes(self, ipath: str) -> bool:
+        if not self.paths and not self.contents:
+            return False
+        p = ipath
+        first = True
+        while p:
+            if p in self.paths or (not first and p in self.contents):
+                return True
+            first = False
+            cut = p.rfind("/")
+            p = p[:cut] if cut > 0 else ("/" if p != "/" else "")
+        return False
+
+
+def removals(chain: list[Stage], written: int, after: int) -> Removals:
+    """``RUN rm`` in the stages of ``chain`` from stage ``written`` on, after
+    line ``after`` (what a build stage deletes before another copies from it)."""
+    out = Removals()
+    started = False
+    for s in chain:
+        started = started or s.index == written
+        if not started:
+            continue
+        for r in s.runs:
+            if r.line < after:
+                continue
+            script = run_script(r)
+            if script.approximate:
+                out.unknown = True
+            for cmd in script.commands:
+                if cmd.name != "rm":
+                    continue
+                for w in cmd.args():
+                    if w.startswith("-"):
+                        continue
+                    if "$" in w or "`" in w:
+                        out.unknown = True
+                        continue
+                    if w.endswith("/*") and not contains_wildcards(w[:-2]):
+                        out.contents.add(clean(posixpath.join(r.workdir, w[:-2])))
+                    elif contains_wildcards(w):
+                        out.unknown = True
+                    else:
+                        out.paths.add(clean(posixpath.join(r.workdir, w)))
+    return out
+
+
 def _below(ipath: str, top: str) -> bool:
     """``ipath`` lies strictly below the image path ``top``."""
     return ipath.startswith(top.rstrip("/") + "/")
@@ -465,4 +540,4 @@ def _stage_selector(src: Source) -> Selector:
     return Selector.of(src, clean("/" + src.value).lstrip("/"))
 
 
-__all__ = ["Alias", "Reader", "StageFiles", "Writer", "aliases", "known_stage"]
+__all__ = ["Alias", "Reader", "Removals", "StageFiles", "Writer", "aliases", "known_stage", "removals"]

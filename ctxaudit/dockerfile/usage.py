@@ -757,6 +757,13 @@ class DockerfileUsage:
         return Count(image.files + self.base_image.files, image.bytes + self.base_image.bytes)
 
     @property
+    def image_at_most(self) -> bool:
+        """The image figure is an upper bound: a stage COPY --from reads ran an
+        rm (or a RUN) ctxaudit cannot read after files were copied into it
+        (literal ``rm -rf`` paths are taken out of what it carries)."""
+        return self.fs.upper_bound
+
+    @property
     def layers(self) -> Count:
         """What the COPY/ADD of the final image write into its layers: every
         write counts, a path written twice is stored twice."""

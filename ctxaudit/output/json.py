@@ -116,6 +116,7 @@ def dockerfile_doc(d: DockerfileReport) -> dict[str, Any]:
         "eligible": count(u.eligible),
         "transfer": transfer,
         "image": count(u.image),
+        "image_at_most": u.image_at_most,  # an upper bound: a RUN ctxaudit cannot read may remove files
         "image_layers": count(u.layers),
         "instructions": [
             {
@@ -166,6 +167,7 @@ def image_document(report: Report) -> dict[str, Any]:
                 "stages": [s.label for s in d.usage.stages],
                 "image_stages": [s.label for s in d.model.target.chain()],
                 "image": count(d.usage.image),
+                "image_at_most": d.usage.image_at_most,
             }
             for d in report.dockerfiles
         ],

@@ -204,7 +204,11 @@ def numbers(d: DockerfileReport) -> list[tuple[str, Count]]:
     rows = [
         (eligible_label(d.ctx), u.eligible),
         *moved,
-        ("reaching the image through COPY/ADD (one file per path)", u.image),
+        (
+            "reaching the image through COPY/ADD "
+            + ("(at most: an unread RUN may remove some)" if u.image_at_most else "(one file per path)"),
+            u.image,
+        ),
     ]
     if u.layers != u.image:
         rows.append(("written into the image's layers by COPY/ADD (a path written twice counts twice)", u.layers))
@@ -530,6 +534,7 @@ def image_text(report: Report, options: Options) -> str:
         lines.append(
             _prose(
                 f"{_from_cwd(d.label)}: the image is {image_stages(d)}; "
+                f"{'at most ' if d.usage.image_at_most else ''}"
                 f"{display.count(d.usage.image.files, 'context file')}, {st.size(d.usage.image.bytes)}, copied in",
                 st.columns,
             )
