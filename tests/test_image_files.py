@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers import make_tree
 
 from ctxaudit.dockerfile.imagefs import known_stage
@@ -197,3 +198,24 @@ def test_no_context_step(tmp_path: Path) -> None:
         False,
     )
     assert "BuildKit has no context step" in dockerfile_section(d, _Style(Options()))
+
+
+def test_an_upper_bound_says_at_most(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from ctxaudit.cli import main
+
+    text = "FROM x AS b\nCOPY . /app/\nRUN rm -rf /app/$DIR\nFROM scratch\nCOPY --from=b /app /app\n"
+    make_tree(tmp_path, {"a": "1", "Dockerfile": text})
+    capsys.readouterr()
+    main(["scan", str(tmp_path), "--no-progress", "--fail-on", "none"])
+    assert "reaching the image through COPY/ADD (at most: an unread RUN may remove some)" in capsys.readouterr().out
+    main(["image", str(tmp_path), "--fail-on", "none"])
+    assert "at most 2 context files" in " ".join(capsys.readouterr().out.split())  # wrapped at 80 columns
+    main(["image", str(tmp_path), "-o", "markdown", "--fail-on", "none"])
+    assert "at most 2 context files" in capsys.readouterr().out
+    main(["scan", str(tmp_path), "-o", "json", "--no-progress", "--fail-on", "none"])
+    assert json.loads(capsys.readouterr().out)["dockerfiles"][0]["image_at_most"] is True
+    (tmp_path / "Dockerfile").write_text(text.replace("$DIR", "stuff"))
+    main(["image", str(tmp_path), "-o", "json", "--fail-on", "none"])
+    assert json.loads(capsys.readouterr().out)["dockerfiles"][0]["image_at_most"] is False

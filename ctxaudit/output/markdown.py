@@ -227,7 +227,7 @@ def image_render(report: Report, options: Options) -> str:
     out = [f"## ctxaudit image: {code(display.path(report.ctx.name))}", ""]
     for d in report.dockerfiles:
         out += [
-            f"{_where(d.label)}: the image is {esc(image_stages(d))}; "
+            f"{_where(d.label)}: the image is {esc(image_stages(d))}; {'at most ' if d.usage.image_at_most else ''}"
             f"{display.count(d.usage.image.files, 'context file')}, {esc(_size(d.usage.image.bytes, options))}, "
             "copied in.",
             "",
