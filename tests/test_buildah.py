@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from helpers import make_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctxaudit.cli import main
 from ctxaudit.engine import containers
@@ -141,6 +143,101 @@ def test_lines_read_for_another_builder_are_compiled_again() -> None:
     (again,) = containers.for_builder(docker, True)
     assert isinstance(again, containers.BuildahPattern) and again.text == " a.txt" and again.line == 2
     assert containers.for_builder([bp("c++")], False)[0].matches("c++")
+
+
+def test_a_line_is_read_once_per_dialect() -> None:
+    # lint walks the lines under every builder and checks each: one compilation each.
+    docker = [DockerIgnorePattern("a*", line=1), DockerIgnorePattern("b(", line=2)]
+    first = containers.for_builder(docker, True)
+    assert [q.text for q in first] == ["a*", "b("]
+    assert all(x is y for x, y in zip(first, containers.for_builder(docker, True), strict=True))
+    assert containers.reread(docker[1])[0] is first[1] and first[1].deferred_error is not None
+    back = containers.for_builder(first, False)  # and back: read from the same characters
+    assert [q.text for q in back] == ["a*", "b("] and back[0] is containers.reread(first[0])[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "bounds"),
+    [
+        ("a/b.txt", ("a/b.txt", "a/b.txt", False)),
+        ("*.log", ("", ".log", True)),
+        ("**/x", ("", "x", True)),  # the "/" of "**/" is the wildcard's: x itself matches
+        ("a**b", ("a", "b", True)),
+        ("build/**", ("build/", "", True)),
+        ("d/?x*y.z", ("d/", "y.z", True)),
+        ("\ufeffab*", ("ab", "", True)),  # the BOM is skipped, as text/scanner does
+        ("a$.b", ("a$.b", "a$.b", False)),  # $ and . are escaped: literals
+        ("(a|b)", None),
+        ("a+", None),
+        ("\\x", None),
+        ("[ab]*", None),
+        ("x^", None),
+        ("a\udcff", None),  # an invalid byte is U+FFFD for Go
+        ("a\ufffd", None),
+    ],
+)
+def test_literal_bounds_of_buildah_lines(text: str, bounds: tuple[str, str, bool] | None) -> None:
+    assert containers.literal_bounds(text) == bounds
+
+
+def test_a_long_ignore_file_decides_through_the_line_index() -> None:
+    lines = [bp(f"src/gen{i}.py") for i in range(100)] + [bp("build"), bp("!build/keep*"), bp("**/*.tmp")]
+    m = containers.BuildahMatcher(lines)
+    assert m._lines is not None and m.shortcut(0)[0] is None
+    assert m.decide("src/gen7.py") == (True, 0, 7)
+    assert m.decide("src/gen7.py/below") == (True, 0, 7)  # "(/.*)?": what it names and below
+    assert m.decide("src/gen7.pyx") == (False, 0, None)
+    assert m.decide("build/keep.txt") == (False, 0, 101)
+    assert m.decide("build/keep.tmp") == (True, 0, 102)
+    assert m.decide("build/other") == (True, 0, 100)
+    assert m.enters("build") and m.enters("buil") and not m.enters("build/x")
+
+
+BUILDAH_GLOB = st.lists(
+    st.sampled_from(["a", "b", ".", "/", "*", "**", "?", "**/", "é", "\n", "\udcff", "\ufffd", "$", "+", "(", "|"]),
+    min_size=1,
+    max_size=7,
+).map("".join)
+BUILDAH_PATH = st.lists(
+    st.sampled_from(["a", "b", "ab", ".", "/", "é", "\n", "\udcff", "\ufffd", "$", "+", "|", "x"]),
+    max_size=9,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.booleans(),
+            BUILDAH_GLOB | st.sampled_from(["a", "a/b", "**a", "a**", "(a|b)*", "a|*", "\\.x", "[ab]*", "\ufeffa*"]),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    path=BUILDAH_PATH,
+)
+def test_the_line_index_of_long_ignore_files_decides_as_every_line_for_buildah(
+    lines: list[tuple[bool, str]], path: str
+) -> None:
+    # Past _REGEX_LINES lines a path tries only the lines whose literal bounds one of
+    # its parts has (containers._LineIndex): every decision is the one of trying every
+    # line, last first, and so is every decision along the path.
+    pats = []
+    for exclusion, line in lines:
+        try:
+            pats.append(containers.BuildahPattern(("!" if exclusion else "") + line))
+        except PatternError:
+            continue
+    every = containers.BuildahMatcher(pats)
+    if every._error is not None or not every.patterns:
+        return
+    assert every._lines is None
+    indexed = containers.BuildahMatcher(pats)
+    indexed._lines = containers._LineIndex(indexed.patterns)
+    assert indexed.decide(path) == every.decide(path), (lines, path)
+    assert list(indexed.along(path)) == list(every.along(path))
+    for n in range(len(path) + 1):
+        assert indexed.enters(path[:n]) == any(s.startswith(path[:n]) for s in every._specs)
 
 
 @pytest.mark.parametrize("path", ["c++/x.h", "a (copy).txt", "{x}|y", "q?[1]^", "#n", "!b"])

@@ -38,7 +38,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pathspec
@@ -46,7 +47,7 @@ from pathspec.pattern import Pattern
 
 from . import gomatch, goregex
 from .gostrings import clean, trim_space
-from .matcher import Decision, Matcher, MayMatch
+from .matcher import _REGEX_LINES, Decision, Matcher, MayMatch
 from .pattern import DockerIgnorePattern, MatchType, PatternError, RegexView, UnsupportedPattern
 from .pattern import escape as docker_escape
 
@@ -130,6 +131,74 @@ def storage_regex(pattern: str) -> str:
     return "".join(out)
 
 
+# Characters storage copies into the regexp as syntax (``\\x`` too), and U+FFFD,
+# which also stands for an invalid byte of the path: a line holding one has no
+# literal bounds to trust.
+_OPAQUE = frozenset("\\+()|[]{}^\ufffd")
+# Longer plain lines are compiled when read, so that RE2's size limit is met
+# where it always was (a plain line of this length is far below it).
+_LAZY_CHARS = 1000
+
+
+def literal_bounds(text: str) -> tuple[str, str, bool] | None:
+    """(head, tail, wildcard) of a line's regexp as :func:`storage_regex` builds it.
+
+    Every string the body (``^`` + glob, before the ``(/.*)?$`` suffix)
+    matches starts with ``head`` and ends with ``tail``, which never overlap
+    (a wildcard separates them); ``wildcard`` False: the body is the literal
+    ``head`` (== ``tail``) itself. None when the line holds regexp syntax
+    beyond ``*``, ``?`` and ``**`` (``\\``, ``(``, ``|``, ``[``...) or
+    characters Go reads otherwise than Python (invalid bytes, U+FFFD).
+    """
+    if text.startswith(_BOM):
+        text = text[1:]
+    if _INVALID.search(text) or any(c in _OPAQUE for c in text):
+        return None
+    head_end = -1
+    tail_start = 0
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "*":
+            start = i
+            i += 1
+            if i < n and text[i] == "*":
+                i += 1
+                if i < n and text[i] == "/":
+                    i += 1  # "**/" is (.*/)?: the "/" belongs to the wildcard
+        elif ch == "?":
+            start = i
+            i += 1
+        else:
+            i += 1
+            continue
+        if head_end < 0:
+            head_end = start
+        tail_start = i
+    if head_end < 0:
+        return text, text, False
+    return text[:head_end], text[tail_start:], True
+
+
+def _lazy_search(go: str) -> Callable[[str], object]:
+    """``path -> True or None``: Go's MatchString, compiled on the first path.
+
+    Only for lines Go always compiles (literals and wildcards, see
+    :func:`literal_bounds`): a long ignore file tries most of its lines on
+    no path at all (:class:`_LineIndex`), and an RE2 program per line cost
+    a few KB each.
+    """
+    search: Callable[[str], bool] | None = None
+
+    def match(path: str) -> object:
+        nonlocal search
+        if search is None:
+            search = goregex.Regexp(go).search
+        return True if search(path) else None
+
+    return match
+
+
 class BuildahPattern(DockerIgnorePattern):
     """One line of an ignore file as buildah reads and matches it.
 
@@ -167,7 +236,13 @@ class BuildahPattern(DockerIgnorePattern):
         go = ""
         try:
             go = storage_regex(text)
-            regexp = goregex.Regexp(go)
+            if len(text) <= _LAZY_CHARS and literal_bounds(text) is not None:
+                # Go compiles every such line: nothing to find out before the first path.
+                goregex.require_engine()
+                self._m = _lazy_search(go)
+                regexp = None
+            else:
+                regexp = goregex.Regexp(go)
         except (PatternError, goregex.GoRegexError) as exc:
             reason = "syntax error in pattern" + (f" ({exc})" if isinstance(exc, goregex.GoRegexError) else "")
             self.deferred_error = PatternError(text, reason, line)
@@ -175,9 +250,10 @@ class BuildahPattern(DockerIgnorePattern):
         except goregex.UnsupportedRegex as exc:
             raise UnsupportedPattern(f"{exc} (pattern {text!r})") from None
         else:
-            # RE2 runs Go's syntax in linear time; Go's MatchString searches.
-            search = regexp.search
-            self._m = lambda path: True if search(path) else None
+            if regexp is not None:
+                # RE2 runs Go's syntax in linear time; Go's MatchString searches.
+                search = regexp.search
+                self._m = lambda path: True if search(path) else None
         Pattern.__init__(self, not exclusion)
         self.regex = RegexView(self)
         self.pattern = pattern
@@ -236,13 +312,103 @@ def for_builder(patterns: Sequence[DockerIgnorePattern], buildah: bool) -> list[
             continue
         if p.include is None:
             continue
-        try:
-            q = want(str(p.pattern), line=p.line)
-        except (PatternError, UnsupportedPattern):
-            continue
-        if q.include is not None:
+        q, _ = reread(p)
+        if q is not None and q.include is not None:
             out.append(q)
     return out
+
+
+_Reread = tuple[DockerIgnorePattern | None, PatternError | UnsupportedPattern | None]
+
+
+def reread(p: DockerIgnorePattern) -> _Reread:
+    """``p``'s line (its text as written and its number) read by the other
+    dialect: a :class:`BuildahPattern` for a Docker line, a Docker line for
+    a :class:`BuildahPattern`; or (None, the error) when that dialect
+    rejects it. Kept on ``p``: lint and its walks ask for every line
+    several times, and each compilation costs."""
+    try:
+        cached: _Reread = p._reread
+        return cached
+    except AttributeError:
+        pass
+    want: type[DockerIgnorePattern] = DockerIgnorePattern if isinstance(p, BuildahPattern) else BuildahPattern
+    result: _Reread
+    try:
+        result = (want(str(p.pattern), line=p.line), None)
+    except (PatternError, UnsupportedPattern) as exc:
+        result = (None, exc)
+    p._reread = result
+    return result
+
+
+class _LineIndex:
+    """The lines of a long ignore file that may match a path as buildah matches
+    it: a superset of the matching lines, at a few lookups per path instead of
+    one regexp per line.
+
+    A line's regexp is ``^`` + body + ``(/.*)?$``, so it matches the path
+    itself or the path's part before one of its ``/``; the body's
+    literal bounds (:func:`literal_bounds`) are looked up on each of those
+    parts, grouped by length as :class:`.matcher._LineIndex` does for Docker.
+    """
+
+    def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
+        self.always: list[int] = []  # no bounds: tried on every path
+        self.exact: dict[str, list[int]] = {}  # no wildcard: the part is the line
+        self.prefixes: dict[int, dict[str, list[int]]] = {}  # head only
+        self.bounded: dict[int, dict[str, dict[int, dict[str, list[int]]]]] = {}  # tail -> head
+        for i, p in enumerate(patterns):
+            if p.regex is None:
+                continue
+            bounds = literal_bounds(p.text)
+            if bounds is None:
+                self.always.append(i)
+                continue
+            head, tail, wildcard = bounds
+            if not wildcard:
+                self.exact.setdefault(head, []).append(i)
+            elif tail:
+                by_tail = self.bounded.setdefault(len(tail), {}).setdefault(tail, {})
+                by_tail.setdefault(len(head), {}).setdefault(head, []).append(i)
+            elif head:
+                self.prefixes.setdefault(len(head), {}).setdefault(head, []).append(i)
+            else:
+                self.always.append(i)
+
+    def lines(self, path: str) -> list[int]:
+        """Indices of the lines that may match ``path``, last line first."""
+        found = list(self.always)
+        n = len(path)
+        ends = []  # where a body's match may end: before each "/", and at the end
+        end = path.find("/")
+        while end != -1:
+            ends.append(end)
+            end = path.find("/", end + 1)
+        ends.append(n)
+        exact = self.exact
+        if exact:
+            for k in ends:
+                hit = exact.get(path[:k])
+                if hit is not None:
+                    found += hit
+        for length, group in self.prefixes.items():
+            if length <= n:
+                hit = group.get(path[:length])
+                if hit is not None:
+                    found += hit
+        for length, tails in self.bounded.items():
+            for k in ends:
+                if length <= k:
+                    heads = tails.get(path[k - length : k])
+                    if heads is not None:
+                        for head_length, by_head in heads.items():
+                            # the bounds never overlap: a wildcard separates them
+                            if head_length + length <= k:
+                                hit = by_head.get(path[:head_length])
+                                if hit is not None:
+                                    found += hit
+        return sorted(set(found), reverse=True)
 
 
 class BuildahMatcher(Matcher):
@@ -251,8 +417,12 @@ class BuildahMatcher(Matcher):
     Every line is tried on the path alone and the last one that matches
     decides (``Decision.rule`` is its index; ``bits`` stay 0: there are no
     parent results). A line whose regexp Go cannot compile fails every
-    check, as storage returns ``ErrBadPattern`` for each call.
+    check, as storage returns ``ErrBadPattern`` for each call. Past
+    ``_REGEX_LINES`` lines a path tries only the lines :class:`_LineIndex`
+    gives (the same decision: the others cannot match it).
     """
+
+    _docker_index = False
 
     def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
         super().__init__(patterns)
@@ -263,7 +433,14 @@ class BuildahMatcher(Matcher):
             if p.regex is not None
         ]
         self._specs = [p.text + "/" for p in self.patterns if p.exclusion]
-        self._any = self._any_line()
+        self._sorted_specs = sorted(self._specs)
+        self._lines: _LineIndex | None = None
+        if len(self.patterns) > _REGEX_LINES and self._error is None:
+            # One alternation of 100,000 regexps runs out of RE2's DFA memory (ms per path).
+            self._lines = _LineIndex(self.patterns)
+            self._any: MayMatch | None = None
+        else:
+            self._any = self._any_line()
         self._none = Decision(False, 0, None)
 
     def _any_line(self) -> MayMatch | None:
@@ -283,13 +460,21 @@ class BuildahMatcher(Matcher):
     def decide(self, path: str) -> Decision:
         if self._error is not None:
             raise self._error
+        if self._lines is not None:
+            patterns = self.patterns
+            for i in self._lines.lines(path):
+                p = patterns[i]
+                if p.matches(path):
+                    return Decision(not p.exclusion, 0, i)
+            return self._none
         for i, match, ignores in self._reversed:
             if match(path) is not None:
                 return Decision(ignores, 0, i)
         return self._none
 
     def shortcut(self, parent: int) -> tuple[MayMatch | None, Decision]:
-        """One regex over every line: a path none matches is not excluded."""
+        """One regex over every line: a path none matches is not excluded
+        (None past ``_REGEX_LINES`` lines: :meth:`decide` looks lines up)."""
         return self._any, self._none
 
     def using_parent_results(self, path: str, parent: int | None) -> Decision:
@@ -316,7 +501,10 @@ class BuildahMatcher(Matcher):
     def enters(self, directory: str) -> bool:
         """The copier's test for an excluded directory: enter it when some
         exception's text plus ``/`` starts with the directory's path."""
-        return any(spec.startswith(directory) for spec in self._specs)
+        # The texts that start with it are the first ones not below it in sorted order.
+        specs = self._sorted_specs
+        j = bisect_left(specs, directory)
+        return j < len(specs) and specs[j].startswith(directory)
 
 
 def copied(root: str, item: str, matcher: BuildahMatcher) -> Iterator[tuple[str, os.stat_result]]:

@@ -142,6 +142,14 @@ def _engine() -> Any:
     return _re2
 
 
+def require_engine() -> None:
+    """Import google-re2 now (a regexp compiled later must not find it missing).
+
+    Raises :class:`MissingEngine` without it.
+    """
+    _engine()
+
+
 class Regexp:
     """A compiled Go regexp: ``search(path)`` is ``regexp.MatchString(path)``."""
 

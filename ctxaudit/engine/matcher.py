@@ -196,6 +196,9 @@ class _LineIndex:
 
 
 class Matcher:
+    # Docker's line index (a subclass with other matching semantics has its own)
+    _docker_index = True
+
     def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
         self.patterns = [p for p in patterns if p.include is not None]
         self.exclusions = any(p.exclusion for p in self.patterns)
@@ -204,7 +207,8 @@ class Matcher:
         # Long ignore files (generated, or suggestions' trials with a line per nested
         # .gitignore): a path tries only the lines whose literal bounds it has. Not with a
         # deferred regexp error: Go must meet the line to fail.
-        self._index = _LineIndex(self.patterns) if len(self.patterns) > _REGEX_LINES and not self._lazy_errors else None
+        long_file = len(self.patterns) > _REGEX_LINES and not self._lazy_errors
+        self._index = _LineIndex(self.patterns) if long_file and self._docker_index else None
 
     def shortcut(self, parent: int) -> tuple[MayMatch | None, Decision]:
         """For children of a directory whose results are ``parent``: a test of

@@ -373,6 +373,7 @@ class DockerIgnorePattern(RegexPattern):
     __slots__ = (
         "_m",
         "_regexp",
+        "_reread",
         "deferred_error",
         "exclusion",
         "go_regexp",
@@ -383,6 +384,9 @@ class DockerIgnorePattern(RegexPattern):
         "suffix",
         "text",
     )
+
+    # containers.reread: the line read by the other dialect, or the error it raised
+    _reread: tuple[DockerIgnorePattern | None, PatternError | UnsupportedPattern | None]
 
     def __init__(self, pattern: str, line: int = 0) -> None:
         self.line = line

@@ -591,11 +591,21 @@ def _reads_differently(p: DockerIgnorePattern, audited_buildah: bool) -> tuple[s
     raw = str(p.pattern)
     docker_raw = raw[1:] if p.line == 1 and raw.startswith("\ufeff") else raw  # Docker drops a BOM on line one
     b: DockerIgnorePattern | None = None
-    try:
-        b = containers.BuildahPattern(raw, line=p.line)
+    error: PatternError | UnsupportedPattern | None = None
+    # A Docker line's buildah reading is the one its walks compiled (containers.reread).
+    docker_line = type(p) is DockerIgnorePattern
+    if docker_line:
+        b, error = containers.reread(p)
+    else:
+        try:
+            b = containers.BuildahPattern(raw, line=p.line)
+        except (PatternError, UnsupportedPattern) as exc:
+            error = exc
+    if error is not None:
+        problem: str | None = str(error)
+    else:
+        assert b is not None
         problem = None if b.deferred_error is None else b.deferred_error.reason
-    except (PatternError, UnsupportedPattern) as exc:
-        problem = str(exc)
     bang = "!" if p.exclusion else ""
     if problem is not None:
         if audited_buildah:
@@ -604,10 +614,13 @@ def _reads_differently(p: DockerIgnorePattern, audited_buildah: bool) -> tuple[s
             f"'{p}' is not a pattern buildah/podman can use ({problem}): their builds fail",
             bang + containers.escape_regexp(p.text),
         )
-    try:
-        d = DockerIgnorePattern(docker_raw, line=p.line)
-    except (PatternError, UnsupportedPattern):
-        return None
+    if docker_line and docker_raw == raw:
+        d = p  # read from these very characters
+    else:
+        try:
+            d = DockerIgnorePattern(docker_raw, line=p.line)
+        except (PatternError, UnsupportedPattern):
+            return None
     shown = display_line(raw)
     if _reading(d) != _reading(b):
         docker_says = f"'{_reading(d)}'" if _reading(d) is not None else "a comment"
