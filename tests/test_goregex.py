@@ -218,3 +218,4 @@ def test_the_line_index_of_long_ignore_files_decides_as_every_line(lines: list[t
     for parent in (None, 0):
         assert indexed.using_parent_results(path, parent) == every.using_parent_results(path, parent)
     assert list(indexed.along(path)) == list(every.along(path))
+    assert indexed.matches_one_parent(path) == every.matches_one_parent(path)

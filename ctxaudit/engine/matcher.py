@@ -256,12 +256,15 @@ class Matcher:
         patterns = self.patterns
         # Lines outside the index's answer neither match the path nor were matched by the
         # parent: Go's loop leaves the result unchanged on them. Without parent results Go
-        # tries the ancestors too, which the index does not cover.
-        order: Sequence[int] = (
-            self._index.lines(path, parent or 0)
-            if self._index is not None and (parent is not None or "/" not in path)
-            else range(len(patterns))
-        )
+        # tries the ancestors too: the index is asked for each of them as well.
+        order: Sequence[int] = range(len(patterns))
+        if self._index is not None:
+            order = self._index.lines(path, parent or 0)
+            if parent is None and "/" in path:
+                found = set(order)
+                for a in _ancestors(path):
+                    found.update(self._index.lines(a, 0))
+                order = sorted(found)
         for i in order:
             p = patterns[i]
             hit = bool(parent and parent >> i & 1)
@@ -333,7 +336,16 @@ class Matcher:
         """The deprecated Matches: only the parent prefix as deep as the pattern."""
         parent_dirs = path.split("/")[:-1]
         matched = False
-        for p in self.patterns:
+        patterns = self.patterns
+        order: Sequence[int] = range(len(patterns))
+        if self._index is not None:
+            # A line outside the index's answers for the path and its ancestors matches neither.
+            found = set(self._index.lines(path, 0))
+            for a in _ancestors(path):
+                found.update(self._index.lines(a, 0))
+            order = sorted(found)
+        for i in order:
+            p = patterns[i]
             if p.exclusion != matched:
                 continue
             hit = p.matches(path)

@@ -235,10 +235,13 @@ def compile_pattern(pattern: str) -> Compiled:
     body = [python_piece(p, lit) for p, lit in zip(pieces, literal, strict=True)]
     if all(b is not None for b in body) and _linear(pieces, literal):
         python = r"\A" + "".join(b for b in body if b is not None) + r"\Z"
-        try:
-            re.compile(python)
-        except re.error:  # a reversed range: Go's error, deferred, comes from RE2
-            python = None
+        # Only a class can be an error (literals are escaped, wildcards fixed): the
+        # others are compiled on their first path (DockerIgnorePattern._m).
+        if any(not lit and p[0] == "[" and p[-1] == "]" for p, lit in zip(pieces, literal, strict=True)):
+            try:
+                re.compile(python)
+            except re.error:  # a reversed range: Go's error, deferred, comes from RE2
+                python = None
     return Compiled(mtype, regexp, text(pieces[:head]), text(pieces[tail:]), python)
 
 
@@ -305,6 +308,20 @@ def _raiser(error: PatternError) -> Callable[[str], object]:
         raise error
 
     return fail
+
+
+def _lazy_re(owner: DockerIgnorePattern, source: str, flags: int = 0) -> Callable[[str], object]:
+    """``owner._m`` until its first path: compiles ``source`` with Python's re,
+    then puts the compiled ``match`` in its place (one C call per path from
+    then on). A long ignore file tries most of its lines on no path at all
+    (matcher._LineIndex), and each compilation cost about 0.1 ms."""
+
+    def first(path: str) -> object:
+        match = re.compile(source, flags).match
+        owner._m = match
+        return match(path)
+
+    return first
 
 
 def _re2_match(regexp: goregex.Regexp, prefix: str, suffix: str) -> Callable[[str], object]:
@@ -418,18 +435,19 @@ class DockerIgnorePattern(RegexPattern):
         compiled = compile_pattern(text)
         mtype = compiled.match_type
         # Docker's own comparisons, and the linear Python forms, as one C-level
-        # re match each: the cheapest call for the walk's inner loop.
+        # re match each: the cheapest call for the walk's inner loop (compiled
+        # when the line meets its first path).
         if mtype is MatchType.EXACT:
-            self._m = re.compile(rf"\A{re.escape(text)}\Z").match
+            self._m = _lazy_re(self, rf"\A{re.escape(text)}\Z")
         elif mtype is MatchType.PREFIX:
-            self._m = re.compile(rf"\A{re.escape(text[:-2])}", re.S).match
+            self._m = _lazy_re(self, rf"\A{re.escape(text[:-2])}", re.S)
         elif mtype is MatchType.SUFFIX:
             # cleanedPattern[2:] cuts bytes: after a BOM it cuts inside it.
             self.suffix = text.encode("utf-8", "surrogateescape")[2:].decode("utf-8", "surrogateescape")
             alt = "|" + re.escape(self.suffix[1:]) if self.suffix.startswith("/") else ""
-            self._m = re.compile(rf"\A(?:.*{re.escape(self.suffix)}{alt})\Z", re.S).match
+            self._m = _lazy_re(self, rf"\A(?:.*{re.escape(self.suffix)}{alt})\Z", re.S)
         elif compiled.python is not None:
-            self._m = re.compile(compiled.python).match
+            self._m = _lazy_re(self, compiled.python)
         else:
             try:
                 self._regexp = goregex.Regexp(compiled.regexp)
