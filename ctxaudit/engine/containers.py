@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -152,7 +153,7 @@ def literal_bounds(text: str) -> tuple[str, str, bool] | None:
     """
     if text.startswith(_BOM):
         text = text[1:]
-    if _INVALID.search(text) or any(c in _OPAQUE for c in text):
+    if not _OPAQUE.isdisjoint(text) or _INVALID.search(text):
         return None
     head_end = -1
     tail_start = 0
@@ -180,25 +181,6 @@ def literal_bounds(text: str) -> tuple[str, str, bool] | None:
     return text[:head_end], text[tail_start:], True
 
 
-def _lazy_search(go: str) -> Callable[[str], object]:
-    """``path -> True or None``: Go's MatchString, compiled on the first path.
-
-    Only for lines Go always compiles (literals and wildcards, see
-    :func:`literal_bounds`): a long ignore file tries most of its lines on
-    no path at all (:class:`_LineIndex`), and an RE2 program per line cost
-    a few KB each.
-    """
-    search: Callable[[str], bool] | None = None
-
-    def match(path: str) -> object:
-        nonlocal search
-        if search is None:
-            search = goregex.Regexp(go).search
-        return True if search(path) else None
-
-    return match
-
-
 class BuildahPattern(DockerIgnorePattern):
     """One line of an ignore file as buildah reads and matches it.
 
@@ -211,10 +193,11 @@ class BuildahPattern(DockerIgnorePattern):
     checks, so every COPY/ADD from the context then fails.
     """
 
-    __slots__ = ()
+    __slots__ = ("bounds",)
 
     def __init__(self, pattern: str, line: int = 0, from_file: bool = True) -> None:
         self.line = line
+        self.bounds: tuple[str, str, bool] | None = None  # literal_bounds(text), for _LineIndex
         try:
             norm = parse_line(pattern, from_file)
         except PatternError as exc:
@@ -236,10 +219,11 @@ class BuildahPattern(DockerIgnorePattern):
         go = ""
         try:
             go = storage_regex(text)
-            if len(text) <= _LAZY_CHARS and literal_bounds(text) is not None:
+            self.bounds = literal_bounds(text)
+            if len(text) <= _LAZY_CHARS and self.bounds is not None:
                 # Go compiles every such line: nothing to find out before the first path.
                 goregex.require_engine()
-                self._m = _lazy_search(go)
+                self._m = None  # compiled on the first path (_compile)
                 regexp = None
             else:
                 regexp = goregex.Regexp(go)
@@ -260,6 +244,15 @@ class BuildahPattern(DockerIgnorePattern):
         self.text = text
         self.exclusion = exclusion
         self.go_regexp = go
+
+    def _compile(self) -> Callable[[str], object]:
+        """``_m`` of a line Go always compiles (literals and wildcards, see
+        :func:`literal_bounds`), compiled when it meets its first path. A long
+        ignore file tries most of its lines on no path at all (:class:`_LineIndex`),
+        and an RE2 program cost a few KB per line."""
+        search = goregex.Regexp(self.go_regexp).search
+        self._m = lambda path: True if search(path) else None
+        return self._m
 
 
 pathspec.util.register_pattern("containerignore", BuildahPattern)
@@ -325,21 +318,26 @@ def reread(p: DockerIgnorePattern) -> _Reread:
     """``p``'s line (its text as written and its number) read by the other
     dialect: a :class:`BuildahPattern` for a Docker line, a Docker line for
     a :class:`BuildahPattern`; or (None, the error) when that dialect
-    rejects it. Kept on ``p``: lint and its walks ask for every line
-    several times, and each compilation costs."""
+    rejects it. Kept on ``p`` while something holds it: lint and its walks
+    ask for every line several times, and each compilation costs."""
     try:
-        cached: _Reread = p._reread
-        return cached
+        ref, error = p._reread
     except AttributeError:
         pass
+    else:
+        if error is not None:
+            return None, error
+        q = ref() if ref is not None else None
+        if q is not None:
+            return q, None
     want: type[DockerIgnorePattern] = DockerIgnorePattern if isinstance(p, BuildahPattern) else BuildahPattern
-    result: _Reread
     try:
-        result = (want(str(p.pattern), line=p.line), None)
+        q = want(str(p.pattern), line=p.line)
     except (PatternError, UnsupportedPattern) as exc:
-        result = (None, exc)
-    p._reread = result
-    return result
+        p._reread = (None, exc.with_traceback(None))  # kept: not the frames it was raised in
+        return None, exc
+    p._reread = (weakref.ref(q), None)
+    return q, None
 
 
 class _LineIndex:
@@ -361,7 +359,7 @@ class _LineIndex:
         for i, p in enumerate(patterns):
             if p.regex is None:
                 continue
-            bounds = literal_bounds(p.text)
+            bounds = p.bounds if isinstance(p, BuildahPattern) else literal_bounds(p.text)
             if bounds is None:
                 self.always.append(i)
                 continue
@@ -427,19 +425,20 @@ class BuildahMatcher(Matcher):
     def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
         super().__init__(patterns)
         self._error = next((p.deferred_error for p in self.patterns if p.deferred_error is not None), None)
-        self._reversed = [
-            (i, p.regex.match, not p.exclusion)
-            for i, p in reversed(list(enumerate(self.patterns)))
-            if p.regex is not None
-        ]
         self._specs = [p.text + "/" for p in self.patterns if p.exclusion]
         self._sorted_specs = sorted(self._specs)
+        self._reversed: list[tuple[int, MayMatch, bool]] = []
         self._lines: _LineIndex | None = None
         if len(self.patterns) > _REGEX_LINES and self._error is None:
             # One alternation of 100,000 regexps runs out of RE2's DFA memory (ms per path).
             self._lines = _LineIndex(self.patterns)
             self._any: MayMatch | None = None
         else:
+            self._reversed = [
+                (i, p.regex.match, not p.exclusion)
+                for i, p in reversed(list(enumerate(self.patterns)))
+                if p.regex is not None
+            ]
             self._any = self._any_line()
         self._none = Decision(False, 0, None)
 

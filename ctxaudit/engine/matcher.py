@@ -21,6 +21,7 @@ keeps one small int per open directory.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -138,6 +139,7 @@ class _LineIndex:
     in file order, at a few lookups per path instead of one match per line."""
 
     def __init__(self, patterns: Sequence[DockerIgnorePattern]) -> None:
+        self.patterns: list[DockerIgnorePattern] | None = None  # held by a shared index (_line_index)
         self.always: list[int] = []  # no bound: tried on every path
         self.exact: dict[str, list[int]] = {}
         self.prefixes: dict[int, dict[str, list[int]]] = {}
@@ -195,6 +197,23 @@ class _LineIndex:
         return sorted(set(found))
 
 
+# The indexes some matcher still uses, by the ids of the lines they index (each index
+# holds its lines, so the ids stay theirs): lint walks and checks the same lines with
+# several matchers.
+_INDEXES: weakref.WeakValueDictionary[tuple[int, ...], _LineIndex] = weakref.WeakValueDictionary()
+
+
+def _line_index(patterns: list[DockerIgnorePattern]) -> _LineIndex:
+    """:class:`_LineIndex` of ``patterns``, shared by matchers of the very same lines."""
+    key = tuple(map(id, patterns))
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _LineIndex(patterns)
+        index.patterns = list(patterns)
+        _INDEXES[key] = index
+    return index
+
+
 class Matcher:
     # Docker's line index (a subclass with other matching semantics has its own)
     _docker_index = True
@@ -208,7 +227,7 @@ class Matcher:
         # .gitignore): a path tries only the lines whose literal bounds it has. Not with a
         # deferred regexp error: Go must meet the line to fail.
         long_file = len(self.patterns) > _REGEX_LINES and not self._lazy_errors
-        self._index = _LineIndex(self.patterns) if long_file and self._docker_index else None
+        self._index = _line_index(self.patterns) if long_file and self._docker_index else None
 
     def shortcut(self, parent: int) -> tuple[MayMatch | None, Decision]:
         """For children of a directory whose results are ``parent``: a test of

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import enum
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -310,20 +311,6 @@ def _raiser(error: PatternError) -> Callable[[str], object]:
     return fail
 
 
-def _lazy_re(owner: DockerIgnorePattern, source: str, flags: int = 0) -> Callable[[str], object]:
-    """``owner._m`` until its first path: compiles ``source`` with Python's re,
-    then puts the compiled ``match`` in its place (one C call per path from
-    then on). A long ignore file tries most of its lines on no path at all
-    (matcher._LineIndex), and each compilation cost about 0.1 ms."""
-
-    def first(path: str) -> object:
-        match = re.compile(source, flags).match
-        owner._m = match
-        return match(path)
-
-    return first
-
-
 def _re2_match(regexp: goregex.Regexp, prefix: str, suffix: str) -> Callable[[str], object]:
     """RE2's answer, None for no match, after the cheap literal pre-check."""
     search = regexp.search
@@ -388,6 +375,7 @@ class DockerIgnorePattern(RegexPattern):
     """
 
     __slots__ = (
+        "__weakref__",
         "_m",
         "_regexp",
         "_reread",
@@ -402,8 +390,9 @@ class DockerIgnorePattern(RegexPattern):
         "text",
     )
 
-    # containers.reread: the line read by the other dialect, or the error it raised
-    _reread: tuple[DockerIgnorePattern | None, PatternError | UnsupportedPattern | None]
+    # containers.reread: the line read by the other dialect (while some walk or check
+    # holds it), or the error that dialect raised
+    _reread: tuple[weakref.ref[DockerIgnorePattern] | None, PatternError | UnsupportedPattern | None]
 
     def __init__(self, pattern: str, line: int = 0) -> None:
         self.line = line
@@ -418,7 +407,8 @@ class DockerIgnorePattern(RegexPattern):
         self.deferred_error: PatternError | None = None
         self._regexp: goregex.Regexp | None = None
         # path -> None when the path does not match (raises a deferred error).
-        self._m: Callable[[str], object] = _NEVER.match
+        # None: not compiled yet (see _compile)
+        self._m: Callable[[str], object] | None = _NEVER.match
         try:
             norm = normalize_line(pattern)
         except PatternError as exc:
@@ -437,17 +427,11 @@ class DockerIgnorePattern(RegexPattern):
         # Docker's own comparisons, and the linear Python forms, as one C-level
         # re match each: the cheapest call for the walk's inner loop (compiled
         # when the line meets its first path).
-        if mtype is MatchType.EXACT:
-            self._m = _lazy_re(self, rf"\A{re.escape(text)}\Z")
-        elif mtype is MatchType.PREFIX:
-            self._m = _lazy_re(self, rf"\A{re.escape(text[:-2])}", re.S)
-        elif mtype is MatchType.SUFFIX:
+        if mtype is MatchType.SUFFIX:
             # cleanedPattern[2:] cuts bytes: after a BOM it cuts inside it.
             self.suffix = text.encode("utf-8", "surrogateescape")[2:].decode("utf-8", "surrogateescape")
-            alt = "|" + re.escape(self.suffix[1:]) if self.suffix.startswith("/") else ""
-            self._m = _lazy_re(self, rf"\A(?:.*{re.escape(self.suffix)}{alt})\Z", re.S)
-        elif compiled.python is not None:
-            self._m = _lazy_re(self, compiled.python)
+        if mtype is not MatchType.REGEXP or compiled.python is not None:
+            self._m = None  # compiled on the first path (_compile)
         else:
             try:
                 self._regexp = goregex.Regexp(compiled.regexp)
@@ -470,6 +454,28 @@ class DockerIgnorePattern(RegexPattern):
         self.literal_prefix = compiled.prefix
         self.literal_suffix = compiled.suffix
 
+    def _python_re(self) -> re.Pattern[str]:
+        """The Python re that answers for an exact, prefix, suffix or linear
+        regexp line (see __init__)."""
+        text = self.text
+        if self.match_type is MatchType.EXACT:
+            return re.compile(rf"\A{re.escape(text)}\Z")
+        if self.match_type is MatchType.PREFIX:
+            return re.compile(rf"\A{re.escape(text[:-2])}", re.S)
+        if self.match_type is MatchType.SUFFIX:
+            alt = "|" + re.escape(self.suffix[1:]) if self.suffix.startswith("/") else ""
+            return re.compile(rf"\A(?:.*{re.escape(self.suffix)}{alt})\Z", re.S)
+        python = compile_pattern(text).python
+        assert python is not None
+        return re.compile(python)
+
+    def _compile(self) -> Callable[[str], object]:
+        """``_m``, compiled when the line meets its first path (its C-level ``match``
+        from then on). A long ignore file tries most of its lines on no path at all
+        (matcher._LineIndex), and each compilation cost 0.1 ms."""
+        self._m = self._python_re().match
+        return self._m
+
     @classmethod
     def raw(cls, pattern: str) -> DockerIgnorePattern:
         """A pattern given straight to patternmatcher.New (no ignore-file reading):
@@ -481,7 +487,10 @@ class DockerIgnorePattern(RegexPattern):
 
         Raises the line's :class:`PatternError` when Go's regexp rejects it.
         """
-        return self._m(path) is not None
+        m = self._m
+        if m is None:
+            m = self._compile()
+        return m(path) is not None
 
     @property
     def uses_re2(self) -> bool:
