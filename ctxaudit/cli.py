@@ -1224,6 +1224,10 @@ def suggest_command(
             "leads to outside the context and the current directory.",
         ),
     ] = False,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="List every line held back (by default the 10 first: review, largest first)."),
+    ] = False,
     fmt: TextFormatOpt = TextFormat.table,
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts.")] = False,
     compose: ComposeOpt = None,
@@ -1254,6 +1258,7 @@ def suggest_command(
     from .pipeline import load_dockerfile
 
     min_b, unused = max(parse_size(min_bytes, "--min-bytes"), 1), parse_size(unused_min, "--unused-min")
+    limit = None if show_all else table.HELD_BACK_SHOWN
     b = _builder(_settings(context, builder))
     checked = write or dry_run
     audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
@@ -1280,7 +1285,7 @@ def suggest_command(
                         source=n,
                     )
                     plans.append((f"{a.title}, named context {n}", a.build.name, nctx, *pp))
-        _suggest_project(plans, write, dry_run, fmt, raw_bytes, force)
+        _suggest_project(plans, write, dry_run, fmt, raw_bytes, force, limit)
         return
     (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.has_dockerfile else None
@@ -1292,7 +1297,7 @@ def suggest_command(
     options = _terminal(raw_bytes)
     if checked:
         if not p.block:
-            _emit(f"nothing to add to {label}\n" + table.held_back_text(p, options), None)
+            _emit(f"nothing to add to {label}\n" + table.held_back_text(p, options, limit), None)
             return
         suggest.verify(p, planner)  # the walk again, under the builders: exactly as predicted
         if _write_plan(p, target_file, label, dry_run, force, [ctx.root, Path.cwd()]):
@@ -1302,14 +1307,14 @@ def suggest_command(
                 f"{display.count(p.files_before - p.files_after, 'file')}, "
                 f"{display.size(saved, raw_bytes)} no longer sent\n"
                 + table.written_text(p, options)
-                + table.held_back_text(p, options),
+                + table.held_back_text(p, options, limit),
                 None,
             )
         return
     if fmt is TextFormat.json:
         _emit(json_out.dumps(json_out.plan_document(p, target_file)), None, machine=True)
         return
-    _emit(table.plan_text(p, label, _terminal(raw_bytes)), None)
+    _emit(table.plan_text(p, label, _terminal(raw_bytes), limit), None)
 
 
 def _write_plan(p: Plan, target_file: Path, label: str, dry_run: bool, force: bool, within: list[Path]) -> bool:
@@ -1341,6 +1346,7 @@ def _suggest_project(
     fmt: TextFormat,
     raw_bytes: bool,
     force: bool,
+    limit: int | None = None,
 ) -> None:
     from .analysis import suggest
     from .common import display
@@ -1355,7 +1361,9 @@ def _suggest_project(
         texts = []
         for title, _, c, p, _ in plans:
             label = display.path(_near(suggest.target_file(c)))
-            texts.append(f"==> {title}: lines for {label} <==\n" + table.plan_text(p, label, _terminal(raw_bytes)))
+            texts.append(
+                f"==> {title}: lines for {label} <==\n" + table.plan_text(p, label, _terminal(raw_bytes), limit)
+            )
         _emit("\n".join(texts), None)
         return
     by_file: dict[Path, list[tuple[Context, Plan, Planner]]] = {}

@@ -150,6 +150,90 @@ def test_gitignore_entries_are_translated(tmp_path: Path, capsys: pytest.Capture
     assert review["**/reports"]["why"].startswith("without a Dockerfile the build may read anything")
 
 
+def test_nested_gitignore_negations_count_only_what_git_ignores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # vendor/term/.gitignore as moby/term ships it: '.*' then '!.gitignore' (git keeps the file)
+    make_tree(
+        tmp_path,
+        {
+            "Dockerfile": "FROM scratch\nCOPY app.py /app.py\n",
+            "app.py": "1",
+            "vendor/term/.gitignore": ".*\n!.github\n!.gitignore\n",
+            "vendor/term/term.go": 300,
+            "web/.gitignore": "static/*\n!static/keep.md\n",
+            "web/static/keep.md": 40,
+            "web/static/big.bin": 900,
+        },
+    )
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    shown = {s["pattern"]: s for s in doc["suggestions"] + doc["review"]}
+    # '.*' matches only the .gitignore, which its own '!.gitignore' re-includes: it saves nothing
+    assert "vendor/term/**/.*" not in shown
+    # the nested 'static/*' saves big.bin alone: keep.md is re-included by the same file's '!' line
+    assert (shown["web/static/*"]["files"], shown["web/static/*"]["bytes"]) == (1, 900)
+    assert doc["lines"] == ["web/static/*", "!web/static/keep.md"]
+    assert main(["suggest", str(tmp_path), "--write"]) == 0
+    capsys.readouterr()
+    after = sent(capsys, tmp_path)
+    assert {"vendor/term/.gitignore", "web/static/keep.md", "web/.gitignore"} <= after
+    assert "web/static/big.bin" not in after
+    # With the build reading everything the same lines are for review, with the same figures.
+    (tmp_path / ".dockerignore").unlink()
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY . /app\n")
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    review = {s["pattern"]: s for s in json.loads(capsys.readouterr().out)["review"]}
+    assert "vendor/term/**/.*" not in review
+    assert (review["web/static/*"]["files"], review["web/static/*"]["bytes"]) == (1, 900)
+
+
+KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n"
+
+
+def test_secret_files_sharing_a_suffix_get_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # traefik's integration/fixtures: a private key per test, each under its own name
+    files: dict[str, str | bytes | int] = {f"fixtures/https/site{i}.key": KEY for i in range(12)}
+    files |= {
+        "Dockerfile": "FROM scratch\nCOPY . /app\n",
+        "fixtures/ocsp/server.key": KEY,
+        "fixtures/pub/public.key": "not a key, yet **/*.key removes it too\n",
+        "config/prod.pem": KEY,
+        "main.go": "package main\n",
+    }
+    make_tree(tmp_path, files)
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    review = {s["pattern"]: s for s in json.loads(capsys.readouterr().out)["review"]}
+    assert not [p for p in review if p.endswith(".key") and p != "**/*.key"]
+    key = review["**/*.key"]
+    size = 13 * len(KEY) + len("not a key, yet **/*.key removes it too\n")
+    assert (key["status"], key["files"], key["bytes"]) == ("review", 14, size)  # every *.key, secret or not
+    assert key["reason"] == "secret: *.key files (private key)"
+    assert "**/prod.pem" in review  # one name alone keeps its own line
+    # Nothing reads them: the suffix line is written, and the walk after it agrees with its price.
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY main.go /app/\n")
+    assert main(["suggest", str(tmp_path), "--write"]) == 0
+    capsys.readouterr()
+    assert "**/*.key" in (tmp_path / ".dockerignore").read_text().splitlines()
+    assert not {p for p in sent(capsys, tmp_path) if p.endswith(".key")}
+
+
+def test_held_back_lines_show_the_first_ten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files: dict[str, str | bytes | int] = {f"d/f{i:02}": 100 + i for i in range(14)}
+    files |= {"Dockerfile": "FROM scratch\nCOPY . /app\n", ".gitignore": "".join(f"f{i:02}\n" for i in range(14))}
+    make_tree(tmp_path, files)
+    assert main(["suggest", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    shown = [f"**/f{i:02}" for i in range(14) if f"**/f{i:02} " in out]
+    assert shown == [f"**/f{i:02}" for i in range(4, 14)]  # the largest ten
+    assert "and 4 more lines held back (406 B): ctxaudit suggest --all lists them" in out
+    assert main(["suggest", str(tmp_path), "--all"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"**/f{i:02} " in out for i in range(14)) and "more lines held back" not in out
+    assert main(["suggest", str(tmp_path), "-o", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["review"]) == 14  # JSON keeps every line
+
+
 @pytest.mark.parametrize(
     "line,directory,expected",
     [

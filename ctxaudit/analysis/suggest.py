@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from ..classify import kinds, secrets
+from ..classify import kinds, secrets, suffixes
 from ..common.errors import CtxauditError
 from ..dockerfile.model import Dockerfile
 from ..dockerfile.sources import Selector, resolve_links
@@ -101,7 +101,13 @@ _NOTES = {
 _NAME_KEYS = frozenset(kinds.DIR_KINDS) | frozenset(kinds.FILE_NAMES)
 _SUFFIX_KEYS = frozenset(s for s, k in kinds.FILE_SUFFIXES.items() if k in CANDIDATE_KINDS and s != "~")
 _GLOBS = [(g, re.compile(fnmatch.translate(g)).match, k) for g, k in kinds.DIR_GLOBS]
-_SUFFIX_TUPLE = tuple(sorted(_SUFFIX_KEYS))
+# Suffixes that make a name suggest a secret (``*.key``, ``*.pem``): each gets a key, so that
+# several secret files sharing one are proposed as the one suffix line a user would write.
+_SECRET_SUFFIXES: dict[str, str] = {
+    **secrets.CERTAIN_SUFFIXES,
+    **{s: sn[0] for s, sn in secrets.SUGGESTIVE_SUFFIXES.items()},
+}
+_SUFFIX_TUPLE = tuple(sorted(_SUFFIX_KEYS | frozenset(_SECRET_SUFFIXES)))
 _GLOB_TAILS = tuple(
     g[1:] if g.startswith("*") and not any(c in g[1:] for c in "*?[") else "" for g, _ in kinds.DIR_GLOBS
 )
@@ -556,7 +562,8 @@ class Planner:
             if lower.endswith(_SUFFIX_TUPLE):
                 i = name.find(".")
                 while i != -1:
-                    if name[i:].lower() in _SUFFIX_KEYS:
+                    tail = name[i:].lower()
+                    if tail in _SUFFIX_KEYS or tail in _SECRET_SUFFIXES:
                         out.append("s:" + name[i:])
                     i = name.find(".", i + 1)
             if name.endswith("~"):
@@ -834,8 +841,9 @@ class Planner:
                     if id(c) not in seen:
                         seen.add(id(c))
                         hits[id(c)].append((g, gkey))
-                        c.files += g.files
-                        c.bytes += g.bytes
+                        if not _kept_by_gitignore(c, gkey):
+                            c.files += g.files
+                            c.bytes += g.bytes
         self._judge(cands, hits)
         chosen = [c for c in cands if c.status == WRITE]
         chosen.sort(key=_rank)
@@ -896,6 +904,7 @@ class Planner:
                     if name not in self.deep_names:  # only at the root: the anchored line
                         c.line, c.keys = literal(name), {"p:" + name}
                 out.setdefault(c.line, c)
+            self._secret_suffixes(out)
             self._unused(out)
         for ident, c in self.index_lines.items():
             have = out.get(c.line)
@@ -913,6 +922,39 @@ class Planner:
         for c in cands:
             c.status, c.why, c.exceptions = WRITE, "", []
         return cands
+
+    def _secret_suffixes(self, out: dict[str, Candidate]) -> None:
+        """Secret files of several names that share the suffix their names are
+        suspected for (``server.key``, ``ca1.key``...): one line for the
+        suffix (``**/*.key``) instead of one per name. The suffix line is
+        priced from its own key like any other line (every file and directory
+        whose name ends with the suffix, secret or not)."""
+        by_suffix: dict[str, list[Candidate]] = {}
+        for c in out.values():
+            if c.family == "junk" and c.kind == "secret" and isinstance(c.key, str) and c.key.startswith("n:"):
+                name = c.key[2:]
+                found = suffixes.longest(name, _SECRET_SUFFIXES)
+                if found is not None:
+                    by_suffix.setdefault(name[found[0] :], []).append(c)
+        for suffix, members in by_suffix.items():
+            line = "**/*" + literal(suffix, False)
+            if len(members) < 2 or line in out:
+                continue
+            for m in members:
+                del out[m.line]
+            c = Candidate(
+                "s:" + suffix,
+                line,
+                f"secret: *{suffix} files ({_SECRET_SUFFIXES[suffix.lower()]})",
+                "junk",
+                1,
+                "secret",
+                _NOTES["secret"],
+                order=min(m.order for m in members),
+                estimate=sum(m.estimate for m in members),
+            )
+            c.keys.add(c.key)
+            out[line] = c
 
     def _unused(self, out: dict[str, Candidate]) -> None:
         """Top-level and second-level paths no COPY/ADD or bind mount uses."""
@@ -957,6 +999,10 @@ class Planner:
             held: tuple[int, str] | None = None
             review: list[tuple[int, str]] = []
             for g, gkey in hits[id(c)]:
+                if c.family == "gitignore" and gkey[5] and held is None:
+                    held = (g.bytes, f"the legacy builder and BuildKit would not agree on a '!' line: {g.example}")
+                if _kept_by_gitignore(c, gkey):
+                    continue  # git does not ignore it, nor does the block (its '!' lines follow the lines)
                 state, why = gkey[1], gkey[2]
                 if state == _HELD:
                     if held is None or g.bytes > held[0]:
@@ -964,8 +1010,6 @@ class Planner:
                 elif state == _REVIEW or (state == _FREE and self.other_dockerfiles):
                     text = self.whys[why] if state == _REVIEW else other_why
                     review.append((g.bytes, f"{text}: {g.example}"))
-                if c.family == "gitignore" and gkey[5] and held is None:
-                    held = (g.bytes, f"the legacy builder and BuildKit would not agree on a '!' line: {g.example}")
                 for sid in gkey[3]:
                     src = self.sources[sid]
                     if src.wildcard and src.is_dir:
@@ -1136,6 +1180,15 @@ class Planner:
                 kept_paths = ", ".join(x[1:] for x in c.exceptions)
                 c.note = (c.note + "; " if c.note else "") + f"keeps {kept_paths} for the Dockerfile"
         return block, expect
+
+
+def _kept_by_gitignore(c: Candidate, gkey: GroupKey) -> bool:
+    """Does a '!' line of the .gitignore files re-include this group's files
+    against ``c``, a translated .gitignore line? Git does not ignore them (the
+    '!' lines of the same file and of the ones above apply), and the block
+    writes those '!' lines after the .gitignore lines, so ``c`` removes none
+    of them: they count neither in its size nor in its status."""
+    return c.family == "gitignore" and bool(gkey[4])
 
 
 def _line_needs(c: Candidate, exception: str, planner: Planner) -> bool:

@@ -448,9 +448,9 @@ def suggestions_table(suggestions: Sequence[Suggestion], st: _Style, fixes: Mapp
     return st.table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=3, paths=(0,))
 
 
-def plan_text(plan: Plan, label: str, options: Options) -> str:
+def plan_text(plan: Plan, label: str, options: Options, limit: int | None = None) -> str:
     """``ctxaudit suggest`` at a terminal: the lines, the context with all of them,
-    then the lines held back and why."""
+    then the lines held back and why (the first ``limit`` of them, see :func:`held_back_text`)."""
     st = _Style(options)
     if not plan.candidates:
         out = (
@@ -468,7 +468,7 @@ def plan_text(plan: Plan, label: str, options: Options) -> str:
             "Add them: ctxaudit suggest --write"
         )
         out = suggestions_table(plan.suggestions(), st) + "\n\n" + _prose(summary, st.columns) + "\n"
-    return out + held_back_text(plan, options)
+    return out + held_back_text(plan, options, limit)
 
 
 def written_text(plan: Plan, options: Options) -> str:
@@ -478,17 +478,34 @@ def written_text(plan: Plan, options: Options) -> str:
     return "\nwritten:\n" + suggestions_table(plan.suggestions(), _Style(options)) + "\n"
 
 
-def held_back_text(plan: Plan, options: Options) -> str:
+HELD_BACK_SHOWN = 10
+"""How many held-back lines ``suggest`` lists by default (``--all`` lists every one)."""
+
+
+def held_back_text(plan: Plan, options: Options, limit: int | None = None) -> str:
     """The lines not written: for review (--include-review writes them) and never (a '!' line or a
-    bind mount keeps what they would remove), each with its size and the reason."""
+    bind mount keeps what they would remove), each with its size and the reason. With ``limit``,
+    only the first ``limit`` (review lines first, largest first), then how many more and their size."""
     held = plan.review()
     if not held:
         return ""
     st = _Style(options)
+    shown = held if limit is None else held[:limit]
     rows = [
         [sg.pattern, sg.status, f"{sg.files:,}", st.size(sg.bytes), f"{sg.reason}; not written: {sg.why}"]
-        for sg in held
+        for sg in shown
     ]
+    more = ""
+    if len(shown) < len(held):
+        rest = held[len(shown) :]
+        more = (
+            _prose(
+                f"and {display.count(len(rest), 'more line')} held back ({st.size(sum(sg.bytes for sg in rest))}): "
+                "ctxaudit suggest --all lists them",
+                st.columns,
+            )
+            + "\n"
+        )
     head = (
         "\n"
         + st.note("held back (review: ctxaudit suggest --write --include-review writes them; held: never written):")
@@ -498,6 +515,7 @@ def held_back_text(plan: Plan, options: Options) -> str:
         head
         + st.table(rows, ["line", "status", "files", "would remove", "why"], right=(2, 3), wrap=4, paths=(0,))
         + "\n"
+        + more
     )
 
 
