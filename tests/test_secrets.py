@@ -317,3 +317,31 @@ def test_keys_in_test_and_example_directories_are_warnings(tmp_path: Path, capsy
     doc = scan(capsys, str(tmp_path))
     got = {(f["rule"], f["path"]) for f in doc["findings"] if f["rule"].startswith("CA4")}  # type: ignore[index,union-attr]
     assert got == {("CA402", "deploy/server.key")}
+
+
+def test_name_reason_quick_test_misses_no_name() -> None:
+    """name_reason settles most names by a few string tests; it must find every name the full lookup finds."""
+    from ctxaudit.classify import secrets as s
+
+    stems = ["", "a", "server", "prod", "x.y", "ID_RSA", "id_rsa", ".env", "Credentials", "config", "kubeconfig"]
+    tails = [
+        *s.CERTAIN_NAMES,
+        *s.SUGGESTIVE_NAMES,
+        *s._PATH_NAMES,
+        *s._SUFFIXES,
+        *(t.upper() for t in s._SUFFIXES),
+        ".env.local",
+        "_ed25519.pub",
+        ".key.example",
+        ".js",
+        ".py",
+        "",
+    ]
+    names = {f"{stem}{tail}" for stem in stems for tail in tails} | {
+        f"{stem}.{tail}" for stem in stems for tail in tails
+    }
+    assert len(names) > 500
+    for name in names:
+        for path in (name, f"dir/.aws/{name}", f".docker/{name}"):
+            full = s._by_name(path)
+            assert s.name_reason(path) == (None if full is None else full[0]), path

@@ -128,3 +128,35 @@ def test_the_starter_is_exact_too(seed: int, tmp_path: Path) -> None:
     s = starter.starter(ctx, build_model(text), "2024-01-01")
     suggest.verify(s.plan, s.planner)
     suggest.read_back(b"", s.text.encode("utf-8", "surrogateescape"), s.lines, s.plan.expect, ".dockerignore")
+
+
+def test_names_settled_without_lookups_have_no_line_and_no_junk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner settles most names by a few string tests (suggest._MAY_*); every name it
+    settles so must have no table line and be no junk by the full lookup."""
+    from ctxaudit.classify import secrets
+
+    tails = {
+        *kinds.DIR_KINDS,
+        *kinds.FILE_NAMES,
+        *kinds.FILE_SUFFIXES,
+        *(g.lstrip("*") for g, _ in kinds.DIR_GLOBS),
+        *junk.FILE_NAMES,
+        *junk.FILE_SUFFIXES,
+        *secrets.QUICK_NAMES,
+        *secrets.QUICK_SUFFIXES,
+        *secrets.QUICK_PREFIXES,
+        "~",
+        ".js",
+        "",
+    }
+    tails |= {t.upper() for t in tails} | {t.capitalize() for t in tails}
+    names = {f"{stem}{tail}" for stem in ("", "a", "x.y", "server", ".") for tail in tails if stem or tail}
+    names |= {f"{tail}.txt" for tail in tails if tail}
+    ctx = open_context(tmp_path, None, Builder.BUILDKIT)
+    settled = [n for n in sorted(names) if suggest.Planner(ctx, None)._name_facts(n) is suggest._NO_FACTS]
+    assert len(settled) > 100
+    monkeypatch.setattr(suggest, "_MAY_TAILS", ("",))  # every name takes the full lookup
+    full = suggest.Planner(ctx, None)
+    assert [n for n in settled if full._name_facts(n) != ((), False)] == []

@@ -112,6 +112,14 @@ _GLOB_TAILS = tuple(
     g[1:] if g.startswith("*") and not any(c in g[1:] for c in "*?[") else "" for g, _ in kinds.DIR_GLOBS
 )
 _EMPTY: frozenset[int] = frozenset()
+# A name with none of these (names, lower-case tails, secret prefixes) has no table line and is no
+# junk: most names of a large tree (node_modules/pkg/mod/f3192.js) are settled by these tests alone.
+_MAY_NAMES = _NAME_KEYS | junk.FILE_NAMES
+_MAY_LOWER_NAMES = secrets.QUICK_NAMES
+_MAY_TAILS = tuple(
+    sorted({*_SUFFIX_TUPLE, *junk.FILE_SUFFIXES, *secrets.QUICK_SUFFIXES, *(t.lower() for t in _GLOB_TAILS), "~"})
+)
+_NO_FACTS: tuple[tuple[Key, ...], bool] = ((), False)
 _VCS_NAMES = frozenset({".git", ".hg", ".svn", ".bzr"})
 _DOCKERFILE_NAME = re.compile(r"(?:Dockerfile|Containerfile)(?:\..+)?|.+\.(?:Dockerfile|dockerfile|Containerfile)")
 
@@ -554,6 +562,13 @@ class Planner:
         facts = self._names.get(name)
         if facts is None:
             lower = name.lower()
+            if (
+                name not in _MAY_NAMES
+                and lower not in _MAY_LOWER_NAMES
+                and not lower.endswith(_MAY_TAILS)
+                and not lower.startswith(secrets.QUICK_PREFIXES)
+            ):
+                return _NO_FACTS  # not cached: such names are most of a tree, and mostly unique
             out: list[Key] = []
             if name in _NAME_KEYS or secrets.name_reason(name) is not None:
                 out.append("n:" + name)

@@ -369,10 +369,21 @@ def _by_name(path: str) -> tuple[str, Sniffer | None] | None:
     return (value, None) if isinstance(value, str) else (value[0], value)
 
 
+# What every name :func:`name_reason` finds has: one of these names, prefixes or suffixes (lower
+# case). Most names have none: a few C-level tests settle them without the lookups (callers that
+# judge millions of names test them first too).
+QUICK_NAMES = frozenset({*CERTAIN_NAMES, *SUGGESTIVE_NAMES, *_PATH_NAMES})
+QUICK_PREFIXES = (".env.", *_SSH_PREFIXES)
+QUICK_SUFFIXES = tuple(_SUFFIXES)
+
+
 def name_reason(name: str) -> str | None:
     """Why a file name suggests a secret, or None (called for every file: cheap first).
 
     The name alone: :func:`judge` confirms a suggestive name by content."""
+    low = name.rpartition("/")[2].lower()
+    if low not in QUICK_NAMES and not low.startswith(QUICK_PREFIXES) and not low.endswith(QUICK_SUFFIXES):
+        return None
     found = _by_name(name)
     return None if found is None else found[0]
 
