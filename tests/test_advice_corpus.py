@@ -77,6 +77,10 @@ def test_what_suggest_holds_back_and_why(tmp_path: Path) -> None:
     review = {c.line: c for c in plan.held_back}
     assert review["**/export"].status == "review" and review["**/export"].files == 1
     assert "COPY . (line 4) takes the whole context" in review["**/export"].why
+    # moby/term's '.*' matches only what its own '!' lines re-include: git ignores nothing, no line is shown
+    plan = advharness.plan_of(advharness.materialize(advharness.load("gitignore-nested-negation"), tmp_path / "d"))
+    assert [c.line for c in plan.held_back] == []
+    assert {c.line: c.files for c in plan.candidates} == {"web/static/*": 1}
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if "suggest_review" in advharness.load(n).get("expect", {})])
