@@ -118,6 +118,13 @@ def test_the_fix_leads_somewhere(tmp_path: Path, capsys: pytest.CaptureFixture[s
         ('FROM scratch\nENV A="x y" X=${\nCOPY a /a\n', 2, "failed to process '${'"),
         ("FROM scratch\nCOPY a\n", 2, "COPY requires at least two arguments"),
         ("FROM scratch\nADD a\n", 2, "ADD requires at least two arguments"),
+        ("FROM scratch AS 1bad!\nCOPY a /a\n", 1, 'invalid name for build stage: "1bad!"'),
+        ("FROM scratch AS a.b\nFROM scratch AS 1ab\nCOPY a /a\n", 2, 'invalid name for build stage: "1ab"'),
+        ("FROM scratch\nENV X\nCOPY a /a\n", 2, "ENV must have two arguments"),
+        ("FROM scratch\nLABEL X\nCOPY a /a\n", 2, "LABEL must have two arguments"),
+        ("FROM scratch\nONBUILD FROM x\nCOPY a /a\n", 2, "FROM isn't allowed as an ONBUILD trigger"),
+        ("FROM scratch\nonbuild maintainer me\nCOPY a /a\n", 2, "MAINTAINER isn't allowed as an ONBUILD trigger"),
+        ("FROM scratch\nONBUILD ONBUILD COPY a /a\nCOPY a /a\n", 2, "Chaining ONBUILD via `ONBUILD ONBUILD`"),
     ],
 )
 def test_dockerfiles_docker_rejects(
@@ -154,6 +161,7 @@ def test_flags_docker_takes_are_not_rejected(tmp_path: Path, capsys: pytest.Capt
                 "HEALTHCHECK --interval=1m30s --timeout=.5s --start-period=1.5h CMD true\n"
                 'ENV A="x y" B=${A:-z} C=\'$x\'\nARG D="1 2" E=${B}\n'
                 "FROM scratch\nCOPY --from=build --parents /a /\nonbuild RUN true\nMaintainer me\n"
+                "FROM scratch AS Stage.Two_2-x\nENV X some value\nLABEL L v\nONBUILD COPY a /a\n"
             ),
         },
     )

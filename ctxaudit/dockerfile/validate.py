@@ -14,9 +14,16 @@ same words on the legacy builder): ``ENV`` or ``ONBUILD`` with none ("ENV
 requires at least one argument"), ``FROM x AS`` without a name ("FROM
 requires either one or three arguments"), ``COPY``/``ADD`` with one ("COPY
 requires at least two arguments"), a ``HEALTHCHECK`` duration Go's
-``time.ParseDuration`` refuses ('time: invalid duration "abc"'), and an
+``time.ParseDuration`` refuses ('time: invalid duration "abc"'), an
 ``ARG``/``ENV`` value whose substitution cannot be processed ('failed to
-process "${": syntax error: missing '}'').
+process "${": syntax error: missing '}''), a stage name outside
+``^[a-z][a-z0-9-_.]*$`` after lower-casing ('invalid name for build stage:
+"1bad!"'), and an ``ONBUILD`` whose trigger is ``ONBUILD``, ``FROM`` or
+``MAINTAINER`` ("FROM isn't allowed as an ONBUILD trigger").
+
+From the line parser (frontend/dockerfile/parser/line_parsers.go,
+parseNameVal): ``ENV``/``LABEL`` whose first word has no ``=`` and no value
+after it ("ENV must have two arguments").
 """
 
 from __future__ import annotations
@@ -105,9 +112,28 @@ def rejections(df: Dockerfile) -> list[Rejection]:
     return sorted(out, key=lambda r: r.line)
 
 
+# BuildKit's validStageName, matched after strings.ToLower (instructions/parse.go).
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*")
+_WHITESPACE = re.compile(r"[\t\v\f\r ]+")  # the line parser's tokenWhitespace
+
+
 def _arguments(ins: Instruction, escape: str) -> str | None:
     """What BuildKit's instruction parser says of the arguments, when it refuses them."""
     cmd = ins.cmd
+    if cmd == "from" and len(ins.args) == 3 and ins.args[1].lower() == "as":
+        if not _STAGE_NAME.fullmatch(ins.args[2].lower()):
+            return f'invalid name for build stage: "{ins.args[2]}", name can\'t start with a number or contain symbols'
+    if cmd == "onbuild" and ins.args:
+        trigger = ins.args[0].strip().upper()
+        if trigger == "ONBUILD":
+            return "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"
+        if trigger in ("FROM", "MAINTAINER"):
+            return f"{trigger} isn't allowed as an ONBUILD trigger"
+    if cmd in ("env", "label") and ins.args:
+        words = parse_words(ins.rest, escape)
+        # The old form "ENV name value": a first word without "=" needs a value after it.
+        if words and "=" not in words[0] and len(_WHITESPACE.split(ins.rest.strip(" \t\v\f\r"), maxsplit=1)) < 2:
+            return f"{cmd.upper()} must have two arguments"
     if cmd in ("env", "onbuild") and not ins.args:
         return f"{cmd.upper()} requires at least one argument"
     if cmd == "from" and len(ins.args) not in (1, 3):
