@@ -136,6 +136,14 @@ def test_dockerfiles_docker_rejects(
     assert main([str(tmp_path), "--no-progress"]) == 1  # the build fails: so does the gate
 
 
+def test_buildah_takes_any_stage_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Recorded: buildah v1.44 builds `FROM scratch AS 1bad!` (tests/buildah golden dockerfile.rejected-stage-name).
+    make_tree(tmp_path, {"a": "x", "Dockerfile": "FROM scratch AS 1bad!\nCOPY a /a\n"})
+    assert main([str(tmp_path), "-b", "buildah", "-o", "json", "--no-progress", "--fail-on", "never"]) == 0
+    assert [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "CA305"] == []
+    assert [f["line"] for f in findings(capsys, tmp_path, "CA305")] == [1]
+
+
 def test_image_reports_a_dockerfile_docker_rejects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Nothing builds: `ctxaudit image` must not say "no layer traps found" and pass.
     cycle = "FROM scratch AS a\nCOPY --from=b /b /b\nFROM scratch AS b\nCOPY --from=a /a /a\n"

@@ -92,8 +92,11 @@ class Rejection:
     message: str
 
 
-def rejections(df: Dockerfile) -> list[Rejection]:
-    """Every reason Docker refuses to build ``df``, with the line, in file order."""
+def rejections(df: Dockerfile, buildah: bool = False) -> list[Rejection]:
+    """Every reason Docker refuses to build ``df``, with the line, in file order.
+
+    ``buildah``: buildah's own parser (v1.44, recorded: dockerfile.rejected-stage-name)
+    takes any stage name, so that check is left out."""
     out: list[Rejection] = []
     for ins in df.parsed.instructions:
         if ins.cmd not in INSTRUCTIONS:
@@ -105,7 +108,7 @@ def rejections(df: Dockerfile) -> list[Rejection]:
             if name not in allowed:
                 known = ", ".join(f"--{f}" for f in sorted(allowed)) or "none"
                 out.append(Rejection(ins.start, f"{ins.cmd.upper()}: unknown flag --{name} (it takes: {known})"))
-        problem = _arguments(ins, df.parsed.escape)
+        problem = _arguments(ins, df.parsed.escape, buildah)
         if problem is not None:
             out.append(Rejection(ins.start, problem))
     out += _cycles(df)
@@ -117,12 +120,12 @@ _STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*")
 _WHITESPACE = re.compile(r"[\t\v\f\r ]+")  # the line parser's tokenWhitespace
 
 
-def _arguments(ins: Instruction, escape: str) -> str | None:
+def _arguments(ins: Instruction, escape: str, buildah: bool = False) -> str | None:
     """What BuildKit's instruction parser says of the arguments, when it refuses them."""
     cmd = ins.cmd
-    if cmd == "from" and len(ins.args) == 3 and ins.args[1].lower() == "as":
-        if not _STAGE_NAME.fullmatch(ins.args[2].lower()):
-            return f'invalid name for build stage: "{ins.args[2]}", name can\'t start with a number or contain symbols'
+    stage_name = ins.args[2] if cmd == "from" and len(ins.args) == 3 and ins.args[1].lower() == "as" else None
+    if stage_name is not None and not buildah and not _STAGE_NAME.fullmatch(stage_name.lower()):
+        return f'invalid name for build stage: "{ins.args[2]}", name can\'t start with a number or contain symbols'
     if cmd == "onbuild" and ins.args:
         trigger = ins.args[0].strip().upper()
         if trigger == "ONBUILD":

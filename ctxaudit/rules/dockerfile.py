@@ -9,6 +9,7 @@ from ..common.display import count
 from ..common.display import size as human
 from ..dockerfile import validate
 from ..dockerfile.usage import DockerfileUsage
+from ..engine.builder import Builder
 from ..engine.containers import escape
 from . import rule
 from .findings import Finding, Severity
@@ -96,7 +97,7 @@ JUNK_KINDS = ("venv", "cache", "archive", "log", "litter", "dependencies", "buil
 def check(usage: DockerfileUsage, dockerfile: str) -> list[Finding]:
     out: list[Finding] = [
         Finding(REJECTED, f"{r.message}: the build fails", path=dockerfile, line=r.line, subject=r.message)
-        for r in validate.rejections(usage.df)
+        for r in validate.rejections(usage.df, buildah=usage.builder is Builder.BUILDAH)
     ]
     for p in usage.problems:
         r = {

@@ -303,7 +303,7 @@ def ctxaudit_view(run: Run, types: bool = False) -> dict[str, Any]:
         return {"ok": False, "error": next(p.message for p in ctx.problems if p.fatal)}
     errors = [p.message for p in usage.problems if p.kind in ("ignored", "missing", "invalid", "from-missing", "mount")]
     # What Docker refuses outright (CA305) buildah refuses too (recorded: dockerfile.rejected-*).
-    errors += [r.message for r in validate.rejections(df)]
+    errors += [r.message for r in validate.rejections(df, buildah=True)]
     if errors:
         return {"ok": False, "error": errors[0]}
     if types:
