@@ -235,6 +235,7 @@ class Plan:
     block: list[str] = field(default_factory=list)  # the lines in the order they are written
     expect: dict[str, str] = field(default_factory=dict)  # written line -> a path it must match
     guards: list[Candidate] = field(default_factory=list)  # starter: lines that match nothing yet
+    untranslated: list[Suggestion] = field(default_factory=list)  # .gitignore lines with no exact Docker line
 
     def suggestions(self) -> list[Suggestion]:
         """The proposal as reports show it: each line with its marginal saving."""
@@ -242,7 +243,7 @@ class Plan:
 
     def review(self) -> list[Suggestion]:
         """The lines held back, with what they would remove and why they are not written."""
-        return [_suggestion(c) for c in self.held_back]
+        return [_suggestion(c) for c in self.held_back] + self.untranslated
 
 
 def _suggestion(c: Candidate) -> Suggestion:
@@ -357,6 +358,7 @@ class Planner:
         self.index_lines: dict[int, Candidate] = {}
         self.neg_index = LineIndex()
         self.negations: dict[int, tuple[str, DockerIgnorePattern, str]] = {}  # id -> (line, exclusion form, origin)
+        self.untranslated: list[Suggestion] = []  # .gitignore lines not translated (gitignore.Translated.skipped)
         self._texts: dict[tuple[int, str], int] = {}  # (index, line) -> id
         self._ids = 0
         self.other_dockerfiles: list[str] = []
@@ -527,6 +529,9 @@ class Planner:
         text = data.decode("utf-8", "surrogateescape")
         for t in translate_file(text, where):
             origin = f"{t.gitignore}:{t.line}: {t.source.strip()}"
+            if t.skipped:
+                self.untranslated.append(Suggestion(t.source, 0, 0, origin, status=HELD, why=t.skipped))
+                continue
             if t.exclusion:
                 try:
                     p = DockerIgnorePattern(t.docker[1:])
@@ -891,6 +896,7 @@ class Planner:
             held_back,
         )
         plan.block, plan.expect = self._block(chosen, exceptions, negs)
+        plan.untranslated = self.untranslated
         if self.starter is not None:
             # unmistakable junk that matches nothing yet, or only what other lines remove
             # (one that matches a source the Dockerfile names would need its '!' line: not a guard)
