@@ -615,8 +615,11 @@ def _progress_bar(wanted: bool) -> Observer | None:
 def _say(message: str) -> None:
     """One line on stderr, ``ctxaudit: ...``, escaped like every output."""
     from .common import display
+    from .output import layout
 
-    typer.echo(f"ctxaudit: {display.text(message)}", err=True)
+    text = f"ctxaudit: {display.text(message)}"
+    columns = layout.width(sys.stderr)  # a terminal's (or COLUMNS): wrapped to it; a log keeps one line
+    typer.echo(layout.prose(text, columns) if columns else text, err=True)
 
 
 def _lines(text: str) -> str:
@@ -1366,24 +1369,34 @@ def _suggest_project(
             )
         _emit("\n".join(texts), None)
         return
-    by_file: dict[Path, list[tuple[Context, Plan, Planner]]] = {}
-    for _, _, c, p, planner in plans:
-        by_file.setdefault(suggest.target_file(c), []).append((c, p, planner))
+    by_file: dict[Path, list[tuple[str, Context, Plan, Planner]]] = {}
+    for title, _, c, p, planner in plans:
+        by_file.setdefault(suggest.target_file(c), []).append((title, c, p, planner))
+    options = _terminal(raw_bytes)
     for target_file, group in by_file.items():
-        combined = suggest.common([p for _, p, _ in group])
+        combined = suggest.common([p for _, _, p, _ in group])
         label = display.path(_near(target_file))
+        # What each build holds back, as with -f: --write never hides the lines left for review.
+        held = "".join(
+            f"\n==> {title}: held back from {label} <==" + table.held_back_text(p, options, limit)
+            for title, _, p, _ in group
+            if p.review()
+        )
         if not combined.block:
-            _emit(f"nothing to add to {label}\n", None)
+            _emit(f"nothing to add to {label}\n" + held, None)
             continue
-        for _, _, planner in group:  # every build that reads the file walks with the lines
+        for _, _, _, planner in group:  # every build that reads the file walks with the lines
             suggest.verify(combined, planner, exact=len(group) == 1)
-        roots = [*(c.root for c, _, _ in group), Path.cwd()]
+        roots = [*(c.root for _, c, _, _ in group), Path.cwd()]
         if _write_plan(combined, target_file, label, dry_run, force, roots):
             _emit(
                 f"added {display.count(len(combined.block), 'line')} to {label}\n"
-                + table.written_text(combined, _terminal(raw_bytes)),
+                + table.written_text(combined, options)
+                + held,
                 None,
             )
+        elif held:
+            _emit(held.lstrip("\n"), None)
 
 
 @app.command("init")
@@ -1425,7 +1438,7 @@ def init_command(
 
     from .analysis import ignorewrite, starter, suggest
     from .common import display
-    from .output import Options, table
+    from .output import layout, table
     from .pipeline import load_dockerfile
 
     b = _builder(_settings(context, builder))
@@ -1454,7 +1467,7 @@ def init_command(
     df = load_dockerfile(ctx, args, target, names) if ctx.has_dockerfile else None
     s = starter.starter(ctx, df, datetime.date.today().isoformat(), include_review=include_review)
     suggest.verify(s.plan, s.planner)
-    label = display.path(str(target_file))
+    label = display.path(_near(target_file))  # as suggest names it: relative when below the current directory
     suggest.read_back(b"", s.text.encode("utf-8", "surrogateescape"), s.lines, s.plan.expect, label)
     if dry_run:
         _emit(_lines(s.text), None)
@@ -1469,11 +1482,14 @@ def init_command(
         suggest.read_back(b"", data, s.lines, s.plan.expect, label)
 
     ignorewrite.update(target_file, change, verify=verify, force=force, within=[ctx.root, Path.cwd()])
-    options = Options()
-    out = f"wrote {label} for: {', '.join(s.stacks)}\n" + table.written_text(s.plan, options)
+    options = _terminal()
+    out = layout.prose(f"wrote {label} for: {', '.join(s.stacks)}", options.width) + "\n"
+    out += table.written_text(s.plan, options)
     if s.plan.guards:
+        # Each guard line whole (it is what the file holds): the prose wraps between lines.
         guards = ", ".join(display.path(c.line) for c in s.plan.guards)
-        out += f"guard lines (unmistakable junk that matches nothing here yet): {guards}\n"
+        text = f"guard lines (unmistakable junk that matches nothing here yet): {guards}"
+        out += layout.prose(text, options.width) + "\n"
     _emit(out + table.held_back_text(s.plan, options), None)
 
 

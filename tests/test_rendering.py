@@ -10,6 +10,7 @@ tests/rendered/ and compared to the character; after an intended change,
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,37 @@ def test_every_line_fits(
 ) -> None:
     out = render(capsys, monkeypatch, width, *args)
     # `==> build <==` separators (as head(1) prints them) stay whole.
+    wide = [line for line in out.splitlines() if len(line) > width and not line.startswith("==> ")]
+    assert not wide, "\n".join(wide)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_suggest_dry_run_fits(
+    sample: str, width: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The diff's lines are the file's bytes (as git diff prints them); the rest fits."""
+    out = render(capsys, monkeypatch, width, "suggest", f"sample_contexts/{sample}", "--dry-run")
+    diff = ("+", "-", "@@ ")
+    wide = [line for line in out.splitlines() if len(line) > width and not line.startswith(("==> ", *diff))]
+    assert not wide, "\n".join(wide)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("sample", [s for s in SAMPLES if s != "compose-webapp"])  # init takes one build
+def test_init_fits(
+    sample: str, width: int, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """init writes: on a copy without its ignore file, what it prints (guard lines, held back) fits."""
+    root = tmp_path / sample
+    shutil.copytree(REPO / "sample_contexts" / sample, root, symlinks=True)
+    for ignore in root.rglob(".dockerignore"):
+        ignore.unlink()
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", sample]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"wrote {sample}/.dockerignore for: ")
     wide = [line for line in out.splitlines() if len(line) > width and not line.startswith("==> ")]
     assert not wide, "\n".join(wide)
 

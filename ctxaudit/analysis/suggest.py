@@ -886,6 +886,7 @@ class Planner:
         after = self.bytes - excluded[1]
         held_back = [c for c in cands if c.status in (REVIEW, HELD) and c.files and self._shown(c)]
         held_back.sort(key=lambda c: (c.status != REVIEW, -c.bytes, c.line))
+        held_back = _not_covered(held_back, hits)
         plan = Plan(
             sorted(chosen, key=lambda c: (-c.marginal_bytes, c.line)),
             self.bytes,
@@ -1201,6 +1202,19 @@ class Planner:
                 kept_paths = ", ".join(x[1:] for x in c.exceptions)
                 c.note = (c.note + "; " if c.note else "") + f"keeps {kept_paths} for the Dockerfile"
         return block, expect
+
+
+def _not_covered(held: list[Candidate], hits: dict[int, list[tuple[_Group, GroupKey]]]) -> list[Candidate]:
+    """``held`` (largest first) without the lines whose every file a line listed
+    before them, held back for the same status, removes too: the same rule that
+    drops a redundant written line (``packages/app/**/node_modules`` once
+    ``**/node_modules`` is listed) applied to the held-back list."""
+    kept: list[tuple[Candidate, set[int]]] = []
+    for c in held:
+        groups = {id(g) for g, gkey in hits[id(c)] if not _kept_by_gitignore(c, gkey)}
+        if not any(k.status == c.status and groups <= kg for k, kg in kept):
+            kept.append((c, groups))
+    return [c for c, _ in kept]
 
 
 def _kept_by_gitignore(c: Candidate, gkey: GroupKey) -> bool:

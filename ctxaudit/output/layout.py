@@ -190,6 +190,7 @@ def table(
     paths: Sequence[int] = (),
     cut: Sequence[int] = (),
     squeeze: Sequence[int] = (),
+    split: Sequence[int] = (),
     columns: int | None = None,
 ) -> str:
     """A plain-text table (tabulate's "simple" format).
@@ -200,6 +201,9 @@ def table(
     ``cut``: columns whose cells may lose their end (an instruction).
     ``squeeze``: columns whose cells may wrap between words when nothing
     else makes the table fit (headers of several words wrap then too).
+    ``split``: columns never shortened (ignore lines: what gets written);
+    when nothing else makes the table fit, their cells break after a ``/``
+    (the next line continues the same text).
     Cells may hold several lines.
     """
     align = ["right" if i in right else "left" for i in range(len(headers))]
@@ -207,7 +211,14 @@ def table(
     limits: list[int | None] = [None] * len(headers)
     head_limits: list[int | None] = [None] * len(headers)
     if columns is not None:
-        limits, head_limits = _fit(cells, headers, wrap, paths, cut, squeeze, columns)
+        limits, head_limits = _fit(cells, headers, wrap, paths, cut, squeeze, split, columns)
+        for i in split:
+            limit = limits[i]
+            if limit is not None:
+                for r in cells:
+                    if i < len(r):
+                        r[i] = "\n".join(piece for line in r[i].split("\n") for piece in split_after_slash(line, limit))
+                limits[i] = None  # broken already: tabulate must not wrap them again
         for r in cells:
             for i in [*paths, *cut]:
                 limit = limits[i]
@@ -253,6 +264,25 @@ def wrap_cell(text: str, limit: int) -> str:
     return "\n".join(out)
 
 
+def split_after_slash(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, each ending after a
+    ``/`` where one fits (a piece longer than ``limit`` when there is none):
+    nothing is left out, the pieces joined are ``text``."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("/", 0, limit) + 1
+        if cut <= 0:
+            cut = text.find("/", limit) + 1 or len(text)
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text] if text or not pieces else pieces
+
+
+def _longest_piece(text: str) -> int:
+    """The longest ``/``-ended piece of ``text``'s lines: how narrow a split column may get."""
+    return max((len(p) + 1 for line in text.split("\n") for p in line.split("/")), default=0)
+
+
 def _longest_word(text: str) -> int:
     return max((len(w) for w in _ANSI.sub("", text).split()), default=0)
 
@@ -264,6 +294,7 @@ def _fit(
     paths: Sequence[int],
     cut: Sequence[int],
     squeeze: Sequence[int],
+    split: Sequence[int],
     columns: int,
 ) -> tuple[list[int | None], list[int | None]]:
     """Column and header limits so that the table is at most ``columns`` wide, where it can be."""
@@ -306,6 +337,12 @@ def _fit(
                 break
             words = max(_longest_word(r[col]) for r in cells if col < len(r)) if cells else 0
             body[col] = max(words, head[col])
+            limits[col] = body[col]
+        for col in split:  # last: an ignore line breaks after a '/', only as far as needed
+            if least() <= columns:
+                break
+            pieces = max(_longest_piece(r[col]) for r in cells if col < len(r)) if cells else 0
+            body[col] = max(pieces, head[col], body[col] - (least() - columns))
             limits[col] = body[col]
     room = columns - fixed()
     # Paths give way first: together they keep a third of the room (each

@@ -78,11 +78,20 @@ class _Style:
         paths: Sequence[int] = (),
         cut: Sequence[int] = (),
         squeeze: Sequence[int] = (),
+        split: Sequence[int] = (),
     ) -> str:
         """A table fitted to the width (see ctxaudit.output.layout), every cell escaped."""
         cells = [[_cell(c) for c in r] for r in rows]
         return layout.table(
-            cells, headers, right=right, wrap=wrap, paths=paths, cut=cut, squeeze=squeeze, columns=self.columns
+            cells,
+            headers,
+            right=right,
+            wrap=wrap,
+            paths=paths,
+            cut=cut,
+            squeeze=squeeze,
+            split=split,
+            columns=self.columns,
         )
 
 
@@ -287,10 +296,9 @@ def header(ctx: Context, st: _Style) -> list[str]:
     dockerfile = f"Dockerfile {ctx.dockerfile_label}" if ctx.has_dockerfile else "no Dockerfile"
     if ctx.inline is not None and ctx.dockerfile_label == STDIN_LABEL:
         dockerfile = "Dockerfile from stdin"
-    return [
-        f"{st.head('ctxaudit')}  {_esc(ctx.name)}",
-        _esc(f"builder {ctx.builder.value} · {ignore} · {dockerfile}"),
-    ]
+    inputs = f"builder {ctx.builder.value} · {ignore} · {dockerfile}"
+    # Fitting a terminal, the line wraps between words (the stable layout keeps it whole).
+    return [f"{st.head('ctxaudit')}  {_esc(ctx.name)}", _prose(inputs, st.columns) if st.columns else _esc(inputs)]
 
 
 def render(report: Report, options: Options) -> str:
@@ -445,7 +453,9 @@ def suggestions_table(suggestions: Sequence[Suggestion], st: _Style, fixes: Mapp
         if fixed:
             why = fixed if sg.reason.startswith("correction:") else f"{why}; {fixed}"
         rows.append([(sg.pattern, *sg.exceptions), f"{sg.files:,}", st.size(sg.bytes), why])
-    return st.table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=3, paths=(0,))
+    # An ignore line is never shortened (it is what gets written): the column takes its
+    # width, and breaks after a '/' only when the table cannot fit otherwise.
+    return st.table(rows, ["line", "files", "saves", "why"], right=(1, 2), wrap=3, split=(0,))
 
 
 def plan_text(plan: Plan, label: str, options: Options, limit: int | None = None) -> str:
@@ -513,7 +523,8 @@ def held_back_text(plan: Plan, options: Options, limit: int | None = None) -> st
     )
     return (
         head
-        + st.table(rows, ["line", "status", "files", "would remove", "why"], right=(2, 3), wrap=4, paths=(0,))
+        # An ignore line is never shortened: the column takes its width, the reason wraps.
+        + st.table(rows, ["line", "status", "files", "would remove", "why"], right=(2, 3), wrap=4, split=(0,))
         + "\n"
         + more
     )
@@ -861,14 +872,13 @@ def summary_lines(p: ProjectReport, st: _Style) -> list[str]:
             ("FAIL" if "project" in gates else "ok") if p.gated else "-",
         ]
     )
-    out.append(
-        st.table(
-            rows,
-            [_build_word(p), "context", "ignore file", "eligible", "transfer", "image", "gates"],
-            right=(3, 4, 5),
-            paths=(1, 2),
-        )
-    )
+    headers = [_build_word(p), "context", "ignore file", "eligible", "transfer", "image", "gates"]
+    text = st.table(rows, headers, right=(3, 4, 5), paths=(1, 2))
+    if st.columns is not None and layout.visible(text) > st.columns:
+        # Too wide for the terminal: the eligible figures on two lines, files above the size.
+        split = [[*r[:3], tuple(r[3].split(", ", 1)), *r[4:]] for r in rows]
+        text = st.table(split, headers, right=(3, 4, 5), paths=(1, 2))
+    out.append(text)
     out.append(
         st.note(
             "(total: the eligible contexts, a context several builds send with the same ignore file counted once; "
