@@ -417,12 +417,14 @@ def _project(
     service: list[str] | None,
     target_name: list[str] | None,
     build_context: list[str] | None,
+    target: str | None = None,
 ) -> tuple[Project | None, list[Build]] | None:
     """The builds to audit, or None for a plain context (today's behaviour).
 
     A Compose or Bake file (given, or found in CONTEXT unless -f names a
     Dockerfile) makes a project; ``--build-context`` alone makes one build of
-    CONTEXT with named contexts.
+    CONTEXT with named contexts. ``target`` (--target) is the stage of every
+    build of a project, as ``docker buildx bake --set *.target=STAGE`` sets it.
     """
     from .project import select
     from .project.model import Build, named_context
@@ -469,6 +471,12 @@ def _project(
     for b in project.builds:
         names = {n.name for n in extra}
         b.named = [n for n in b.named if n.name not in names] + extra
+        if target:  # every label (header, summary, stage list) then says the stage built
+            b.target = target
+    if target and project.builds:
+        like = f"docker buildx bake --set *.target={target}" if project.kind == "bake" else "build: target:"
+        every = "target" if project.kind == "bake" else "service"
+        project.notes.append(f"--target {target}: the stage built for every {every} (as {like} sets it)")
     return project, project.builds
 
 
@@ -493,6 +501,7 @@ def _audits(
     build_context: list[str] | None,
     builder: Builder,
     collect: bool = False,
+    target: str | None = None,
 ) -> list[_Audit] | None:
     """Each build of the project with its contexts opened; None for a plain context.
 
@@ -502,7 +511,7 @@ def _audits(
     """
     from .engine.context import open_context
 
-    found = _project(context, file, compose, bake, service, target_name, build_context)
+    found = _project(context, file, compose, bake, service, target_name, build_context, target)
     if found is None:
         return None
     project, builds = found
@@ -752,7 +761,7 @@ def scan_command(
         max_total_size=parse_size(max_total_size, "--max-total-size") if max_total_size else None,
     )
     s.written.update({k: v for k, v in _typed_sizes(max_size, max_transfer, max_total_size).items() if v})
-    found = _project(context, file, compose, bake, service, target_name, build_context)
+    found = _project(context, file, compose, bake, service, target_name, build_context, target)
     if found is not None:
         from .builds import scan_builds
 
@@ -1019,7 +1028,7 @@ def image_command(
 
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
     s.max_size = s.max_files = s.max_transfer = s.max_total_size = None  # the context gates belong to scan
-    found = _project(context, file, compose, bake, service, target_name, build_context)
+    found = _project(context, file, compose, bake, service, target_name, build_context, target)
     if found is not None:
         _plain_only(ignorefile)
         _image_project(found, s, _build_args(build_arg), target, fmt, output, annotations)
@@ -1264,7 +1273,7 @@ def suggest_command(
     limit = None if show_all else table.HELD_BACK_SHOWN
     b = _builder(_settings(context, builder))
     checked = write or dry_run
-    audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    audits = _audits(context, file, compose, bake, service, target_name, build_context, b, target=target)
     if audits is not None:
         _plain_only(ignorefile)
         plans = []
@@ -1442,7 +1451,7 @@ def init_command(
     from .pipeline import load_dockerfile
 
     b = _builder(_settings(context, builder))
-    audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    audits = _audits(context, file, compose, bake, service, target_name, build_context, b, target=target)
     args, names = _build_args(build_arg), []
     if audits is not None:
         _plain_only(ignorefile)

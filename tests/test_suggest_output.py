@@ -179,3 +179,114 @@ def test_project_summary_fits(
     summary = out[out.index("Project summary") :]
     fits(summary, 80)
     assert "1,203 files" in " ".join(summary.split())
+
+
+STAGES = """\
+FROM scratch AS version
+RUN --mount=type=bind,target=/src true
+FROM scratch AS app
+COPY --from=version /etc /etc
+COPY app.py /
+FROM scratch AS only-app
+COPY app.py /
+FROM scratch AS integration-test
+COPY . /src/
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "reader"),
+    [
+        ("app", "RUN --mount=type=bind (line 2) mounts the whole context"),
+        ("integration-test", "COPY . (line 9) takes the whole context"),
+        # no stage it builds reads the whole context: the reader another target builds, said so
+        (
+            "only-app",
+            "COPY . (line 9, stage integration-test: not built for only-app, another target builds it) "
+            "takes the whole context",
+        ),
+    ],
+)
+def test_a_held_back_reason_cites_a_stage_the_target_builds(
+    target: str, reader: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree(tmp_path / "p", {"Dockerfile": STAGES, "app.py": "print(1)\n", "data/big.csv": 50_000})
+    monkeypatch.chdir(root)
+    for args in (["-f", "Dockerfile", "--target", target], ["--bake", str(root / "bake.hcl"), "--target-name", target]):
+        (root / "bake.hcl").write_text(f'target "{target}" {{\n  target = "{target}"\n}}\n', encoding="utf-8")
+        monkeypatch.delenv("COLUMNS", raising=False)
+        code, out, err = run(capsys, "suggest", str(root), *args)
+        assert code == 0, err
+        flat = " ".join(out.split())
+        assert "**/*.csv review" in flat and f"not written: {reader}: the build may read it" in flat, out
+
+
+def test_target_in_a_bake_project_is_the_stage_of_every_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--target in a Bake project sets every build's stage, as `docker buildx bake --set *.target=`."""
+    root = make_tree(
+        tmp_path / "p",
+        {
+            "Dockerfile": "FROM scratch AS binaries\nCOPY app.py /\nFROM scratch AS integration-test\nCOPY . /src/\n",
+            "app.py": "print(1)\n",
+            "tests/t.py": 40_000,
+            "docker-bake.hcl": 'group "default" {\n  targets = ["binaries"]\n}\n'
+            'target "binaries" {\n  target = "binaries"\n}\n',
+        },
+    )
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    code, out, err = run(capsys, "scan", ".", "--no-progress", "--fail-on", "never", "--full")
+    assert code == 0, err
+    assert "· target binaries" in out and "builds stage 'binaries'" in " ".join(out.split())
+    code, out, err = run(
+        capsys, "scan", ".", "--no-progress", "--fail-on", "never", "--full", "--target", "integration-test"
+    )
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "· target integration-test" in out and "· target binaries" not in out, out
+    assert "builds stage 'integration-test'" in flat and "stage 'binaries' is not built" in flat
+    assert "--target integration-test: the stage built for every target" in flat
+    # the image is the integration-test stage's: it holds the whole context
+    row = next(line for line in out.splitlines() if line.startswith("binaries "))
+    assert "0 B" not in row.split()[-3:], row
+
+
+def rust_project(root: Path, dockerfile: str, target: bool) -> Path:
+    files: dict[str, str | bytes | int] = {
+        "Cargo.toml": '[package]\nname = "app"\nversion = "0.1.0"\n',
+        "src/main.rs": "fn main() {}\n",
+        ".gitignore": "/target\n",
+        "Dockerfile": dockerfile,
+    }
+    if target:
+        files["target/debug/app"] = 4000
+    return make_tree(root, files)
+
+
+def test_init_rust_guards_cargos_target_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No target/ in the checkout: `target` stands guard (a Docker build often runs after a local cargo build)."""
+    root = rust_project(tmp_path / "p", "FROM scratch\nCOPY . /app/\n", target=False)
+    code, out, _ = run(capsys, "init", str(root), "--dry-run")
+    assert code == 0
+    lines = out.splitlines()
+    assert "# rust (found Cargo.toml): nothing of it here yet (its guard lines are below)" in lines
+    assert "target" in lines[lines.index(next(ln for ln in lines if ln.startswith("# ctxaudit: guard"))) :]
+    assert "**/target" not in lines  # deeper, a directory named target may be anything
+
+
+def test_init_rust_says_why_target_is_not_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = rust_project(tmp_path / "p", "FROM scratch\nCOPY . /app/\n", target=True)
+    code, out, _ = run(capsys, "init", str(root), "--dry-run")
+    assert code == 0
+    assert (
+        "# rust (found Cargo.toml): its lines remove what the build may read (held back: ctxaudit init prints them)"
+        in out.splitlines()
+    )
+    # only the sources copied: Cargo's build output is written
+    root = rust_project(tmp_path / "q", "FROM scratch\nCOPY Cargo.toml /app/\nCOPY src /app/src\n", target=True)
+    code, out, _ = run(capsys, "init", str(root), "--dry-run")
+    lines = out.splitlines()
+    rust = lines.index("# rust (found Cargo.toml)")
+    assert "target" in lines[rust + 1 : rust + 3] or "**/target" in lines[rust + 1 : rust + 3], out

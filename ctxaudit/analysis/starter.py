@@ -101,7 +101,9 @@ STACKS: dict[str, tuple[str, list[tuple[str, bool]]]] = {
         "pom.xml or build.gradle",
         [("**/target", False), ("**/.gradle", True), ("**/build", False), ("**/*.class", False)],
     ),
-    "rust": ("Cargo.toml", [("**/target", False)]),
+    # Cargo's build directory next to the root Cargo.toml is unmistakable (a guard: a
+    # Docker build runs after a local `cargo build`); a `target` deeper may be anything.
+    "rust": ("Cargo.toml", [("target", True), ("**/target", False)]),
     "data": (
         "notebooks or data files",
         [
@@ -197,6 +199,7 @@ def render(stacks: list[str], plan: Plan, lines: list[StarterLine], today: str) 
     guard block, then the '!' exceptions (last, so that they win)."""
     active = {c.line for c in plan.candidates}
     guards = {c.line for c in plan.guards}
+    held = {sg.pattern for sg in plan.review()}
     out = [
         f"# .dockerignore written by ctxaudit init on {today}.",
         "# Docker rules: every line is anchored at the context root; '**/' matches at any depth.",
@@ -205,9 +208,18 @@ def render(stacks: list[str], plan: Plan, lines: list[StarterLine], today: str) 
     written: list[str] = []
     for stack in stacks:
         mine = [s.line for s in lines if s.stack == stack and s.line in active]
+        guarded = any(s.stack == stack and s.line in guards for s in lines)
+        reviewed = any(s.stack == stack and s.line in held for s in lines)
         how = STACKS[stack][0]
         head = f"# {stack}" + ("" if stack == "common" else f" (found {how})")
-        out += ["", head + ("" if mine else ": nothing of it to exclude here")]
+        if not mine:  # say why no line of the stack stands here
+            if reviewed:
+                head += ": its lines remove what the build may read (held back: ctxaudit init prints them)"
+            elif guarded:
+                head += ": nothing of it here yet (its guard lines are below)"
+            else:
+                head += ": nothing of it to exclude here"
+        out += ["", head]
         out += mine
         written += mine
     guard_lines = [s.line for s in lines if s.line in guards]

@@ -59,7 +59,7 @@ from typing import ClassVar
 
 from ..classify import kinds, secrets, suffixes
 from ..common.errors import CtxauditError
-from ..dockerfile.model import Dockerfile
+from ..dockerfile.model import Dockerfile, Stage
 from ..dockerfile.sources import Selector, resolve_links
 from ..dockerfile.usage import DockerfileUsage
 from ..engine import gomatch
@@ -383,14 +383,24 @@ class Planner:
             )
             if usage.whole_context and source:  # FROM the named context: a stage's whole filesystem
                 self.whole_why = f"a stage is built FROM the named context {source}: the build may read it"
+            # Every stage counts, but the reason cites a reader of the stages the target builds
+            # (as docker build --target does) when there is one: (built, text) of each whole-context reader.
+            built = {st_.index for st_ in df.needed_stages(all_before_target=ctx.builder is Builder.LEGACY)}
+            whole: list[tuple[bool, str]] = []
+
+            def where(line: int, stage: Stage) -> str:
+                if stage.index in built:
+                    return f"line {line}"
+                return f"line {line}, stage {stage.label}: not built for {df.target.label}, another target builds it"
+
             for st in usage.sources:
                 sel = st.selector
                 if sel.mount is not None:  # bind mounts: below, held with the RUN that reads them
                     continue
                 c = sel.copy
-                what = f"{c.cmd} {sel.source.raw} (line {c.line})" if c is not None else sel.source.raw
+                what = f"{c.cmd} {sel.source.raw} ({where(c.line, c.stage)})" if c is not None else sel.source.raw
                 if sel.whole:
-                    self.whole_why = self.whole_why or f"{what} takes the whole context: the build may read it"
+                    whole.append((c is None or c.stage.index in built, f"{what} takes the whole context"))
                     continue
                 src = _Source(len(self.sources), sel, what, sel.rest is not None)
                 self.sources.append(src)
@@ -398,18 +408,22 @@ class Planner:
                     self.wildcards.append(src)
                 else:
                     self.literal.setdefault(sel.path, []).append(src.sid)
-            mounts = [(r, m) for st_ in every.stages for r in st_.runs for m in r.mounts]
-            for r, m in mounts:
+            mounts = [(st_, r, m) for st_ in every.stages for r in st_.runs for m in r.mounts]
+            for st_, r, m in mounts:
                 if m.type != "bind" or m.context_name != source:
                     continue
                 path = m.source.context_path
                 if path is None:
                     continue
-                what = f"RUN --mount=type=bind,source={m.source.raw} (line {r.line})"
+                given = f",source={m.source.raw}" if m.source.raw else ""  # none: the context's root
+                what = f"RUN --mount=type=bind{given} ({where(r.line, st_)})"
                 if path == "":
-                    self.whole_why = self.whole_why or f"{what} mounts the whole context: the build may read it"
+                    whole.append((st_.index in built, f"{what} mounts the whole context"))
                     continue
                 self.mounts.setdefault(resolve_links(root, path), self._why(f"{what} reads it"))
+            whole.sort(key=lambda w: not w[0])  # stable: the first reader of a built stage, else the first
+            if whole:
+                self.whole_why = self.whole_why or f"{whole[0][1]}: the build may read it"
             if check_build:
                 self.check = _checks(df, ctx, source)
         self.build_files = {
