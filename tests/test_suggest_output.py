@@ -251,6 +251,15 @@ def test_target_in_a_bake_project_is_the_stage_of_every_build(
     # the image is the integration-test stage's: it holds the whole context
     row = next(line for line in out.splitlines() if line.startswith("binaries "))
     assert "0 B" not in row.split()[-3:], row
+    # the build's inputs line wraps to the terminal (buildx's was 104 wide)
+    bake = 'target "binaries" {\n  target = "binaries"\n  args = {\n'
+    bake += "".join(f'    BUILD_ARGUMENT_NUMBER_{i} = "a-value"\n' for i in range(4)) + "  }\n}\n"
+    (root / "docker-bake.hcl").write_text('group "default" {\n  targets = ["binaries"]\n}\n' + bake, encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run(capsys, "scan", ".", "--no-progress", "--fail-on", "never")
+    assert code == 0, err
+    assert "args BUILD_ARGUMENT_NUMBER_0=a-value" in " ".join(out.split())
+    fits(out, 80)
 
 
 def rust_project(root: Path, dockerfile: str, target: bool) -> Path:

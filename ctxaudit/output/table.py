@@ -753,7 +753,8 @@ def build_header(br: BuildReport, p: ProjectReport, st: _Style) -> list[str]:
     if b.args:
         shown = ", ".join(f"{k}={v}" for k, v in b.args.items())
         parts.append("args " + (shown if len(shown) <= 80 else shown[:77] + "..."))
-    out.append(_esc(" · ".join(parts)))
+    inputs = " · ".join(parts)  # fitting a terminal, wrapped between words (as header() does)
+    out.append(_prose(inputs, st.columns) if st.columns else _esc(inputs))
     label = p.label(ctx.ignore.path) if ctx.ignore.path is not None else "none"
     reason = ignore_reason(ctx, label)
     shown = f"ignore file {reason}" if ctx.ignore.path is not None else f"no ignore file{reason.removeprefix('none')}"
