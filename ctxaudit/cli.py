@@ -11,6 +11,7 @@ import difflib
 import enum
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -103,6 +104,10 @@ DockerfilesOpt = Annotated[
         dir_okay=False,
     ),
 ]
+
+
+# Plans tried when the context changes under the check (see suggest_command).
+_PLAN_ATTEMPTS = 3
 
 
 def _finite(low: float, high: float | None = None) -> Callable[[float | None], float | None]:
@@ -1301,17 +1306,28 @@ def suggest_command(
         return
     (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.has_dockerfile else None
-    p, planner = suggest.plan(
-        ctx, df, min_bytes=min_b, unused_min=unused, include_review=include_review, check_build=checked
-    )
     target_file = suggest.target_file(ctx)
     label = display.path(ctx.ignore.label)
     options = _terminal(raw_bytes)
+    # A concurrent writer (another `suggest --write`, its temporary file) can change the
+    # context between the plan's walk and the check's: plan again from a fresh walk.
+    for attempt in range(_PLAN_ATTEMPTS):
+        p, planner = suggest.plan(
+            ctx, df, min_bytes=min_b, unused_min=unused, include_review=include_review, check_build=checked
+        )
+        if not checked or not p.block:
+            break
+        try:
+            suggest.verify(p, planner)  # the walk again, under the builders: exactly as predicted
+            break
+        except suggest.ContextChanged:
+            if attempt == _PLAN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     if checked:
         if not p.block:
             _emit(f"nothing to add to {label}\n" + table.held_back_text(p, options, limit), None)
             return
-        suggest.verify(p, planner)  # the walk again, under the builders: exactly as predicted
         if _write_plan(p, target_file, label, dry_run, force, [ctx.root, Path.cwd()]):
             saved = p.before - p.after
             _emit(

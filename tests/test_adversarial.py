@@ -619,6 +619,41 @@ def test_concurrent_suggest_runs_add_the_block_once(tmp_path: Path) -> None:
     assert text.count("# Added by ctxaudit suggest") == 1 and text.count("node_modules") == 1, text
 
 
+def test_suggest_plans_again_when_the_context_changes_under_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The race behind the row above: a concurrent writer's temporary file seen by
+    the plan's walk and not by the check's. The check refuses, and the run plans
+    again from a fresh walk instead of exiting 2; a context that keeps changing
+    still exits 2 with nothing written."""
+    from ctxaudit.analysis import suggest
+
+    ctx = junk_context(tmp_path / "ctx")
+    real = suggest.verify
+    calls: list[int] = []
+
+    def changed_once(p: suggest.Plan, planner: suggest.Planner, exact: bool = True) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise suggest.ContextChanged("the context changed meanwhile")
+        real(p, planner, exact)
+
+    monkeypatch.setattr(suggest, "verify", changed_once)
+    assert main(["suggest", "--write", str(ctx)]) == 0
+    assert len(calls) == 2
+    assert (ctx / ".dockerignore").read_text().count("# Added by ctxaudit suggest") == 1
+
+    def always_changed(p: suggest.Plan, planner: suggest.Planner, exact: bool = True) -> None:
+        raise suggest.ContextChanged("the context changed meanwhile")
+
+    other = junk_context(tmp_path / "other")
+    monkeypatch.setattr(suggest, "verify", always_changed)
+    capsys.readouterr()
+    assert main(["suggest", "--write", str(other)]) == 2
+    assert "changed meanwhile" in capsys.readouterr().err
+    assert (other / ".dockerignore").read_text() == "*.log\n"
+
+
 def test_concurrent_appends_are_not_lost(tmp_path: Path) -> None:
     """Row: another process appending to the ignore file during `suggest --write` loses its lines."""
     for attempt in range(3):

@@ -135,6 +135,12 @@ class PlanError(CtxauditError):
     """The proposal failed its check against a real walk: nothing is written."""
 
 
+class ContextChanged(PlanError):
+    """The second walk found other files or bytes than the plan's walk: the
+    context changed meanwhile (another writer's temporary file, say). Planning
+    again from a fresh walk is safe."""
+
+
 # -- writing a line that means exactly one path --------------------------------------
 
 
@@ -1440,7 +1446,7 @@ def verify(p: Plan, planner: Planner, exact: bool = True) -> None:
         raise PlanError(f"the proposal would break the build: {sorted(errors - baseline)}")
     want = (p.files_after - len(built), p.after - sum(built.values()))
     if exact and (files, size) != want:
-        raise PlanError(
+        raise ContextChanged(
             f"with the proposed lines the builder would receive {files} files, {size} bytes, not the "
             f"{want[0]} files, {want[1]} bytes predicted (did the context change meanwhile?); nothing written"
         )
