@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..common.counts import Count
 from ..engine.gostrings import clean
-from .model import Copy, Source, Stage
+from .model import Copy, Run, Source, Stage
 from .shell import run_script
 from .sources import Selector, contains_wildcards, image_path, resolve_links
 
@@ -440,25 +441,27 @@ def aliases(chain: list[Stage], written: int, after: int) -> list[Alias]:
     after line ``after`` (what a build stage moves around before another stage
     copies from it; a file a COPY wrote can be there too)."""
     out: list[Alias] = []
+    for r in _runs_from(chain, written, after):
+        for cmd in run_script(r).commands:
+            if cmd.name not in ("cp", "mv"):
+                continue
+            words = [w for w in cmd.args() if not w.startswith("-") and "$" not in w]
+            if len(words) < 2:
+                continue
+            *sources, target = words
+            into = target.endswith("/") or len(sources) > 1
+            dest = clean(posixpath.join(r.workdir, target))
+            out += [Alias(clean(posixpath.join(r.workdir, w)), dest, into) for w in sources]
+    return out
+
+
+def _runs_from(chain: list[Stage], written: int, after: int) -> Iterator[Run]:
+    """The RUN instructions of ``chain`` from stage ``written`` on, from line ``after``."""
     started = False
     for s in chain:
         started = started or s.index == written
-        if not started:
-            continue
-        for r in s.runs:
-            if r.line < after:
-                continue
-            for cmd in run_script(r).commands:
-                if cmd.name not in ("cp", "mv"):
-                    continue
-                words = [w for w in cmd.args() if not w.startswith("-") and "$" not in w]
-                if len(words) < 2:
-                    continue
-                *sources, target = words
-                into = target.endswith("/") or len(sources) > 1
-                dest = clean(posixpath.join(r.workdir, target))
-                out += [Alias(clean(posixpath.join(r.workdir, w)), dest, into) for w in sources]
-    return out
+        if started:
+            yield from (r for r in s.runs if r.line >= after)
 
 
 @dataclass
@@ -491,32 +494,25 @@ def removals(chain: list[Stage], written: int, after: int) -> Removals:
     """``RUN rm`` in the stages of ``chain`` from stage ``written`` on, after
     line ``after`` (what a build stage deletes before another copies from it)."""
     out = Removals()
-    started = False
-    for s in chain:
-        started = started or s.index == written
-        if not started:
-            continue
-        for r in s.runs:
-            if r.line < after:
+    for r in _runs_from(chain, written, after):
+        script = run_script(r)
+        if script.approximate:
+            out.unknown = True
+        for cmd in script.commands:
+            if cmd.name != "rm":
                 continue
-            script = run_script(r)
-            if script.approximate:
-                out.unknown = True
-            for cmd in script.commands:
-                if cmd.name != "rm":
+            for w in cmd.args():
+                if w.startswith("-"):
                     continue
-                for w in cmd.args():
-                    if w.startswith("-"):
-                        continue
-                    if "$" in w or "`" in w:
-                        out.unknown = True
-                        continue
-                    if w.endswith("/*") and not contains_wildcards(w[:-2]):
-                        out.contents.add(clean(posixpath.join(r.workdir, w[:-2])))
-                    elif contains_wildcards(w):
-                        out.unknown = True
-                    else:
-                        out.paths.add(clean(posixpath.join(r.workdir, w)))
+                if "$" in w or "`" in w:
+                    out.unknown = True
+                    continue
+                if w.endswith("/*") and not contains_wildcards(w[:-2]):
+                    out.contents.add(clean(posixpath.join(r.workdir, w[:-2])))
+                elif contains_wildcards(w):
+                    out.unknown = True
+                else:
+                    out.paths.add(clean(posixpath.join(r.workdir, w)))
     return out
 
 
