@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import make_tree
 
-from ctxaudit.dockerfile.imagefs import known_stage
+from ctxaudit.dockerfile.imagefs import ChainEffects, known_stage
 from ctxaudit.dockerfile.model import build_model
 from ctxaudit.dockerfile.usage import DockerfileUsage
 from ctxaudit.engine.builder import Builder
@@ -135,6 +135,49 @@ def test_rm_in_the_build_stage_takes_paths_out_of_copy_from(tmp_path: Path) -> N
     # An rm before the COPY removes nothing it wrote.
     u = _usage(ctx, "FROM x AS b\nRUN rm -rf /app/stuff\nCOPY . /app/\nFROM scratch\nCOPY --from=b /app /app\n")
     assert u.image.files == 5 and not u.image_at_most
+
+
+def test_chain_effects_answer_for_the_runs_after_a_write() -> None:
+    text = (
+        "FROM scratch AS a\nWORKDIR /app\nRUN cp -r /app/src /srv/\nCOPY x /app/\n"
+        "RUN mv /app/x /app/y && rm -rf /app/cache/* /tmp/t\n"
+        "FROM a AS b\nRUN cp / /root\nRUN rm -rf $GONE\n"
+    )
+    chain = build_model(text).stages[1].chain()
+    fx = ChainEffects(chain)
+    assert [(al.source, al.target) for al in fx.aliases] == [("/app/src", "/srv"), ("/app/x", "/app/y"), ("/", "/root")]
+    # A write at line 4 (COPY x) into stage a: the RUNs of lines 5, 7 and 8 follow it.
+    start = fx.start(0, 4)
+    assert [al.source for al in fx.moves("/app/x", start)] == ["/app/x", "/"]
+    assert [al.source for al in fx.moves("/app/src/m.py", start)] == ["/"]  # line 3 ran before
+    assert [al.source for al in fx.moves("/app/src/m.py", fx.start(0, 0))] == ["/app/src", "/"]
+    assert fx.removes("/app/cache/c", start) and fx.removes("/tmp/t/deep", start)
+    assert not fx.removes("/app/cache", start)  # its contents go, the directory stays
+    assert fx.unknown_from(start)  # rm -rf $GONE in stage b
+    # From line 8 of stage b: only its rm follows; a stage outside the chain: nothing.
+    start_b = fx.start(1, 8)
+    assert fx.moves("/app/x", start_b) == [] and not fx.removes("/app/cache/c", start_b)
+    assert fx.unknown_from(start_b) and not fx.unknown_from(fx.start(9, 0))
+
+
+def test_each_run_is_read_once_however_many_writes_follow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 300 COPY lines, each followed by a RUN, in a stage two later stages copy from:
+    # asking the RUNs after each write once per write parsed O(lines^2) scripts
+    # (a Dockerfile of 16,000 lines took 36 s).
+    from ctxaudit.dockerfile import imagefs
+
+    calls: list[int] = []
+    real = imagefs.run_script
+    monkeypatch.setattr(imagefs, "run_script", lambda r: calls.append(r.line) or real(r))
+    ctx = make_tree(tmp_path / "ctx", {f"f{i}": "x" for i in range(300)})
+    lines = ["FROM scratch AS build", "WORKDIR /app"]
+    for i in range(300):
+        lines += [f"COPY f{i} /app/", f"RUN cp /app/f{i} /app/g{i} && rm -f /app/f{i}"]
+    lines += ["FROM scratch AS one", "COPY --from=build /app /app", "FROM one", "COPY --from=build /app /app"]
+    u = _usage(ctx, "\n".join(lines) + "\n")
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == 300
+    # Every f{i} was moved to g{i} and removed: the stages hold the g files only.
+    assert u.copies[-1].traced_files == 300
 
 
 def test_known_stage_decides_each_stage_once() -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterator
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -163,8 +163,8 @@ class StageFiles:
         self._shadowed = Count()  # the writes remembered in _shadow
         self.files: dict[str, int] | None = None  # every final path -> size, when recording (tests)
         self._keys: dict[str, Key] = {}  # with self.files: the write that won each path
-        self._alias_cache: dict[tuple[int, int, int], list[Alias]] = {}
-        self._removal_cache: dict[tuple[int, int, int], Removals] = {}
+        self._effects: dict[int, ChainEffects] = {}  # read stage index -> its chain's RUN cp/mv/rm
+        self._run_effects: dict[int, _RunEffects] = {}  # RUN line -> what it moves and removes
         # A stage another one copies from ran an rm (or a RUN) ctxaudit cannot read after
         # files were written into it: what COPY --from carried is then an upper bound.
         self.upper_bound = False
@@ -227,7 +227,7 @@ class StageFiles:
         for s in chain:
             for region, wildcard in self._regions.get(s.index, []):
                 r.regions.add(region, 2 if wildcard else 1)
-        for alias in self._aliases(r.stage, chain[0].index, 0):
+        for alias in self._chain_effects(r.stage).aliases:
             target = posixpath.join(alias.target, posixpath.basename(alias.source)) if alias.into else alias.target
             r.regions.add(target)
 
@@ -265,16 +265,17 @@ class StageFiles:
         for r in self.readers.get(stage, ()):
             # The file where the COPY put it, and wherever a later RUN cp/mv of
             # the read stage put it too, unless a later RUN rm removed it there.
+            effects = self._chain_effects(r.stage)
+            start = effects.start(stage, key[0])
             places = [(path, anchor_at)]
-            for alias in self._aliases(r.stage, stage, key[0]):
+            for alias in effects.moves(path, start):
                 moved = alias.apply(path)
                 if moved is not None:
                     places.append((moved, (alias.apply(anchor_at) or anchor_at) if anchor_at else None))
-            gone = self._removals(r.stage, stage, key[0])
-            if gone.unknown and r.usage is not None:
+            if effects.unknown_from(start) and r.usage is not None:
                 self.upper_bound = True
             for there, at in places:
-                if not gone.removes(there):
+                if not effects.removes(there, start):
                     self._read(r, there, size, kind, key, origin, anchor, at)
 
     def _read(
@@ -351,21 +352,12 @@ class StageFiles:
             u.copy.stage.index, target, size, kind, (u.copy.line, r.index, *key), origin, root != rel, anchor, at
         )
 
-    def _aliases(self, read: Stage, written: int, after: int) -> list[Alias]:
-        """``RUN cp``/``mv`` in the read stage's chain from the written stage on,
-        after the line that wrote (cached: parsing RUN is not free)."""
-        cache_key = (read.index, written, after)
-        found = self._alias_cache.get(cache_key)
+    def _chain_effects(self, read: Stage) -> ChainEffects:
+        """The ``RUN cp``/``mv``/``rm`` of the read stage's chain, indexed once
+        (each RUN parsed once, however many stages and writes ask)."""
+        found = self._effects.get(read.index)
         if found is None:
-            found = self._alias_cache[cache_key] = aliases(read.chain(), written, after)
-        return found
-
-    def _removals(self, read: Stage, written: int, after: int) -> Removals:
-        """``RUN rm`` in the read stage's chain from the written stage on, after the line that wrote (cached)."""
-        cache_key = (read.index, written, after)
-        found = self._removal_cache.get(cache_key)
-        if found is None:
-            found = self._removal_cache[cache_key] = removals(read.chain(), written, after)
+            found = self._effects[read.index] = ChainEffects(read.chain(), self._run_effects)
         return found
 
     def _image(self, path: str, size: int, key: Key, via_dir: bool) -> None:
@@ -436,71 +428,35 @@ class Alias:
         return base.rstrip("/") + rest if rest else base
 
 
-def aliases(chain: list[Stage], written: int, after: int) -> list[Alias]:
-    """``RUN cp``/``mv`` in the stages of ``chain`` from stage ``written`` on,
-    after line ``after`` (what a build stage moves around before another stage
-    copies from it; a file a COPY wrote can be there too)."""
-    out: list[Alias] = []
-    for r in _runs_from(chain, written, after):
-        for cmd in run_script(r).commands:
-            if cmd.name not in ("cp", "mv"):
-                continue
+@dataclass
+class _RunEffects:
+    """What one RUN moves (``cp``/``mv``, in command order) and removes (``rm``):
+    literal image paths (``rm -rf /app/.git``: the path and everything below),
+    contents (``rm -rf /app/cache/*``: everything below), and whether it does
+    something ctxaudit cannot resolve (a variable, another wildcard, a shell
+    it cannot read)."""
+
+    aliases: list[Alias] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    contents: list[str] = field(default_factory=list)
+    unknown: bool = False
+
+
+def run_effects(r: Run) -> _RunEffects:
+    """The ``cp``/``mv`` and ``rm`` commands of one RUN (its shell script, ctxaudit.dockerfile.shell)."""
+    out = _RunEffects()
+    script = run_script(r)
+    out.unknown = script.approximate
+    for cmd in script.commands:
+        if cmd.name in ("cp", "mv"):
             words = [w for w in cmd.args() if not w.startswith("-") and "$" not in w]
             if len(words) < 2:
                 continue
             *sources, target = words
             into = target.endswith("/") or len(sources) > 1
             dest = clean(posixpath.join(r.workdir, target))
-            out += [Alias(clean(posixpath.join(r.workdir, w)), dest, into) for w in sources]
-    return out
-
-
-def _runs_from(chain: list[Stage], written: int, after: int) -> Iterator[Run]:
-    """The RUN instructions of ``chain`` from stage ``written`` on, from line ``after``."""
-    started = False
-    for s in chain:
-        started = started or s.index == written
-        if started:
-            yield from (r for r in s.runs if r.line >= after)
-
-
-@dataclass
-class Removals:
-    """What ``RUN rm`` of a build stage removes before another stage reads it:
-    literal image paths (``rm -rf /app/.git``: the path and everything below)
-    and contents (``rm -rf /app/cache/*``: everything below). ``unknown``: an
-    rm ctxaudit cannot resolve (a variable, another wildcard) or a RUN whose
-    shell it cannot read: what the stage holds is then at most what is traced."""
-
-    paths: set[str] = field(default_factory=set)
-    contents: set[str] = field(default_factory=set)
-    unknown: bool = False
-
-    def removes(self, ipath: str) -> bool:
-        if not self.paths and not self.contents:
-            return False
-        p = ipath
-        first = True
-        while p:
-            if p in self.paths or (not first and p in self.contents):
-                return True
-            first = False
-            cut = p.rfind("/")
-            p = p[:cut] if cut > 0 else ("/" if p != "/" else "")
-        return False
-
-
-def removals(chain: list[Stage], written: int, after: int) -> Removals:
-    """``RUN rm`` in the stages of ``chain`` from stage ``written`` on, after
-    line ``after`` (what a build stage deletes before another copies from it)."""
-    out = Removals()
-    for r in _runs_from(chain, written, after):
-        script = run_script(r)
-        if script.approximate:
-            out.unknown = True
-        for cmd in script.commands:
-            if cmd.name != "rm":
-                continue
+            out.aliases += [Alias(clean(posixpath.join(r.workdir, w)), dest, into) for w in sources]
+        elif cmd.name == "rm":
             for w in cmd.args():
                 if w.startswith("-"):
                     continue
@@ -508,12 +464,98 @@ def removals(chain: list[Stage], written: int, after: int) -> Removals:
                     out.unknown = True
                     continue
                 if w.endswith("/*") and not contains_wildcards(w[:-2]):
-                    out.contents.add(clean(posixpath.join(r.workdir, w[:-2])))
+                    out.contents.append(clean(posixpath.join(r.workdir, w[:-2])))
                 elif contains_wildcards(w):
                     out.unknown = True
                 else:
-                    out.paths.add(clean(posixpath.join(r.workdir, w)))
+                    out.paths.append(clean(posixpath.join(r.workdir, w)))
     return out
+
+
+class ChainEffects:
+    """The ``RUN cp``/``mv``/``rm`` of a stage's chain (base first), indexed by
+    path, for the question a write into the chain asks: where do the RUNs after
+    it move a file, and does one remove it?
+
+    A write at line ``after`` into chain stage ``written`` is followed by the
+    RUNs of that stage and of the later stages in the chain from that line on.
+    Stages are numbered and their instructions lined up in Dockerfile order,
+    so those RUNs are a suffix of the chain's RUNs: one index (``start``)
+    answers, and each question costs O(depth of the path), not O(RUNs) (a
+    Dockerfile of 100,000 lines stays linear).
+    """
+
+    def __init__(self, chain: list[Stage], parsed: dict[int, _RunEffects] | None = None) -> None:
+        parsed = {} if parsed is None else parsed
+        self._stage_first: dict[int, int] = {}  # stage index -> its first RUN's position
+        self._lines: list[int] = []
+        self.aliases: list[Alias] = []  # every cp/mv of the chain, in order
+        self._alias_run: list[int] = []  # the position of the RUN of each alias
+        self._exact: dict[str, list[int]] = {}  # alias source -> alias numbers
+        self._below: dict[str, list[int]] = {}  # alias source without a trailing "/" -> alias numbers
+        self._paths: dict[str, int] = {}  # removed path -> last RUN position removing it
+        self._contents: dict[str, int] = {}  # directory emptied -> last RUN position
+        self._unknown = -1  # last RUN position with an rm (or a shell) ctxaudit cannot read
+        for s in chain:
+            self._stage_first[s.index] = len(self._lines)
+            for r in s.runs:
+                at = len(self._lines)
+                self._lines.append(r.line)
+                fx = parsed.get(r.line)
+                if fx is None:
+                    fx = parsed[r.line] = run_effects(r)
+                for alias in fx.aliases:
+                    n = len(self.aliases)
+                    self.aliases.append(alias)
+                    self._alias_run.append(at)
+                    self._exact.setdefault(alias.source, []).append(n)
+                    self._below.setdefault(alias.source.rstrip("/"), []).append(n)
+                for p in fx.paths:
+                    self._paths[p] = at
+                for p in fx.contents:
+                    self._contents[p] = at
+                if fx.unknown:
+                    self._unknown = at
+
+    def start(self, written: int, after: int) -> int:
+        """The position of the first RUN that follows a write at line ``after``
+        into chain stage ``written`` (past the end when none does)."""
+        first = self._stage_first.get(written, len(self._lines))  # not in the chain: no RUN follows
+        return max(first, bisect_left(self._lines, after))
+
+    def moves(self, ipath: str, start: int) -> list[Alias]:
+        """The cp/mv from position ``start`` on that take the image path ``ipath``
+        (``Alias.apply`` is not None), in the order the RUNs run them."""
+        found = list(self._exact.get(ipath, ()))
+        below = self._below
+        cut = ipath.find("/")
+        while cut >= 0:  # every source ``ipath`` lies strictly below: a prefix ending at a "/"
+            found += below.get(ipath[:cut], ())
+            cut = ipath.find("/", cut + 1)
+        if not found:
+            return []
+        runs = self._alias_run
+        return [self.aliases[n] for n in sorted(set(found)) if runs[n] >= start]
+
+    def unknown_from(self, start: int) -> bool:
+        """Does a RUN from position ``start`` on remove what ctxaudit cannot tell?"""
+        return self._unknown >= start
+
+    def removes(self, ipath: str, start: int) -> bool:
+        """Does an ``rm`` from position ``start`` on remove the image path ``ipath``
+        (it or a parent named, or a parent's contents)?"""
+        paths, contents = self._paths, self._contents
+        if not paths and not contents:
+            return False
+        p = ipath
+        first = True
+        while p:
+            if paths.get(p, -1) >= start or (not first and contents.get(p, -1) >= start):
+                return True
+            first = False
+            cut = p.rfind("/")
+            p = p[:cut] if cut > 0 else ("/" if p != "/" else "")
+        return False
 
 
 def _below(ipath: str, top: str) -> bool:
@@ -536,4 +578,4 @@ def _stage_selector(src: Source) -> Selector:
     return Selector.of(src, clean("/" + src.value).lstrip("/"))
 
 
-__all__ = ["Alias", "Reader", "Removals", "StageFiles", "Writer", "aliases", "known_stage", "removals"]
+__all__ = ["Alias", "ChainEffects", "Reader", "StageFiles", "Writer", "known_stage", "run_effects"]
