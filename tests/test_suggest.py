@@ -350,3 +350,29 @@ def test_init_keeps_a_source_whose_name_is_not_utf8(tmp_path: Path, capsys: pyte
     assert main(["init", str(tmp_path)]) == 0
     text = (tmp_path / ".dockerignore").read_bytes()
     assert b"\n**/*.csv\n" in text and text.endswith(b"\n!caf\xe9.csv\n")
+
+
+@pytest.mark.parametrize(
+    "exception",
+    ["!.git/HEAD", "!**/HEAD", "!.git/H*D", "!.git/[H]EAD", "!*/HEAD", "!**"],
+)
+def test_a_users_exception_of_any_shape_holds_what_it_re_includes(tmp_path: Path, exception: str) -> None:
+    # Exceptions are first ruled out with their literal bounds (one C-level test per path);
+    # whatever the shape, one that matches still holds the suggestion back.
+    from ctxaudit.analysis import suggest
+    from ctxaudit.engine.context import open_context
+    from ctxaudit.pipeline import load_dockerfile
+
+    filler = "\n".join(f"!other/f{i}.txt" for i in range(100))  # past the one-regex size of the test
+    files: dict[str, str | bytes | int] = {
+        "Dockerfile": "FROM scratch\nCOPY app.py /\n",
+        "app.py": "x",
+        ".dockerignore": f"*.md\n{filler}\n{exception}\n",
+        ".git/HEAD": "ref: refs/heads/main\n",
+        ".git/objects/12/3456": 3000,
+    }
+    make_tree(tmp_path, files)
+    c = open_context(tmp_path)
+    plan, _ = suggest.plan(c, load_dockerfile(c, {}, None))
+    held = {s.line: s.why for s in plan.held_back}
+    assert f"'{exception}' re-includes it" in held.get(".git", ""), held

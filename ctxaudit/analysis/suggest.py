@@ -66,7 +66,7 @@ from ..engine import gomatch
 from ..engine.builder import Builder
 from ..engine.context import Context
 from ..engine.ignorefile import ROOT_IGNORE, IgnoreFile, encoding_problem, parse
-from ..engine.matcher import Matcher
+from ..engine.matcher import Matcher, MayMatch, may_match
 from ..engine.pattern import DockerIgnorePattern, PatternError, UnsupportedPattern, normalize_line
 from ..engine.walk import Entry, EntryType, Status, walk
 from . import junk
@@ -441,6 +441,8 @@ class Planner:
             for p in ctx.ignore.lines
             if p.exclusion and p.deferred_error is None
         ]
+        # One C-level test rules out most paths (a thousand '!' lines were tried one by one on every file).
+        self._user_may: MayMatch | None = may_match([p for p, _ in self.user_exceptions])
         self.restricted = self.whole_why is None
         self._whole = -1 if self.whole_why is None else self._why(self.whole_why)
         for src in self.sources:
@@ -650,7 +652,7 @@ class Planner:
             junk_at = depth - 1
         user = parent.user
         if user < 0 and self.user_exceptions:
-            user = next((w for p, w in self.user_exceptions if p.matches(path)), -1)
+            user = self._user_exception(path)
         mount = parent.mount if parent.mount >= 0 else self.mounts.get(path, -1)
         dirs = parent.dirs
         roots: list[_Source] = []
@@ -740,6 +742,12 @@ class Planner:
             own.append(key)
         return key
 
+    def _user_exception(self, path: str) -> int:
+        """The reason of the first '!' line of the ignore file that matches ``path``, else -1."""
+        if self._user_may is not None and not self._user_may(path):
+            return -1
+        return next((w for p, w in self.user_exceptions if p.matches(path)), -1)
+
     def add(self, e: Entry) -> None:
         if e.status is not Status.SENT:
             return
@@ -807,7 +815,7 @@ class Planner:
         used = bool(named or dirs or frame.mount >= 0)
         user = frame.user
         if user < 0 and self.user_exceptions:
-            user = next((w for p, w in self.user_exceptions if p.matches(path)), -1)
+            user = self._user_exception(path)
         mount = frame.mount
         if mount < 0 and self.mounts:
             mount = self.mounts.get(path, -1)
