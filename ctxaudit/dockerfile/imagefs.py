@@ -52,20 +52,33 @@ class Regions:
 
     def __init__(self) -> None:
         self._count: dict[str, int] = {}
+        self.total = 0  # the weights of all regions: no path is covered more often
+        self._dir = "\0"  # the parent of the last path asked (no path holds NUL) ...
+        self._dir_total = 0  # ... and how many regions hold it
 
     def add(self, region: str, weight: int = 1) -> None:
         self._count[region] = self._count.get(region, 0) + weight
+        self.total += weight
+        self._dir = "\0"
 
     def covering(self, path: str) -> int:
         """How many regions hold ``path`` (weighted)."""
         count = self._count
-        total = count.get("/", 0)
-        p = path
-        while p and p != "/":
-            total += count.get(p, 0)
-            cut = p.rfind("/")
-            p = p[:cut] if cut > 0 else ""
-        return total
+        if not path or path == "/":
+            return count.get("/", 0)
+        # The parent's figure is the same for every file of a directory (files are
+        # written one directory after the other): summed once per directory.
+        cut = path.rfind("/")
+        parent = path[:cut] if cut > 0 else ""
+        if parent != self._dir:
+            total = count.get("/", 0)
+            p = parent
+            while p and p != "/":
+                total += count.get(p, 0)
+                cut = p.rfind("/")
+                p = p[:cut] if cut > 0 else ""
+            self._dir, self._dir_total = parent, total
+        return count.get(path, 0) + self._dir_total
 
 
 @dataclass(eq=False)
@@ -80,7 +93,8 @@ class Writer:
         if self.wildcard and through_dir:
             return True
         # Another writer holds the path: its region and this one's both hold it, so they overlap.
-        return self.regions is not None and self.regions.covering(path) > 1
+        regions = self.regions
+        return regions is not None and regions.total > 1 and regions.covering(path) > 1
 
 
 @dataclass(eq=False)
@@ -104,7 +118,7 @@ class Reader:
 
     def may_repeat(self, path: str) -> bool:
         """Can the read stage be written at ``path`` more than once?"""
-        return self.regions.covering(path) > 1
+        return self.regions.total > 1 and self.regions.covering(path) > 1
 
 
 @dataclass(frozen=True)
@@ -362,7 +376,7 @@ class StageFiles:
 
     def _image(self, path: str, size: int, key: Key, via_dir: bool) -> None:
         self.layers.add(size)
-        w = self.writers.get((key[0], key[1]))
+        w = self.writers.get(key if len(key) == 2 else (key[0], key[1]))
         if self.files is not None:
             self._keep(path, size, key, self.files)
         if w is None or not w.may_collide(path, via_dir):

@@ -95,6 +95,9 @@ class PathIndex(Generic[T]):
         self._keyed: dict[str, list[tuple[int, T]]] = {}
         self._always: list[tuple[int, T]] = []
         self._count = 0
+        self.unkeyed: list[T] = []  # the unkeyed items: what candidates() returns when no key holds the path
+        self._dir = "\0"  # the directory of the last path asked (no path holds NUL) ...
+        self._dir_hits: list[tuple[int, T]] = []  # ... and the items keyed by it or its ancestors
 
     def add(self, key: str | None, item: T) -> None:
         """``key`` None: a candidate for every path."""
@@ -102,27 +105,39 @@ class PathIndex(Generic[T]):
         self._count += 1
         if key is None:
             self._always.append(entry)
+            self.unkeyed.append(item)
         else:
             self._keyed.setdefault(key, []).append(entry)
+        self._dir = "\0"
 
     def candidates(self, path: str) -> list[T]:
-        found = self._always
+        """The items for ``path``, in the order they were added. The list may be
+        shared (:attr:`unkeyed`): read it, never change it."""
         keyed = self._keyed
-        if keyed:
-            hits = []
+        if not keyed:
+            return self.unkeyed
+        # The ancestors' items are the same for every path of a directory (a walk
+        # asks for its files one after the other): looked up once per directory.
+        cut = path.rfind("/")
+        d = path[:cut] if cut > 0 else ""
+        if d != self._dir:
+            dir_hits: list[tuple[int, T]] = []
             i = path.find("/", 1)
-            while i != -1:
+            while i != -1 and i <= cut:
                 hit = keyed.get(path[:i])
                 if hit is not None:
-                    hits += hit
+                    dir_hits += hit
                 i = path.find("/", i + 1)
-            hit = keyed.get(path)
-            if hit is not None:
-                hits += hit
-            if hits:
-                found = found + hits if found else hits
-                if len(found) > 1:
-                    found.sort(key=_first)
+            self._dir, self._dir_hits = d, dir_hits
+        hits = self._dir_hits
+        own = keyed.get(path)
+        if own is not None:
+            hits = hits + own
+        if not hits:
+            return self.unkeyed
+        found = self._always + hits if self._always else hits
+        if len(found) > 1:
+            found = sorted(found, key=_first)
         return [item for _, item in found]
 
 

@@ -43,6 +43,7 @@ class SourceState:
     line: int = 0  # the instruction's line (0: the COPY's own)
     what: str = ""  # "RUN --mount" for a bind mount (COPY/ADD: the instruction)
     index: int = 0  # its place among the COPY/ADD's sources
+    key: tuple[int, int] = (0, 0)  # (COPY line, index): the write order of what it takes
     files: int = 0
     examples: list[str] = field(default_factory=list)  # first files it takes
     roots: set[str] = field(default_factory=set)  # paths a wildcard matched (first 50)
@@ -77,6 +78,12 @@ class CopyUsage:
     @property
     def line(self) -> int:
         return self.copy.line
+
+    @functools.cached_property
+    def dest_dir(self) -> str:
+        """The destination with a trailing slash (image_path, asked for every file taken)."""
+        dest = self.copy.dest
+        return dest if dest.endswith("/") else dest + "/"
 
     @property
     def written(self) -> Count:
@@ -236,7 +243,8 @@ class DockerfileUsage:
                     # The transfer follows links itself (follow_links below).
                     transfer_paths.append(path)
                     self._context_users.append(c.line)
-                    st = SourceState(Selector.of(src, resolve_links(root, path), copy=c), index=index)
+                    sel = Selector.of(src, resolve_links(root, path), copy=c)
+                    st = SourceState(sel, index=index, key=(c.line, index))
                     u.sources.append(st)
                     self.sources.append(st)
             for r in stage.runs:
@@ -275,7 +283,9 @@ class DockerfileUsage:
         self.tar_bytes = tarsize.END_OF_ARCHIVE
         self.wire_bytes = wire.TRAILER if self.uses_context else 0
         self._next_id = 0
-        self._open_dirs: list[tuple[str, Entry, bool]] = []  # (prefix, entry, already sent)
+        self._open_dirs: list[tuple[str, Entry]] = []  # (prefix "a/b/", entry) of the open directories
+        self._sent_dirs = 0  # how many of them (the first ones) fsutil has sent
+        self._tar = legacy and self.wire_and_tar  # the legacy tar's size is counted
         # What COPY/ADD write into each stage, traced through COPY --from.
         self.fs = StageFiles(self.copies, self.image_chain, root)
         if record_image:
@@ -288,6 +298,7 @@ class DockerfileUsage:
                 self.fs.heredocs(u)
         # built at the first entry (sources and queries are final by then): see PathIndex
         self._source_index: PathIndex[tuple[CopyUsage, SourceState]] | None = None
+        self._taking_any: list[tuple[CopyUsage, list[SourceState]]] = []  # _taking of a path no key holds
         self._transfer_index: PathIndex[Selector] | None = None
         self._query_index: PathIndex[tuple[ImageQuery, set[int]]] | None = None
 
@@ -371,15 +382,24 @@ class DockerfileUsage:
         return q
 
     def _taking(self, path: str) -> list[tuple[CopyUsage, list[SourceState]]]:
-        """The copies with a source that may take ``path``, each with those sources, in order."""
-        if self._source_index is None:
-            index: PathIndex[tuple[CopyUsage, SourceState]] = PathIndex()
+        """The copies with a source that may take ``path``, each with those sources, in order
+        (the list is shared: read it, never change it)."""
+        index = self._source_index
+        if index is None:
+            index = self._source_index = PathIndex()
             for u in self.copies:
                 for st in u.sources:
                     index.add(selector_key(st.selector), (u, st))
-            self._source_index = index
+            self._taking_any = self._grouped(index.unkeyed)
+        found = index.candidates(path)
+        if found is index.unkeyed:  # only the sources that may take any path: grouped once
+            return self._taking_any
+        return self._grouped(found)
+
+    @staticmethod
+    def _grouped(found: list[tuple[CopyUsage, SourceState]]) -> list[tuple[CopyUsage, list[SourceState]]]:
         out: list[tuple[CopyUsage, list[SourceState]]] = []
-        for u, st in self._source_index.candidates(path):
+        for u, st in found:
             if out and out[-1][0] is u:
                 out[-1][1].append(st)
             else:
@@ -399,6 +419,10 @@ class DockerfileUsage:
     # -- the stream --------------------------------------------------------
 
     def add(self, e: Entry) -> None:
+        # Called for every entry sent (tens of thousands): the common case (a
+        # regular file, nothing removed, no problem) reads a few attributes and
+        # calls little; what is per walk (the builder, whether the whole context
+        # is transferred, the copies that may take a path) is decided once.
         if e.status is not Status.SENT:
             return
         if self.checks_only:
@@ -409,59 +433,87 @@ class DockerfileUsage:
             # built and wrote it with 0 bytes (seen once, as root without DAC capabilities; its
             # transfer figure, 2 B off ctxaudit's model, is not recorded).
             e = dataclasses.replace(e, size=0)
-        if self.builder is Builder.LEGACY and self.wire_and_tar:
+        if self._tar:
             self.tar_bytes += tarsize.entry_bytes(e)
             if e.path == ".dockerignore" and e.type is EntryType.FILE:
                 self._ignore_size = e.size
         if e.removed:  # in the tar, dropped by the daemon before COPY
             return
-        for st in self._by_path.get(e.path, ()):
-            st.found = True
-        while self._open_dirs and not e.path.startswith(self._open_dirs[-1][0]):
-            self._open_dirs.pop()
-        if e.type is EntryType.DIR:
-            self._open_dirs.append((e.path + "/", e, False))
-            if self._transferred(e.path):
+        path = e.path
+        if self._by_path:
+            for st in self._by_path.get(path, ()):
+                st.found = True
+        open_dirs = self._open_dirs
+        while open_dirs and not path.startswith(open_dirs[-1][0]):
+            open_dirs.pop()
+        if self._sent_dirs > len(open_dirs):
+            self._sent_dirs = len(open_dirs)
+        t = e.type
+        if t is EntryType.DIR:
+            open_dirs.append((path + "/", e))
+            if self.whole_context or self._transferred(path):
                 self._send_parents()
             return
-        if not e.is_file:
+        if t is not EntryType.FILE and t is not EntryType.SYMLINK:
             return
-        self.eligible.add(0 if e.hardlink_of is not None else e.size)  # a hard link's data is sent once
+        size = e.size
+        data = 0 if e.hardlink_of is not None else size  # a hard link's data is sent once
+        eligible = self.eligible
+        eligible.files += 1
+        eligible.bytes += data
         if self.base_in_image:
-            self.base_image.add(e.size)
+            self.base_image.add(size)
             if self.record_image:
-                self._base_files["/" + e.path] = e.size
-        if self._transferred(e.path):
-            self._send_parents()
-            self.transfer.add(0 if e.hardlink_of is not None else e.size)
-            self._wire(e)
-        for u, sources in self._taking(e.path):
+                self._base_files["/" + path] = size
+        if self.whole_context or self._transferred(path):
+            if self._sent_dirs < len(open_dirs):
+                self._send_parents()
+            transfer = self.transfer
+            transfer.files += 1
+            transfer.bytes += data
+            if self.wire_and_tar:
+                self._wire(e)
+        for u, sources in self._taking(path):
             for st in sources:
-                root = st.selector.root_of(e.path)
-                if root is None:
-                    continue
-                self._take(u, st, root, e)
-                break
+                sel = st.selector
+                if sel.rest is None and not sel.base:  # "." or "/": every path, from the root
+                    self._take(u, st, "", e)
+                    break
+                root = sel.root_of(path)
+                if root is not None:
+                    self._take(u, st, root, e)
+                    break
 
     def _take(self, u: CopyUsage, st: SourceState, root: str, e: Entry) -> None:
         """A context file that COPY/ADD ``u`` takes through source ``st`` (rooted at ``root``)."""
-        if not u.excluded(root, e.path):
+        path = e.path
+        if not (u.copy.excludes and u.excluded(root, path)):
+            size = e.size
             u.files += 1
-            u.bytes += e.size
-            kind = kinds.of(e)
-            u.note_kind(e.path, kind, e.size)
-            anchor = None if kind == kinds.SOURCE else swept_anchor(root, e.path)
+            u.bytes += size
+            kind = e.label
+            if kind is None:
+                kind = kinds.of(e)
+            u.note_kind(path, kind, size)
+            anchor = None if kind == kinds.SOURCE else swept_anchor(root, path)
             if anchor is not None:
-                u.note_swept(kind, anchor, e.size)
-            ipath = image_path(u.copy, root, e.path, st.own_name)
-            self._answer(u.copy, ipath, e.size, e.stat.st_mode if e.stat is not None else 0o644)
-            key = (u.copy.line, st.index)
-            at = image_path(u.copy, root, anchor) if anchor is not None else None
-            self.fs.wrote(u.copy.stage.index, ipath, e.size, kind, key, e.path, root != e.path, anchor, at)
+                u.note_swept(kind, anchor, size)
+            c = u.copy
+            # image_path's common cases inline: the path below the source root, under the destination
+            if not root or c.parents:
+                ipath = u.dest_dir + path
+            elif path != root:
+                ipath = u.dest_dir + path[len(root) + 1 :]
+            else:
+                ipath = image_path(c, root, path, st.own_name)
+            if self.queries:
+                self._answer(c, ipath, size, e.stat.st_mode if e.stat is not None else 0o644)
+            at = image_path(c, root, anchor) if anchor is not None else None
+            self.fs.wrote(c.stage.index, ipath, size, kind, st.key, path, root != path, anchor, at)
         st.found = True
         st.files += 1
         if len(st.examples) < 50:
-            st.examples.append(e.path)
+            st.examples.append(path)
         if len(st.roots) < 50:
             st.roots.add(root)
 
@@ -510,13 +562,15 @@ class DockerfileUsage:
         return any(s.root_of(path) is not None for s in self._transfer_index.candidates(path))
 
     def _send_parents(self) -> None:
-        """fsutil sends a directory's STAT before the first entry sent below it."""
+        """fsutil sends a directory's STAT before the first entry sent below it.
+        The open directories already sent are always the first ``_sent_dirs``
+        (sending one sends every open directory above it)."""
         if not self.wire_and_tar:
             return
-        for i, (prefix, d, sent) in enumerate(self._open_dirs):
-            if not sent:
-                self._wire(d)
-                self._open_dirs[i] = (prefix, d, True)
+        open_dirs = self._open_dirs
+        for _, d in open_dirs[self._sent_dirs :]:
+            self._wire(d)
+        self._sent_dirs = len(open_dirs)
 
     def _wire(self, e: Entry) -> None:
         if not self.wire_and_tar:
@@ -527,11 +581,15 @@ class DockerfileUsage:
                 s = os.lstat(os.path.join(self.root, e.path))
             except OSError:
                 return
-        hardlink = e.hardlink_of is not None
-        link = e.hardlink_of or e.link or ""
-        self.wire_bytes += wire.stat_packet(e.path, s, link, hardlink, self.old_fsutil)
-        if wire.can_request_data(s, hardlink):
-            self.wire_bytes += wire.data_packets(0 if e.type is not EntryType.FILE else e.size, self._next_id)
+        if e.hardlink_of is None and not e.link:
+            # the STAT and DATA packets of one entry in one call (most entries are plain files)
+            self.wire_bytes += wire.file_bytes(e.path, s, e.size if e.type is EntryType.FILE else 0, self._next_id)
+        else:
+            hardlink = e.hardlink_of is not None
+            link = e.hardlink_of or e.link or ""
+            self.wire_bytes += wire.stat_packet(e.path, s, link, hardlink, self.old_fsutil)
+            if wire.can_request_data(s, hardlink):
+                self.wire_bytes += wire.data_packets(0 if e.type is not EntryType.FILE else e.size, self._next_id)
         self._next_id += 1
 
     def _answer(self, c: Copy, ipath: str, size: int, mode: int) -> None:

@@ -107,6 +107,49 @@ def data_packets(size: int, file_id: int) -> int:
     return total
 
 
+_PLAIN_FILE = 0o100000  # S_IFREG without setuid, setgid or sticky bits: Go's mode is the permission bits
+_DATA_CHUNK = 1 + varint_len(CHUNK) + CHUNK  # a full DATA packet's data field
+
+
+def file_bytes(path: str, s: os.stat_result, size: int, file_id: int) -> int:
+    """``stat_packet(path, s) + data_packets(size, file_id)`` for a regular file
+    sent as itself (no link target, not a hard link): the same sum, computed
+    inline. A walk sends tens of thousands of such files, and the separate calls
+    (a dozen ``varint_len`` calls per file) were a fifth of a scan's own time.
+    Anything else (a directory, a symlink, a special or setuid file) goes
+    through :func:`stat_packet`, and ``can_request_data`` holds for every file
+    this takes. ``size``: the bytes sent as data (0 for a file BuildKit cannot read)."""
+    mode = s.st_mode
+    if mode & 0o177000 != _PLAIN_FILE:
+        return stat_packet(path, s) + (data_packets(size, file_id) if can_request_data(s, False) else 0)
+    plen = len(path) if path.isascii() else len(path.encode("utf-8", "surrogateescape"))
+    # Each field: a tag byte, then a varint ((bit_length + 6) // 7 bytes, at least one).
+    body = 1 + ((plen.bit_length() + 6) // 7 or 1) + plen + (2 if mode & 0o777 < 0x80 else 3)
+    n = s.st_uid
+    if n:
+        body += 1 + (n.bit_length() + 6) // 7
+    n = s.st_gid
+    if n:
+        body += 1 + (n.bit_length() + 6) // 7
+    n = s.st_size
+    if n:
+        body += 1 + (n.bit_length() + 6) // 7
+    n = s.st_mtime_ns
+    if n > 0:
+        body += 1 + (n.bit_length() + 6) // 7
+    elif n:
+        body += 11  # negative int64: ten bytes
+    total = 1 + (body.bit_length() + 6) // 7 + body
+    head = 2 + (1 + (file_id.bit_length() + 6) // 7 if file_id else 0)  # type=DATA, ID
+    total += head  # the empty packet that ends the file
+    if size:
+        full, rest = divmod(size, CHUNK)
+        total += full * (head + _DATA_CHUNK)
+        if rest:
+            total += head + 1 + (rest.bit_length() + 6) // 7 + rest
+    return total
+
+
 def can_request_data(s: os.stat_result, hardlink: bool) -> bool:
     """fsutil's fileCanRequestData: regular files (sockets count, once cleared)."""
     fmt = st.S_IFMT(s.st_mode)
