@@ -243,7 +243,8 @@ def name_kind(name: str) -> str:
     if found is None:
         if name.startswith(".coverage."):  # coverage.py's parallel data files
             return "coverage"
-        return BINARY if _SHARED_LIBRARY.search(name) else SOURCE
+        # (every name the expression matches holds ".so.": most names are settled without it)
+        return BINARY if ".so." in name and _SHARED_LIBRARY.search(name) else SOURCE
     return found[1]
 
 
@@ -330,9 +331,10 @@ def _judged(entries: Iterator[Entry], root: str) -> Iterator[Entry]:
     for e in entries:
         if e.status is sent and e.type is regular and e.label not in UNJUDGED:
             label = e.label
-            name = e.path.rpartition("/")[2]
+            path = e.path
+            name = path[path.rfind("/") + 1 :]
             own = name_kind(name) if label is None else label
-            if judge(root, e.path, e.size, any_name=own == SOURCE):
+            if judge(root, path, e.size, own == SOURCE):
                 e.label = SECRET
             elif label is None:
                 # A name without a suffix ("server", "app") may be a compiled executable.

@@ -409,17 +409,21 @@ def judge(root: str, path: str, size: int, any_name: bool = True) -> str | None:
     name is :func:`sniffable` is read (:data:`HEAD_BYTES`) for a private key
     or a service-account key. Never returns what was read.
     """
-    found = _by_name(path)
-    if found is not None:
-        why, sniffer = found
-        if sniffer is None:
-            return why
-        data = _read(os.path.join(root, path), sniffer[1])
-        if data is None:
-            return why  # unreadable: judged by the name
-        return why if sniffer[2](data) else None
     name = path.rpartition("/")[2]
-    is_json = name.lower().endswith(".json")
+    low = name.lower()
+    # Called for every file sent: a name none of the tables can hold (most of them) is
+    # settled by the C-level tests of name_reason, without _by_name's lookups.
+    if low in QUICK_NAMES or low.startswith(QUICK_PREFIXES) or low.endswith(QUICK_SUFFIXES):
+        found = _by_name(path)
+        if found is not None:
+            why, sniffer = found
+            if sniffer is None:
+                return why
+            data = _read(os.path.join(root, path), sniffer[1])
+            if data is None:
+                return why  # unreadable: judged by the name
+            return why if sniffer[2](data) else None
+    is_json = low.endswith(".json")
     if is_json and size <= READ_MAX and _KEYISH_JSON.search(name):
         data = _read(os.path.join(root, path), READ_MAX)
         if data is not None and _service_account(data):
