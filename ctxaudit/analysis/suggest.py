@@ -280,6 +280,9 @@ class _Frame:
     # (each compiled once, for its own lines: cost linear in the number of .gitignore files)
     indexes: tuple[LineIndex, ...] = ()
     neg_indexes: tuple[LineIndex, ...] = ()
+    # The group of its plain files (no line of their own, not junk by name, nothing of the
+    # build naming them): the same for each of them, found once (Planner.add).
+    plain: _Group | None = None
 
 
 @dataclass
@@ -444,6 +447,8 @@ class Planner:
         # One C-level test rules out most paths (a thousand '!' lines were tried one by one on every file).
         self._user_may: MayMatch | None = may_match([p for p, _ in self.user_exceptions])
         self.restricted = self.whole_why is None
+        # No source, '!' line or bind mount that could name a file: a plain file's group is its directory's.
+        self._plain_walk = not (self.literal or self.wildcards or self.user_exceptions or self.mounts)
         self._whole = -1 if self.whole_why is None else self._why(self.whole_why)
         for src in self.sources:
             src.takes = self._why(f"{src.why} takes it")
@@ -770,7 +775,19 @@ class Planner:
         depth = frame.depth + 1
         size = e.size
         facts = self._names.get(name)
-        table_keys, junk_name = facts if facts is not None else self._name_facts(name)
+        if facts is None:
+            # _name_facts' first test, inline: most names of a tree have no facts
+            lower = name.lower()
+            if (
+                name not in _MAY_NAMES
+                and lower not in _MAY_LOWER_NAMES
+                and not lower.endswith(_MAY_TAILS)
+                and not lower.startswith(secrets.QUICK_PREFIXES)
+            ):
+                facts = _NO_FACTS
+            else:
+                facts = self._name_facts(name)
+        table_keys, junk_name = facts
         own: list[Key] | None = None
         if frame.indexes:
             found = [i for index in frame.indexes for i in index.matching(path, name)]
@@ -798,6 +815,16 @@ class Planner:
         if depth <= 2 and self.restricted and self.starter is None:
             own = [*(own or table_keys), "u:" + path]
         own_keys = table_keys if own is None else tuple(own)
+        # A plain file (no line of its own, not junk by its name, no source, exception,
+        # mount or .gitignore '!' line that could name it, not a build file) falls in
+        # the group of its directory's plain files: counted there without the key.
+        plain = (
+            not own_keys and not junk_name and self._plain_walk and not self.negations and path not in self.build_files
+        )
+        if plain and frame.plain is not None:
+            frame.plain.files += 1
+            frame.plain.bytes += size
+            return
         keys = frame.keys | frozenset(own_keys) if own_keys else frame.keys
         junk_at = frame.junk_at if frame.junk_at >= 0 else (depth - 1 if junk_name else -1)
         # what the build does with it
@@ -844,6 +871,8 @@ class Planner:
             g = self.groups[gkey] = _Group(example=path)
         g.files += 1
         g.bytes += size
+        if plain:
+            frame.plain = g
 
     def _negated(self, frame: _Frame, path: str, name: str, keys: frozenset[Key]) -> tuple[frozenset[int], bool]:
         """The .gitignore '!' lines that re-include this file, and whether the
