@@ -799,7 +799,7 @@ class Planner:
             if c is not None:
                 c.estimate += size
         elif self.starter is None:
-            kind = kinds.of(e)
+            kind = e.label if e.label is not None else kinds.of(e)
             if kind in CANDIDATE_KINDS:
                 fkey, fline, reason, dir_line = _file_line(path, name, kind)
                 if fkey.startswith("p:"):

@@ -276,7 +276,10 @@ class StageFiles:
         (usage.swept_anchor), which is at ``anchor_at`` in this stage."""
         if stage in self.image_chain:
             self._image(path, size, key, via_dir)
-        for r in self.readers.get(stage, ()):
+        readers = self.readers
+        if not readers:
+            return
+        for r in readers.get(stage, ()):
             # The file where the COPY put it, and wherever a later RUN cp/mv of
             # the read stage put it too, unless a later RUN rm removed it there.
             effects = self._chain_effects(r.stage)
@@ -375,11 +378,19 @@ class StageFiles:
         return found
 
     def _image(self, path: str, size: int, key: Key, via_dir: bool) -> None:
-        self.layers.add(size)
+        layers = self.layers
+        layers.files += 1
+        layers.bytes += size
         w = self.writers.get(key if len(key) == 2 else (key[0], key[1]))
         if self.files is not None:
             self._keep(path, size, key, self.files)
-        if w is None or not w.may_collide(path, via_dir):
+        if w is None:
+            return
+        # may_collide's common case first: one writer alone covers the image (COPY . /app)
+        regions = w.regions
+        if not (w.wildcard and via_dir) and (regions is None or regions.total <= 1):
+            return
+        if not w.may_collide(path, via_dir):
             return
         self._shadowed.add(size)
         old = self._shadow.get(path)

@@ -472,7 +472,12 @@ class DockerfileUsage:
             transfer.files += 1
             transfer.bytes += data
             if self.wire_and_tar:
-                self._wire(e)
+                s = e.stat
+                if s is not None and e.hardlink_of is None and not e.link:  # _wire's common case, inline
+                    self.wire_bytes += wire.file_bytes(path, s, size if t is EntryType.FILE else 0, self._next_id)
+                    self._next_id += 1
+                else:
+                    self._wire(e)
         for u, sources in self._taking(path):
             for st in sources:
                 sel = st.selector
@@ -494,7 +499,12 @@ class DockerfileUsage:
             kind = e.label
             if kind is None:
                 kind = kinds.of(e)
-            u.note_kind(path, kind, size)
+            count = u.by_kind.get(kind)  # note_kind, inline
+            if count is None or kind == "secret":
+                u.note_kind(path, kind, size)
+            else:
+                count.files += 1
+                count.bytes += size
             anchor = None if kind == kinds.SOURCE else swept_anchor(root, path)
             if anchor is not None:
                 u.note_swept(kind, anchor, size)
