@@ -106,6 +106,9 @@ class Entry:
         return self.type in (EntryType.FILE, EntryType.SYMLINK)
 
 
+_FILE, _PRUNED = EntryType.FILE, Status.PRUNED  # module constants: read per entry of a full walk
+
+
 @dataclass(slots=True)
 class _Frame:
     prefix: str  # "a/b/" (root: "")
@@ -416,9 +419,38 @@ class Walker:
         user_count = self.user_count
         stack = [_Frame("", 0, None, children.walk_keys())]
         npending = 0
+        lstat, sizes = os.lstat, self.sizes
         while stack:
             frame = stack[-1]
             prefix = frame.prefix
+            if frame.pruned:
+                # --full, below a directory the builder skips: most entries of a
+                # full walk (270,000 of 300,000 in a typical monorepo), so a bare
+                # loop: a regular file is one lstat for its size and one Entry
+                # (its readability is nobody's concern: the builder never reads it).
+                rule, label, at = frame.pruned_by, frame.label, base + prefix
+                for key in frame.children:
+                    if key[-1] == "/":
+                        name = key[:-1]
+                        entry, child = self._enter_pruned(at + name, name, prefix + name, label, rule)
+                        yield entry
+                        stack.append(child)
+                        break
+                    if len(key) > 1 and key[-2] == "\0":  # a symlink or a special file
+                        etype, size, _, _ = self._inspect(at + key[:-2], key[:-2], key[-1])
+                        yield Entry(prefix + key[:-2], etype, size, _PRUNED, rule, label)
+                        continue
+                    if not sizes:
+                        size = 0
+                    else:
+                        try:
+                            size = lstat(at + key).st_size
+                        except OSError:
+                            size = 0  # vanished since readdir (_inspect's answer: a file of 0 bytes)
+                    yield Entry(prefix + key, _FILE, size, _PRUNED, rule, label)
+                else:
+                    stack.pop()  # a pruned frame holds no pending entry
+                continue
             bits = frame.bits
             # Docker's decision for most children of this directory from
             # one cheap test (see Matcher.shortcut).
@@ -433,17 +465,6 @@ class Walker:
                 else:
                     name, kind, is_dir = key, FILE, False
                 rel = prefix + name
-                if frame.pruned:  # only reached with --full
-                    if is_dir:
-                        entry, child = self._enter_pruned(base + rel, name, rel, frame.label, frame.pruned_by)
-                        yield entry
-                        stack.append(child)
-                        descended = True
-                        break
-                    etype, size, _, _ = self._inspect(base + rel, name, kind)
-                    yield Entry(rel, etype, size, Status.PRUNED, frame.pruned_by, frame.label)
-                    continue
-
                 decision = usual if quick is not None and not quick(rel) else decide(rel, bits)
                 if is_dir:
                     if decision.matched and self.prunes(rel):
