@@ -100,6 +100,18 @@ def test_many_lines_found_after_many_matches() -> None:
     assert scanned(lines, paths) == brute(lines, paths)
 
 
+def test_screened_lines_against_every_path() -> None:
+    # Lines with a literal head or tail only: see() screens every path with
+    # startswith/endswith first, and rebuilds the screen as lines match.
+    lines = [p for p in map(DockerIgnorePattern, LINES) if any(literal_bounds(p))]
+    assert MatchedLines(lines, range(len(lines)))._screened
+    rng = random.Random(11)
+    deeper = PATHS + ["q/" + x for x in PATHS] + [x + "/z" for x in PATHS]
+    for _ in range(300):
+        paths = rng.sample(deeper, rng.randint(0, len(deeper)))
+        assert scanned(lines, paths) == brute(lines, paths)
+
+
 _ALPHABET = st.sampled_from(["a", "b", "/", "*", "**", "?", ".", "[ab]", "\\*", "!", "x"])
 
 

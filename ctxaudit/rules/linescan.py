@@ -22,6 +22,7 @@ from ..engine.pattern import DockerIgnorePattern, MatchType
 
 _WILDCARDS = "*?"
 _OPAQUE = frozenset("\\[]|{}^$")  # regexp syntax beyond the wildcards: no literal head or tail to trust
+_SCREEN_KEYS = 32  # beyond this many, a lookup per key length is cheaper than a test per key
 
 
 def _head_tail(text: str) -> tuple[str, str]:
@@ -97,9 +98,34 @@ class MatchedLines:
                 else:
                     self._rest.append(i)
         self._since_drop = 0
+        self._drop()
+
+    def _drop(self) -> None:
+        """Forget the keys of lines that all matched, and gather the live keys
+        into the two tuples :meth:`see` tests first."""
+        matched = self._matched
+        self._heads.drop(matched)
+        self._tails.drop(matched)
+        for key in [k for k, ids in self._exact.items() if all(i in matched for i in ids)]:
+            del self._exact[key]
+        # A path can match a line only if it starts with one of these (an
+        # exact text is its own head) or ends with one of those: a screen
+        # worth testing first while the keys are few and no line is in _rest.
+        self._starts = (*self._exact, *(k for g in self._heads.groups.values() for k in g))
+        self._ends = tuple(k for g in self._tails.groups.values() for k in g)
+        keys = len(self._starts) + len(self._ends)
+        self._screened = not self._rest and keys <= _SCREEN_KEYS
+        # Often enough that a short file stops testing a line as soon as it
+        # matched; rarely enough that a long one spends O(64) per match here.
+        self._drop_at = min(65, 1 + keys // 64)
+        self._since_drop = 0
 
     def see(self, path: str) -> None:
         if not self.pending:
+            return
+        # Called for every entry of a full walk, where most paths match no
+        # pending line: two C-level tests rule them out before any lookup.
+        if self._screened and not path.startswith(self._starts) and not path.endswith(self._ends):
             return
         found = self._exact.get(path)
         if found is not None:
@@ -120,10 +146,8 @@ class MatchedLines:
             self._confirm(self._rest, path)
             if len(self.pending) < before:
                 self._rest = [i for i in self._rest if i in self.pending]
-        if self._since_drop > 64:
-            self._heads.drop(self._matched)
-            self._tails.drop(self._matched)
-            self._since_drop = 0
+        if self._since_drop >= self._drop_at:
+            self._drop()
 
     def _confirm(self, ids: list[int], path: str) -> None:
         pending = self.pending
