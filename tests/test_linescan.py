@@ -104,7 +104,7 @@ def test_screened_lines_against_every_path() -> None:
     # Lines with a literal head or tail only: see() screens every path with
     # startswith/endswith first, and rebuilds the screen as lines match.
     lines = [p for p in map(DockerIgnorePattern, LINES) if any(literal_bounds(p))]
-    assert MatchedLines(lines, range(len(lines)))._screened
+    assert "" not in MatchedLines(lines, range(len(lines))).starts
     rng = random.Random(11)
     deeper = PATHS + ["q/" + x for x in PATHS] + [x + "/z" for x in PATHS]
     for _ in range(300):

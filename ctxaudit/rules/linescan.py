@@ -110,22 +110,26 @@ class MatchedLines:
             del self._exact[key]
         # A path can match a line only if it starts with one of these (an
         # exact text is its own head) or ends with one of those: a screen
-        # worth testing first while the keys are few and no line is in _rest.
-        self._starts = (*self._exact, *(k for g in self._heads.groups.values() for k in g))
-        self._ends = tuple(k for g in self._tails.groups.values() for k in g)
-        keys = len(self._starts) + len(self._ends)
-        self._screened = not self._rest and keys <= _SCREEN_KEYS
+        # worth testing first while the keys are few and no line is in _rest
+        # (else "" lets every path through).
+        starts = (*self._exact, *(k for g in self._heads.groups.values() for k in g))
+        ends = tuple(k for g in self._tails.groups.values() for k in g)
+        keys = len(starts) + len(ends)
+        screened = not self._rest and keys <= _SCREEN_KEYS
+        self.starts, self.ends = (starts, ends) if screened else (("",), ())
         # Often enough that a short file stops testing a line as soon as it
         # matched; rarely enough that a long one spends O(64) per match here.
         self._drop_at = min(65, 1 + keys // 64)
         self._since_drop = 0
 
     def see(self, path: str) -> None:
+        """Mark the pending lines ``path`` matches. Called for every entry of a
+        full walk, where most paths match none: a caller in a hot loop may skip
+        a path that neither starts with one of :attr:`starts` nor ends with
+        one of :attr:`ends` (two C-level tests), as this does first."""
         if not self.pending:
             return
-        # Called for every entry of a full walk, where most paths match no
-        # pending line: two C-level tests rule them out before any lookup.
-        if self._screened and not path.startswith(self._starts) and not path.endswith(self._ends):
+        if not path.startswith(self.starts) and not path.endswith(self.ends):
             return
         found = self._exact.get(path)
         if found is not None:

@@ -394,6 +394,9 @@ class Leak:
         return f"**/{self.pattern.text}"
 
 
+_SENT, _PRUNED, _DIR = Status.SENT, Status.PRUNED, EntryType.DIR
+
+
 class LintCollector:
     """Watches a walk: root-only leaks always; dead and shadowed lines with ``deep``."""
 
@@ -411,7 +414,10 @@ class LintCollector:
         self.decided: set[int] = set()
 
     def add(self, e: Entry) -> None:
-        if self.leaks and e.status is Status.SENT and e.is_file and "/" in e.path:
+        # Called for every entry of a full walk (most of them pruned): module
+        # constants, one read of each attribute, the dead-line screen inlined.
+        status = e.status
+        if status is _SENT and self.leaks and e.is_file and "/" in e.path:
             folder, _, name = e.path.rpartition("/")
             if folder != self._leak_folder:
                 self._leak_folder = folder
@@ -427,15 +433,18 @@ class LintCollector:
         if not self.deep:
             return
         rule = e.rule
-        if rule is not None:  # per entry of a full walk: kept lean
-            if e.status is not Status.PRUNED:
+        if rule is not None:
+            if status is not _PRUNED:
                 line = self.index.get(id(rule))
                 if line is not None:
                     self.decided.add(line)
-            elif e.type is EntryType.DIR:
+            elif e.type is _DIR:
                 self.decided.add(self.index.get(id(rule), -1))
-        if self.unmatched:
-            self._dead.see(e.path)
+        dead = self._dead
+        if dead.pending:
+            path = e.path
+            if path.startswith(dead.starts) or path.endswith(dead.ends):  # see(): most paths stop here
+                dead.see(path)
 
     def finish(self) -> LintCollector:
         return self
