@@ -18,6 +18,7 @@ _CHAIN_SLACK = 4
 """Directories kept per one shown, so that those repeating a parent can be left out."""
 _FILES = frozenset({EntryType.FILE, EntryType.SYMLINK})
 _LEFT_OUT = frozenset({Status.IGNORED, Status.PRUNED})
+_SENT = Status.SENT
 
 
 @dataclass(frozen=True, order=True)
@@ -63,40 +64,42 @@ class ContextStats:
     def add(self, e: Entry) -> None:
         if e.problem is not None:
             self.problems.append(e)
-        if e.status is Status.SENT:
-            if e.forced:
-                self.forced.append(e)
-            self._close_until(e.path)
-            if e.type is EntryType.DIR:
-                self.sent_dirs += 1
-                self._stack.append(_Open(e.path + "/", e.label))
-                return
-            if not e.is_file:
-                return
-            kind = kinds.of(e)
-            # Both builders send a hard link's data once, then only the link.
-            size = 0 if e.hardlink_of is not None else e.size
-            self.sent.add(size)
-            tally(self.by_kind, kind, size)
-            if self._stack:
-                top = self._stack[-1]
-                top.bytes += size
-                top.files += 1
-                top.kinds[kind] = top.kinds.get(kind, 0) + size
-            files = self._files
-            if self.top and size and (len(files) < self.top or size > files[0].bytes):  # most are not the largest
-                _push(files, FileSize(size, e.path, kind), self.top)
-        elif e.type in _FILES and e.status in _LEFT_OUT:  # --full: most entries; kept lean
-            size = e.size
-            ignored = self.ignored
-            ignored.files += 1
-            ignored.bytes += size
-            kind = e.label or kinds.of(e)
-            c = self.ignored_by_kind.get(kind)
-            if c is None:
-                c = self.ignored_by_kind[kind] = Count()
-            c.files += 1
-            c.bytes += size
+        status = e.status
+        if status is not _SENT:
+            if status in _LEFT_OUT and e.type in _FILES:  # --full: most entries, so kept lean
+                size = e.size
+                ignored = self.ignored
+                ignored.files += 1
+                ignored.bytes += size
+                kind = e.label or kinds.of(e)
+                c = self.ignored_by_kind.get(kind)
+                if c is None:
+                    c = self.ignored_by_kind[kind] = Count()
+                c.files += 1
+                c.bytes += size
+            return
+        if e.forced:
+            self.forced.append(e)
+        self._close_until(e.path)
+        if e.type is EntryType.DIR:
+            self.sent_dirs += 1
+            self._stack.append(_Open(e.path + "/", e.label))
+            return
+        if not e.is_file:
+            return
+        kind = kinds.of(e)
+        # Both builders send a hard link's data once, then only the link.
+        size = 0 if e.hardlink_of is not None else e.size
+        self.sent.add(size)
+        tally(self.by_kind, kind, size)
+        if self._stack:
+            top = self._stack[-1]
+            top.bytes += size
+            top.files += 1
+            top.kinds[kind] = top.kinds.get(kind, 0) + size
+        files = self._files
+        if self.top and size and (len(files) < self.top or size > files[0].bytes):  # most are not the largest
+            _push(files, FileSize(size, e.path, kind), self.top)
 
     def _close_until(self, path: str) -> None:
         while self._stack and not path.startswith(self._stack[-1].prefix):
