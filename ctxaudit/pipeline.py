@@ -11,6 +11,7 @@ else.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from .engine.context import STDIN_LABEL, Context, with_builder
 from .engine.ignorefile import IgnoreFileError
 from .engine.pattern import PatternError
 from .engine.podman import RemoteTransfer, remote_transfer, uploads
-from .engine.walk import Entry, EntryType, Status, walk
+from .engine.walk import Entry, EntryType, Status, Walker, walk
 from .rules import dockerfile as dockerfile_rules
 from .rules import image as image_rules
 from .rules import legacy as legacy_rules
@@ -256,10 +257,12 @@ def lint(
     ctx = _usable(ctx)  # a line Docker rejects is reported (CA200) and left out of the walks
     collector = LintCollector(ctx, deep=True)
     stats = ContextStats(top=0)
-    for e in kinds.walk(ctx, full=True):
-        collector.add(e)
-        stats.add(e)
-    stats.finish()
+    # The full walk feeds the collectors and is, on the way, the audited
+    # builder's walk in the comparison below (and the other Docker builder's,
+    # where its walk would take the same files: see _twin). Its first entries
+    # are read here, so that an unreadable context fails first, as before.
+    full = _fed(kinds.walk(ctx, full=True), [collector, stats], ctx.builder)
+    first = next(full, None)
     # The same lines under every builder (CA211), each read as that builder reads
     # it; and (CA207) the other Docker builder with the file it reads. Only the
     # files that not every walk takes matter to either rule.
@@ -271,7 +274,13 @@ def lint(
         other_name = next((n for n, c in walks.items() if _same_walk(c, other)), other_name)
         if other_name == "other":
             walks["other"] = other
-    differ = _differing(walks)
+    twin = _twin(walks, ctx.builder)
+    names = (ctx.builder.value,) if twin is None else (ctx.builder.value, twin.value)
+    walked = full if first is None else itertools.chain([first], full)
+    differ = _differing(walks, {names: _takers(walked, ctx.builder, twin)})
+    for _ in full:  # the rest of the walk, for the collectors, when the comparison stopped early
+        pass
+    stats.finish()
     same: dict[Builder, set[str] | None] = {b: differ[b.value] for b in Builder}
     if ctx.builder is Builder.BUILDAH:
         ca207: list[Finding] = []  # CA211 names all three builders
@@ -344,6 +353,63 @@ def _taken(ctx: Context) -> Iterator[str]:
     return (e.path for e in walk(ctx, sizes=False) if e.sent and e.is_file and not e.forced)
 
 
+def _fed(
+    entries: Iterator[Entry], collectors: Sequence[Collector], builder: Builder
+) -> Iterator[tuple[str, Builder | None]]:
+    """Hand every entry of a walk by ``builder`` to the collectors and yield
+    the files it takes (as :func:`_taken`) as ``(path, None)``; for a Docker
+    builder, also the special files where the other Docker builder's walk
+    would differ if it made the same decisions (see :func:`_twin`), as
+    ``(path, the one builder that takes it)``: BuildKit sends a socket or a
+    device node as an empty regular file; the legacy tar keeps a device node
+    as such and drops a socket (Walker._finish_sent)."""
+    sent, dropped, device, socket = Status.SENT, Status.DROPPED, EntryType.DEVICE, EntryType.SOCKET
+    adds = [c.add for c in collectors]
+    for e in entries:
+        for add in adds:
+            add(e)
+        status = e.status
+        if status is sent:
+            if e.is_file and not e.forced:
+                yield e.path, builder if e.special else None
+            elif e.type is device and builder is Builder.LEGACY:
+                yield e.path, Builder.BUILDKIT  # legacy sends it as a device node
+        elif status is dropped and e.type is socket and builder is Builder.LEGACY:
+            yield e.path, Builder.BUILDKIT  # legacy drops it
+
+
+def _takers(
+    taken: Iterator[tuple[str, Builder | None]], audited: Builder, twin: Builder | None
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """:func:`_fed`'s files as ``(path, names of the walks that take it)``."""
+    both = (audited.value,) if twin is None else (audited.value, twin.value)
+    for path, only in taken:
+        if only is None:
+            yield path, both
+        elif only is audited:
+            yield path, (audited.value,)
+        elif only is twin:
+            yield path, (twin.value,)
+
+
+def _twin(walks: Mapping[str, Context], audited: Builder) -> Builder | None:
+    """The other Docker builder, when its walk of the same lines decides every
+    path as the audited builder's walk does, so that lint derives it from that
+    walk instead of walking again: same root, same lines, none of them an
+    exception (then both builders skip every excluded directory, and the
+    legacy CLI adds no exception for build files). They still treat special
+    files differently (:func:`_fed`)."""
+    if audited is Builder.BUILDAH:
+        return None
+    other = Builder.LEGACY if audited is Builder.BUILDKIT else Builder.BUILDKIT
+    a, b = Walker(walks[audited.value]), Walker(walks[other.value])
+    if a.ctx.root != b.ctx.root or a.matcher.exclusions or b.matcher.exclusions:
+        return None
+    if [str(p) for p in a.matcher.patterns] != [str(p) for p in b.matcher.patterns]:
+        return None
+    return other
+
+
 class _Unsorted(Exception):
     """A walk that is not in bytewise order: the merge cannot use it."""
 
@@ -356,7 +422,13 @@ class _Failed(Exception):
         self.name = name
 
 
-def _differing(walks: Mapping[str, Context]) -> dict[str, set[str] | None]:
+Taken = Iterator[tuple[str, tuple[str, ...]]]
+"""Files taken along a walk, in walk order: ``(path, names of the walks that take it)``."""
+
+
+def _differing(
+    walks: Mapping[str, Context], given: Mapping[tuple[str, ...], Taken] | None = None
+) -> dict[str, set[str] | None]:
     """For each walk, the files it takes that not every walk takes; None for a
     walk whose builder fails on a line (CA200/CA211 say so).
 
@@ -364,55 +436,67 @@ def _differing(walks: Mapping[str, Context]) -> dict[str, set[str] | None]:
     share each directory's listing, so memory is bounded by the largest
     directory and by the files that differ, not by the tree (a million files
     in one directory were a set of a million paths per builder). A walk out
-    of that order falls back to whole sets.
+    of that order falls back to whole sets. ``given``: the files of some of
+    the walks, already being walked (lint's full walk), keyed by their names;
+    used once: when a walk fails or is out of order, every walk is walked again.
     """
     failed: dict[str, set[str] | None] = {}
     live = dict(walks)
+    streams = dict(given or {})
     while True:
         try:
-            return {**_merge(live), **failed}
+            return {**_merge(live, streams), **failed}
         except _Failed as exc:
             failed[exc.name] = None
             del live[exc.name]
+            streams = {}
         except _Unsorted:
             sets = {name: _sent(c) for name, c in live.items()}
             common = set.intersection(*[x for x in sets.values() if x is not None] or [set()])
             return {**{n: None if x is None else x - common for n, x in sets.items()}, **failed}
 
 
-def _merge(walks: Mapping[str, Context]) -> dict[str, set[str]]:
-    def stream(name: str, ctx: Context) -> Iterator[tuple[bytes, str]]:
-        last = b""
+def _merge(walks: Mapping[str, Context], given: Mapping[tuple[str, ...], Taken]) -> dict[str, set[str]]:
+    def own(name: str, ctx: Context) -> Taken:
         try:
             for path in _taken(ctx):
-                key = os.fsencode(path)
-                if key <= last:
-                    raise _Unsorted(path)
-                last = key
-                yield key, path
+                yield path, (name,)
         except PatternError:
             raise _Failed(name) from None
 
-    streams = {name: stream(name, c) for name, c in walks.items()}
-    heads: dict[str, tuple[bytes, str]] = {}
-    for name, it in streams.items():
+    def ordered(taken: Taken) -> Iterator[tuple[bytes, str, tuple[str, ...]]]:
+        last = b""
+        for path, names in taken:
+            key = os.fsencode(path)
+            if key <= last:
+                raise _Unsorted(path)
+            last = key
+            yield key, path, names
+
+    covered = {name for names in given for name in names}
+    sources = [*given.values(), *(own(name, c) for name, c in walks.items() if name not in covered)]
+    streams = [ordered(taken) for taken in sources]
+    heads: dict[int, tuple[bytes, str, tuple[str, ...]]] = {}
+    for i, it in enumerate(streams):
         head = next(it, None)
         if head is not None:
-            heads[name] = head
+            heads[i] = head
     out: dict[str, set[str]] = {name: set() for name in walks}
+    every = len(walks)
     while heads:
         key = min(h[0] for h in heads.values())
-        holders = [name for name, h in heads.items() if h[0] == key]
-        if len(holders) != len(walks):
+        holders = [i for i, h in heads.items() if h[0] == key]
+        takers = [name for i in holders for name in heads[i][2]]
+        if len(takers) != every:
             path = heads[holders[0]][1]
-            for name in holders:
+            for name in takers:
                 out[name].add(path)
-        for name in holders:
-            head = next(streams[name], None)
+        for i in holders:
+            head = next(streams[i], None)
             if head is None:
-                del heads[name]
+                del heads[i]
             else:
-                heads[name] = head
+                heads[i] = head
     return out
 
 

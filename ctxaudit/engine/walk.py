@@ -95,6 +95,7 @@ class Entry:
     implied: bool = False  # an excluded directory sent only as the parent of sent paths
     link: str | None = None  # a symlink's target (read when sizes are)
     stat: os.stat_result | None = None  # lstat of files and symlinks (when sizes are read)
+    special: bool = False  # BuildKit: a socket or device node, sent as an empty regular file
 
     @property
     def sent(self) -> bool:
@@ -539,6 +540,7 @@ class Walker:
         if etype in (EntryType.SOCKET, EntryType.DEVICE) and not self._keeps_special:
             entry.type = EntryType.FILE  # arrives as an empty regular file
             entry.size = 0
+            entry.special = True
         entry.problem = problem
         if s is not None and etype is EntryType.FILE and s.st_nlink > 1:
             key = (s.st_dev, s.st_ino)
