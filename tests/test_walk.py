@@ -265,3 +265,105 @@ def test_buildkit_writes_an_unreadable_file_it_copies_as_empty(
         u.add(e)
     u.finish()
     assert u.image_files == {"/ctx/g": 2, "/ctx/secret.txt": 0}
+
+
+def _crowded_directory(root: Path) -> Path:
+    """One directory whose names sort in every tricky way: a file, a directory
+    and a symlink sharing prefixes with longer names ("p", "p-", "p.x", "p/"),
+    names that are not UTF-8 (surrogate escapes sort by their bytes), FIFOs."""
+    d = root / "crowded"
+    d.mkdir()
+    for i in range(300):
+        name = f"{'abz-._~é '[i % 9]}{i % 17:x}{'' if i % 3 else '-'}{i}"
+        if i % 7 == 0:
+            (d / name).mkdir()
+            (d / name / "inner").write_text("x")
+        elif i % 11 == 0:
+            (d / name).symlink_to("elsewhere")
+        elif i % 13 == 0:
+            os.mkfifo(d / name)
+        else:
+            (d / name).write_text("x")
+    for name in ("p", "p-", "p.x", "p0", "q-", "q.a", "r-"):
+        (d / name).write_text("x")
+    (d / "q").mkdir()
+    (d / "r").symlink_to("x")
+    for i in range(40):
+        open(os.fsencode(d) + b"/raw\xff" + bytes([0x80 + i]) + b"%d" % i, "wb").close()
+        os.mkdir(os.fsencode(d) + b"/rawd\xfe" + bytes([0x41 + i]))
+    (root / ".dockerignore").write_text("crowded/a*\n!crowded/a1*\ncrowded/rawd*\n")
+    return d
+
+
+@pytest.mark.parametrize("chunk,block", [(16, 4), (50, 7), (100, 1), (13, 1024), (389, 3)])
+def test_a_big_directory_is_packed_and_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, block: int
+) -> None:
+    """Past _CHUNK children a directory is held packed (issue 15: a million
+    names in one directory under 100 MB); what it gives is the same."""
+    import ctxaudit.engine.walk as walk_mod
+
+    d = str(_crowded_directory(tmp_path))
+    plain = walk_mod.list_dir(d)
+    assert len(plain) == 389 and plain.raw
+    monkeypatch.setattr(walk_mod, "_CHUNK", chunk)
+    monkeypatch.setattr(walk_mod, "_BLOCK", block)
+    packed = walk_mod.list_dir(d)
+    assert isinstance(packed, walk_mod._PackedListing)
+    assert len(packed) == len(plain)
+    assert list(packed.walk_keys()) == list(plain.walk_keys())
+    assert list(packed) == list(plain)
+    assert list(packed.names) == list(plain.names)
+    names = [name for name, _ in plain]
+    for probe in names + [n + "x" for n in names] + [n[:-1] for n in names] + ["", "0", "~~", "\udcff"]:
+        assert packed.has(probe) == plain.has(probe), probe
+    assert sum(packed.has(n) for n in names) == len(names)
+
+
+def test_a_walk_through_a_packed_directory_is_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctxaudit.engine.walk as walk_mod
+
+    _crowded_directory(tmp_path)
+
+    def listing(builder: Builder, full: bool) -> list[tuple[object, ...]]:
+        ctx = open_context(tmp_path, None, builder)
+        return [(e.path, e.status, e.type, e.size, e.rule, e.label, e.implied) for e in walk(ctx, full=full)]
+
+    before = {(b, f): listing(b, f) for b in Builder for f in (False, True)}
+    monkeypatch.setattr(walk_mod, "_CHUNK", 32)
+    monkeypatch.setattr(walk_mod, "_BLOCK", 5)
+    for (b, f), entries in before.items():
+        assert listing(b, f) == entries, (b, f)
+        assert len(entries) > 300
+
+
+def test_a_packed_directory_holds_a_fifth_of_the_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of packing: ~12 bytes a short name, not ~70 (a str and a pointer)."""
+    import tracemalloc
+
+    import ctxaudit.engine.walk as walk_mod
+
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(20_000):
+        os.close(os.open(d / f"f{i:07d}.js", os.O_WRONLY | os.O_CREAT, 0o644))
+
+    def held(path: str) -> tuple[int, int]:
+        tracemalloc.start()
+        try:
+            listing = walk_mod.list_dir(path)
+            now, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert len(listing) == 20_000
+        return now, peak
+
+    plain, _ = held(str(d))
+    # Scaled down from 65,536 and 1,024 for a million: the peak is the packed
+    # keys, one chunk as str and one unpacked block per chunk being merged.
+    monkeypatch.setattr(walk_mod, "_CHUNK", 2048)
+    monkeypatch.setattr(walk_mod, "_BLOCK", 64)
+    packed, peak = held(str(d))
+    assert plain > 20_000 * 60
+    assert packed < 20_000 * 15
+    assert peak < plain / 2
