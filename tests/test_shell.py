@@ -334,3 +334,19 @@ def test_the_parser_is_loaded_only_when_a_run_is_read() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_each_run_is_parsed_once_however_many_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rules ask for a RUN's script several times; a cache of 4,096 scripts
+    # re-parsed every RUN of a longer Dockerfile on each question.
+    from ctxaudit.dockerfile import shell
+
+    parsed: list[str] = []
+    real = shell.parse
+    monkeypatch.setattr(shell, "parse", lambda text, *a: parsed.append(text) or real(text, *a))
+    shell._run_script.cache_clear()
+    runs = build_model("FROM scratch\n" + "".join(f"RUN echo run{i}\n" for i in range(5000))).stages[0].runs
+    for _ in range(2):
+        for r in runs:
+            run_script(r)
+    assert len(parsed) == 5000
