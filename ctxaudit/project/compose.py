@@ -21,7 +21,17 @@ with):
   the project directory (git/HTTP URLs, ``docker-image://``, ``service:``
   untouched); ``build.dockerfile`` stays relative to the context;
 * ``args`` without a value take the variable from the environment or are
-  dropped; profiles are ignored (every service with ``build:`` is a build).
+  dropped;
+* profiles (compose-go ``types/project.go`` HasProfile, WithProfiles;
+  ``loader/validate.go``): with none asked for, every service with
+  ``build:`` is a build (the audit covers every build, where Compose would
+  build only the services without ``profiles``); with some, a service is
+  enabled when it has no ``profiles`` or one of them is active (``*``: all),
+  and an enabled service that ``depends_on`` a disabled one (unless
+  ``required: false``) fails as in Compose.
+
+Which files, variables and profiles Compose starts from (``COMPOSE_FILE``,
+``--env-file``, ``--project-directory``...) is :mod:`.composeenv`.
 """
 
 from __future__ import annotations
@@ -34,22 +44,12 @@ from typing import Any
 from ..common.display import count
 from ..common.errors import InputError
 from . import dotenv
-from .files import COMPOSE_FILES, OVERRIDE_FILES
+from .composeenv import discover as discover
 from .interp import InterpolationError, substitute
 from .model import Build, Project, absolute, is_remote, named_context
 from .yamlload import RESET, Override, Pos, Timestamp, YamlError, YMap, go_string, load_all
 
 _TRUE = ("1", "t", "T", "true", "TRUE", "True")
-
-
-def discover(directory: Path) -> list[Path]:
-    """The Compose files ``docker compose`` reads in ``directory``: the first
-    main file and the first override file beside it; [] when there is none."""
-    main = next((directory / n for n in COMPOSE_FILES if (directory / n).is_file()), None)
-    if main is None:
-        return []
-    override = next((directory / n for n in OVERRIDE_FILES if (directory / n).is_file()), None)
-    return [main] if override is None else [main, override]
 
 
 def environment(project_dir: Path, environ: Mapping[str, str], env_file: Path | None = None) -> dict[str, str]:
@@ -74,18 +74,33 @@ def environment(project_dir: Path, environ: Mapping[str, str], env_file: Path | 
     return env
 
 
-def load(files: list[Path], environ: Mapping[str, str] | None = None, project_dir: Path | None = None) -> Project:
+def load(
+    files: list[Path],
+    environ: Mapping[str, str] | None = None,
+    project_dir: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    profiles: list[str] | None = None,
+    profiles_from: str = "--profile",
+) -> Project:
     """The builds of the Compose project made of ``files`` (merged in order).
+
+    ``env``: the interpolation variables as :func:`.composeenv.setup` made
+    them (else ``environ`` and the project's ``.env``). ``profiles``: the
+    active profiles (None: every build); the builds of disabled services go
+    to ``Project.left_out`` and a note names every disabled service.
 
     Raises InputError for a missing or unreadable file, invalid YAML, a
     failed interpolation (``${VAR:?message}``), a bad ``extends`` or
-    ``include``, naming the file and line.
+    ``include``, naming the file and line; for an enabled service that
+    depends on one the profiles disable.
     """
     if not files:
         raise InputError("no Compose file")
     files = [Path(os.path.abspath(f)) for f in files]
     pdir = Path(os.path.abspath(project_dir)) if project_dir else files[0].parent
-    env = environment(pdir, os.environ if environ is None else environ)
+    if env is None:
+        env = environment(pdir, os.environ if environ is None else environ)
     loader = _Loader(env)
     model = YMap()
     for f in files:
@@ -93,17 +108,70 @@ def load(files: list[Path], environ: Mapping[str, str] | None = None, project_di
             _merge_into(model, loader.prepare(doc, f, pdir))
     services = model.get("services")
     builds: list[Build] = []
+    left_out: list[Build] = []
     notes: list[str] = []
     no_build: list[str] = []
+    disabled: dict[str, list[str]] = {}
     if isinstance(services, YMap):
+        if profiles is not None:
+            disabled = _disabled(services, profiles)
         for name, svc in services.items():
             if not isinstance(svc, YMap) or not isinstance(svc.get("build"), YMap):
-                no_build.append(name)
+                if name not in disabled:
+                    no_build.append(name)
                 continue
-            builds.append(_build(name, svc, services.at(name), env, pdir))
+            (left_out if name in disabled else builds).append(_build(name, svc, services.at(name), env, pdir))
     if no_build:
         notes.append(f"{count(len(no_build), 'service')} without build: {', '.join(no_build)} (images, not audited)")
-    return Project("compose", pdir, files, builds, notes)
+    if disabled:
+        which = ", ".join(f"{n} (profiles: {', '.join(p)})" for n, p in disabled.items())
+        active = ", ".join(profiles or [])
+        notes.append(f"profiles {active} active ({profiles_from}): {count(len(disabled), 'service')} left out: {which}")
+    return Project("compose", pdir, files, builds, notes, left_out)
+
+
+def _profiles(svc: Any, name: str) -> list[str]:
+    value = svc.get("profiles") if isinstance(svc, YMap) else None
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{svc.at('profiles')}: services.{name}.profiles must be a list")
+    return [go_string(p) for p in value]
+
+
+def _disabled(services: YMap, active: list[str]) -> dict[str, list[str]]:
+    """The services the ``active`` profiles disable, with their profiles.
+
+    compose-go HasProfile: no ``profiles``, ``*`` active, or a shared name
+    enables a service. Raises InputError, in Compose's words, when an
+    enabled service depends on a disabled one (loader/validate.go; a
+    ``depends_on`` entry with ``required: false`` is skipped).
+    """
+    out: dict[str, list[str]] = {}
+    for name, svc in services.items():
+        mine = _profiles(svc, name)
+        if mine and "*" not in active and not set(mine) & set(active):
+            out[name] = mine
+    for name, svc in services.items():
+        if name in out or not isinstance(svc, YMap):
+            continue
+        deps = svc.get("depends_on")
+        entries: list[tuple[str, Any]] = []
+        if isinstance(deps, list):
+            entries = [(go_string(d), None) for d in deps]
+        elif isinstance(deps, YMap):
+            entries = list(deps.items())
+        for dep, cfg in entries:
+            if dep not in out:
+                continue
+            if isinstance(cfg, YMap) and cfg.get("required") is False:
+                continue
+            raise InputError(
+                f"{svc.at('depends_on')}: service {name!r} depends on service {dep!r}, which profile "
+                f"{', '.join(active)} leaves out (its profiles: {', '.join(out[dep])}); Compose fails: "
+                f'service "{name}" depends on undefined service "{dep}"'
+            )
+    return out
 
 
 def resolved_model(project: Project) -> dict[str, Any]:

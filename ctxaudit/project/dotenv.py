@@ -55,12 +55,17 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def parse(text: str, environ: Mapping[str, str], file: str = ".env") -> dict[str, str]:
-    """The variables ``text`` defines; ``environ`` answers bare keys and references.
+def parse(
+    text: str, environ: Mapping[str, str], file: str = ".env", before: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The variables ``text`` defines, over ``before`` (what earlier env files
+    set: compose-go reads several into one map, a later line overriding);
+    ``environ`` answers bare keys and references first, then ``before`` and
+    the lines read so far.
 
     Raises DotenvError (with the line) for a line Compose cannot read.
     """
-    values: dict[str, str] = {}
+    values: dict[str, str] = dict(before or {})
 
     def lookup(name: str) -> str | None:
         return environ[name] if name in environ else values.get(name)

@@ -108,7 +108,9 @@ class Project:
     ``directory``: Compose's project directory (relative paths resolve
     against it), or the directory Bake runs in. ``files``: the files read,
     in merge order. ``notes``: what was read but is not a build (services
-    without ``build:``...), for the report.
+    without ``build:``...), for the report. ``left_out``: the builds of
+    Compose services the active profiles disable (``--service`` can still
+    name them, as ``docker compose build NAME`` builds them).
     """
 
     kind: str  # "compose" | "bake"
@@ -116,6 +118,7 @@ class Project:
     files: list[Path]
     builds: list[Build]
     notes: list[str] = field(default_factory=list)
+    left_out: list[Build] = field(default_factory=list)
 
     def file_label(self, path: Path | str) -> str:
         """A file of the project relative to its directory when below it."""
