@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .engine.ignorefile import IgnoreFileError
     from .output import Options, Renderer
     from .pipeline import Observer, Report
+    from .project.composeenv import Options as ComposeOptions
     from .project.model import Build, Project
     from .rules.findings import Finding
 
@@ -239,6 +240,32 @@ BakeOpt = Annotated[
         dir_okay=False,
     ),
 ]
+EnvFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--env-file",
+        help="Compose env file, as `docker compose --env-file` (repeatable, later files win; replaces "
+        "<project>/.env). Default: COMPOSE_ENV_FILES, else .env in the project directory.",
+        dir_okay=False,
+    ),
+]
+ProjectDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project-directory",
+        help="Compose project directory, as `docker compose --project-directory`: the Compose files are looked "
+        "for and relative paths and .env read there. Default: the first Compose file's directory.",
+        file_okay=False,
+    ),
+]
+ProfileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--profile",
+        help="Audit only the Compose services this profile enables, as `docker compose --profile` (repeatable; "
+        "'*' all). Default: COMPOSE_PROFILES when set, else every service with build:.",
+    ),
+]
 ServiceOpt = Annotated[
     list[str] | None, typer.Option("--service", help="Audit only this Compose service (repeatable).")
 ]
@@ -414,10 +441,19 @@ def _named(values: list[str] | None) -> list[tuple[str, str]]:
     return out
 
 
+def _compose(
+    files: list[Path] | None, env_files: list[Path] | None, project_directory: Path | None, profiles: list[str] | None
+) -> ComposeOptions:
+    """Compose's global flags, as the project reader takes them."""
+    from .project.composeenv import Options as ComposeOptions
+
+    return ComposeOptions(tuple(files or ()), tuple(env_files or ()), project_directory, tuple(profiles or ()))
+
+
 def _project(
     context: Path,
     file: list[Path] | Path | None,
-    compose: list[Path] | None,
+    compose: ComposeOptions,
     bake: list[Path] | None,
     service: list[str] | None,
     target_name: list[str] | None,
@@ -437,15 +473,25 @@ def _project(
     files = [file] if isinstance(file, Path) else list(file or [])
     named = _named(build_context)
     project = None
-    if compose or bake or not files:
+    if compose.files or compose.flags() or bake or not files:
         if not context.is_dir():
             return None  # open_context reports it
-        project = select.find(context, compose or [], bake or [], services=service or [], targets=target_name or [])
+        project = select.find(
+            context,
+            compose.files,
+            bake or [],
+            services=service or [],
+            targets=target_name or [],
+            compose_options=compose,
+        )
+        if project is not None and not project.builds and project.left_out:
+            notes = "; ".join(project.notes)
+            raise InputError(f"the active Compose profiles leave out every build, nothing to audit ({notes})")
         if project is not None and not project.builds:
             # Only images (compose.yaml of a published app): nothing to build, so the
             # directory is what a user means to audit, as a plain context.
             shown = ", ".join(_near(f) for f in project.files)
-            if compose or bake:
+            if compose.files or bake:
                 flag = "--bake" if bake else "--compose"
                 raise InputError(
                     f"{flag} {shown}: it declares no builds (no service with build:, no target), nothing to "
@@ -499,7 +545,7 @@ class _Audit:
 def _audits(
     context: Path,
     file: list[Path] | Path | None,
-    compose: list[Path] | None,
+    compose: ComposeOptions,
     bake: list[Path] | None,
     service: list[str] | None,
     target_name: list[str] | None,
@@ -732,6 +778,9 @@ def scan_command(
     write_baseline: WriteBaselineOpt = None,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
+    env_file: EnvFileOpt = None,
+    project_directory: ProjectDirOpt = None,
+    profile: ProfileOpt = None,
     service: ServiceOpt = None,
     target_name: TargetNameOpt = None,
     build_context: BuildContextOpt = None,
@@ -766,7 +815,16 @@ def scan_command(
         max_total_size=parse_size(max_total_size, "--max-total-size") if max_total_size else None,
     )
     s.written.update({k: v for k, v in _typed_sizes(max_size, max_transfer, max_total_size).items() if v})
-    found = _project(context, file, compose, bake, service, target_name, build_context, target)
+    found = _project(
+        context,
+        file,
+        _compose(compose, env_file, project_directory, profile),
+        bake,
+        service,
+        target_name,
+        build_context,
+        target,
+    )
     if found is not None:
         from .builds import scan_builds
 
@@ -835,6 +893,9 @@ def lint_command(
     annotations: AnnotationsOpt = Annotations.auto,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
+    env_file: EnvFileOpt = None,
+    project_directory: ProjectDirOpt = None,
+    profile: ProfileOpt = None,
     service: ServiceOpt = None,
     target_name: TargetNameOpt = None,
     build_context: BuildContextOpt = None,
@@ -852,7 +913,17 @@ def lint_command(
 
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
     errors: list[IgnoreFileError] = []
-    audits = _audits(context, file, compose, bake, service, target_name, build_context, _builder(s), collect=True)
+    audits = _audits(
+        context,
+        file,
+        _compose(compose, env_file, project_directory, profile),
+        bake,
+        service,
+        target_name,
+        build_context,
+        _builder(s),
+        collect=True,
+    )
     if audits is not None:
         _plain_only(ignorefile)
         _lint_project(audits, s, fmt, output, annotations)
@@ -952,6 +1023,9 @@ def explain_command(
     fmt: TextFormatOpt = TextFormat.table,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
+    env_file: EnvFileOpt = None,
+    project_directory: ProjectDirOpt = None,
+    profile: ProfileOpt = None,
     service: ServiceOpt = None,
     target_name: TargetNameOpt = None,
     build_context: BuildContextOpt = None,
@@ -968,7 +1042,16 @@ def explain_command(
     from .output import table
 
     b = _builder(_settings(context, builder))
-    audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    audits = _audits(
+        context,
+        file,
+        _compose(compose, env_file, project_directory, profile),
+        bake,
+        service,
+        target_name,
+        build_context,
+        b,
+    )
     if audits is not None:
         _plain_only(ignorefile)
         a = _one(audits, "explain")
@@ -1017,6 +1100,9 @@ def image_command(
     annotations: AnnotationsOpt = Annotations.auto,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
+    env_file: EnvFileOpt = None,
+    project_directory: ProjectDirOpt = None,
+    profile: ProfileOpt = None,
     service: ServiceOpt = None,
     target_name: TargetNameOpt = None,
     build_context: BuildContextOpt = None,
@@ -1033,7 +1119,16 @@ def image_command(
 
     s = _settings(context, builder, _fail_on(cli, fail_on), ignore_rule)
     s.max_size = s.max_files = s.max_transfer = s.max_total_size = None  # the context gates belong to scan
-    found = _project(context, file, compose, bake, service, target_name, build_context, target)
+    found = _project(
+        context,
+        file,
+        _compose(compose, env_file, project_directory, profile),
+        bake,
+        service,
+        target_name,
+        build_context,
+        target,
+    )
     if found is not None:
         _plain_only(ignorefile)
         _image_project(found, s, _build_args(build_arg), target, fmt, output, annotations)
@@ -1249,6 +1344,9 @@ def suggest_command(
     raw_bytes: Annotated[bool, typer.Option("--bytes", help="Exact byte counts.")] = False,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
+    env_file: EnvFileOpt = None,
+    project_directory: ProjectDirOpt = None,
+    profile: ProfileOpt = None,
     service: ServiceOpt = None,
     target_name: TargetNameOpt = None,
     build_context: BuildContextOpt = None,
@@ -1278,7 +1376,17 @@ def suggest_command(
     limit = None if show_all else table.HELD_BACK_SHOWN
     b = _builder(_settings(context, builder))
     checked = write or dry_run
-    audits = _audits(context, file, compose, bake, service, target_name, build_context, b, target=target)
+    audits = _audits(
+        context,
+        file,
+        _compose(compose, env_file, project_directory, profile),
+        bake,
+        service,
+        target_name,
+        build_context,
+        b,
+        target=target,
+    )
     if audits is not None:
         _plain_only(ignorefile)
         plans = []
@@ -1445,6 +1553,9 @@ def init_command(
     ] = False,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
+    env_file: EnvFileOpt = None,
+    project_directory: ProjectDirOpt = None,
+    profile: ProfileOpt = None,
     service: ServiceOpt = None,
     target_name: TargetNameOpt = None,
     build_context: BuildContextOpt = None,
@@ -1467,7 +1578,17 @@ def init_command(
     from .pipeline import load_dockerfile
 
     b = _builder(_settings(context, builder))
-    audits = _audits(context, file, compose, bake, service, target_name, build_context, b, target=target)
+    audits = _audits(
+        context,
+        file,
+        _compose(compose, env_file, project_directory, profile),
+        bake,
+        service,
+        target_name,
+        build_context,
+        b,
+        target=target,
+    )
     args, names = _build_args(build_arg), []
     if audits is not None:
         _plain_only(ignorefile)
@@ -1528,6 +1649,9 @@ def ls_command(
     ignored: Annotated[bool, typer.Option("--ignored", help="List what is left out instead.")] = False,
     compose: ComposeOpt = None,
     bake: BakeOpt = None,
+    env_file: EnvFileOpt = None,
+    project_directory: ProjectDirOpt = None,
+    profile: ProfileOpt = None,
     service: ServiceOpt = None,
     target_name: TargetNameOpt = None,
     build_context: BuildContextOpt = None,
@@ -1541,7 +1665,16 @@ def ls_command(
     """
 
     b = _builder(_settings(context, builder))
-    audits = _audits(context, file, compose, bake, service, target_name, build_context, b)
+    audits = _audits(
+        context,
+        file,
+        _compose(compose, env_file, project_directory, profile),
+        bake,
+        service,
+        target_name,
+        build_context,
+        b,
+    )
     if audits is not None:
         _plain_only(ignorefile)
         listings = [(a.title, a.ctx) for a in audits]
