@@ -91,3 +91,38 @@ def test_engine_goldens_cover_every_build_and_the_shared_context() -> None:
     assert "config/prod.toml" not in {p for p, _ in worker["listing"]}
     assert ["/app/config.toml", 14] in api["image"]  # COPY config/${APP_ENV}.toml with APP_ENV=prod from .env
     assert set(ENGINE["bakeapp"]) == {"app", "tools"}
+
+
+ENVCASES = ph.read_json(ph.GOLDEN / "envcases.json")
+
+
+@pytest.mark.parametrize("case", ph.ENV_CASES, ids=[c["name"] for c in ph.ENV_CASES])
+def test_compose_env_files_and_profiles_like_docker_compose(case: dict[str, object]) -> None:
+    golden = ENVCASES[case["name"]]
+    ours = ph.env_case(case)
+    if "error" in case:
+        assert case["error"] in golden["error"] and case["error"] in ours["error"]
+    else:
+        assert ours == golden
+
+
+def test_envcases_golden_holds_what_the_issue_names() -> None:
+    g = {name: c.get("app", {}).get("args") for name, c in ENVCASES.items()}
+    # --env-file replaces .env; a later file wins; its lines see the earlier files; the environment wins.
+    assert g["env-files-later-wins"] == {"V": "from-b", "W": "from-a", "X": "x-from-a", "PD": "unset"}
+    assert g["env-files-order"]["X"] == "x-none" and g["environment-wins"]["V"] == "os"
+    assert g["compose-env-files"] == g["env-files-later-wins"]
+    # COMPOSE_DISABLE_ENV_FILE drops .env, not --env-file; set in .env it drops that .env too.
+    assert g["disable-env-file"]["V"] == g["disable-from-dotenv"]["V"] == "unset"
+    assert g["disable-keeps-env-file-flag"]["V"] == "from-a"
+    # COMPOSE_FILE from .env (its own separator): the project directory is the first file's, whose
+    # .env adds what the first .env did not set.
+    cf = ENVCASES["compose-file-dotenv"]
+    assert cf["extra"]["context"] == "<fixture>/sub/sctx" and cf["app"]["args"]["V"] == "cf-v"
+    assert cf["app"]["args"]["W"] == "sub-w"
+    # COMPOSE_FILE is relative to where Compose runs, not to --project-directory.
+    assert ENVCASES["compose-file-and-project-directory"]["extra"]["context"] == "<fixture>/pdir/sctx"
+    assert set(ENVCASES["profile"]) == {"app", "tool", "both"}
+    assert set(ENVCASES["compose-profiles-from-env-file"]) == {"app", "tool", "both"}
+    assert set(ENVCASES["depends-on-disabled-not-required"]) == {"app", "lenient"}
+    assert "depends on undefined service" in ENVCASES["depends-on-disabled"]["error"]

@@ -141,3 +141,84 @@ def compose_binary() -> Path | None:
         return None
     path = Path(spec.origin).parent / "docker-compose"
     return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+# -- where Compose starts from: COMPOSE_FILE, env files, project directory, profiles ------------------
+
+ENV_FIXTURE = FIXTURES / "envproj"
+# Each case runs `docker compose ARGS config --format json` in fixtures/envproj/CWD with ENV + env.
+# all: no profile asked for, where ctxaudit audits every build: the binary is asked with --profile '*'.
+# error: a fragment both the binary's message and ctxaudit's InputError hold.
+ENV_CASES: list[dict[str, Any]] = [
+    {"name": "dotenv", "all": True},
+    {"name": "env-files-later-wins", "args": ["--env-file", "a.env", "--env-file", "b.env"], "all": True},
+    {"name": "env-files-order", "args": ["--env-file", "b.env", "--env-file", "a.env"], "all": True},
+    {"name": "environment-wins", "args": ["--env-file", "a.env"], "env": {"V": "os"}, "all": True},
+    {"name": "env-file-missing", "args": ["--env-file", "nope.env"], "all": True, "error": "couldn't find env file"},
+    {"name": "compose-env-files", "env": {"COMPOSE_ENV_FILES": "a.env,b.env"}, "all": True},
+    {"name": "compose-file-env", "env": {"COMPOSE_FILE": "compose.yaml:sub/extra.yaml"}, "all": True},
+    {"name": "compose-file-dotenv", "cwd": "cf", "all": True},
+    {"name": "compose-file-missing", "env": {"COMPOSE_FILE": "nope.yaml"}, "all": True, "error": "nope.yaml"},
+    {
+        "name": "compose-file-and-project-directory",
+        "args": ["--project-directory", "pdir"],
+        "env": {"COMPOSE_FILE": "sub/extra.yaml"},
+        "all": True,
+    },
+    {"name": "compose-flag-wins", "args": ["-f", "pdir/compose.yaml"], "env": {"COMPOSE_FILE": "nope.yaml"}},
+    {"name": "disable-env-file", "env": {"COMPOSE_DISABLE_ENV_FILE": "1"}, "all": True},
+    {
+        "name": "disable-keeps-env-file-flag",
+        "args": ["--env-file", "a.env"],
+        "env": {"COMPOSE_DISABLE_ENV_FILE": "true"},
+        "all": True,
+    },
+    {"name": "disable-from-dotenv", "cwd": "disable", "all": True},
+    {"name": "project-directory", "args": ["--project-directory", "pdir"]},
+    {"name": "project-directory-with-file", "args": ["-f", "compose.yaml", "--project-directory", "pdir"], "all": True},
+    {"name": "profile", "args": ["--profile", "tools"]},
+    {"name": "profiles", "args": ["--profile", "tools", "--profile", "debug"]},
+    {"name": "profile-star", "args": ["--profile", "*"]},
+    {"name": "compose-profiles", "env": {"COMPOSE_PROFILES": " debug , tools"}},
+    {"name": "compose-profiles-from-env-file", "args": ["--env-file", "profiles.env"]},
+    {
+        "name": "profile-flag-over-compose-profiles",
+        "args": ["--profile", "tools"],
+        "env": {"COMPOSE_PROFILES": "debug"},
+    },
+    {"name": "depends-on-disabled", "args": ["--profile", "needy"], "error": 'depends on undefined service "tool"'},
+    {"name": "depends-on-disabled-not-required", "args": ["--profile", "lenient"]},
+]  # fmt: skip
+
+
+def binary_args(case: dict[str, Any]) -> list[str]:
+    return [*case.get("args", []), *(["--profile", "*"] if case.get("all") else [])]
+
+
+def env_case(case: dict[str, Any]) -> dict[str, Any]:
+    """ctxaudit's answer to a case, in the golden's shape: the builds or the error."""
+    from ctxaudit.common.errors import InputError
+    from ctxaudit.project import compose, select
+    from ctxaudit.project.composeenv import Options
+
+    cwd = ENV_FIXTURE / case.get("cwd", ".")
+    args = list(case.get("args", []))
+    got: dict[str, list[Any]] = {"-f": [], "--env-file": [], "--project-directory": [], "--profile": []}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        got[flag].append(value if flag == "--profile" else cwd / value)  # paths on Compose's command line: from cwd
+    pdir = got["--project-directory"][0] if got["--project-directory"] else None
+    options = Options(env_files=tuple(got["--env-file"]), project_directory=pdir, profiles=tuple(got["--profile"]))
+    try:
+        project = select.find(cwd, got["-f"], environ={**ENV, **case.get("env", {})}, compose_options=options)
+    except InputError as exc:
+        return {"error": str(exc)}
+    assert project is not None
+    return portable({k: v["build"] for k, v in compose.resolved_model(project).items()}, ENV_FIXTURE)
+
+
+def env_case_agrees(case: dict[str, Any], golden: dict[str, Any]) -> bool:
+    """ctxaudit's builds equal the binary's, or both fail with the case's fragment."""
+    ours = env_case(case)
+    if "error" in case:
+        return "error" in golden and case["error"] in golden["error"] and case["error"] in ours.get("error", "")
+    return ours == golden

