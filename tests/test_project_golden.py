@@ -126,3 +126,19 @@ def test_envcases_golden_holds_what_the_issue_names() -> None:
     assert set(ENVCASES["compose-profiles-from-env-file"]) == {"app", "tool", "both"}
     assert set(ENVCASES["depends-on-disabled-not-required"]) == {"app", "lenient"}
     assert "depends on undefined service" in ENVCASES["depends-on-disabled"]["error"]
+
+
+ENVBUILDS = ph.read_json(ph.GOLDEN / "envbuilds.json")
+
+
+@pytest.mark.parametrize("build", ph.BUILD_CASES, ids=[b["name"] for b in ph.BUILD_CASES])
+def test_the_builds_audited_are_those_docker_compose_build_builds(build: dict[str, object]) -> None:
+    golden = ENVBUILDS[build["name"]]
+    ours = ph.built_by_ctxaudit(build)
+    if build["name"] == "compose-default":
+        # No profile asked for: Compose builds only the services without profiles; ctxaudit
+        # audits every build on purpose (README, Compose section) and says so.
+        assert golden == ["app"] and set(golden) < set(ours)
+        assert ours == sorted(ENVCASES["dotenv"])
+    else:
+        assert ours == golden

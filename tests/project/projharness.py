@@ -191,6 +191,48 @@ ENV_CASES: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+# `docker compose [ARGS] --dry-run build [SERVICES]` (needs an engine to talk to): which services it
+# builds, for the profile cases, with Compose's own default (only services without profiles) beside
+# ctxaudit's (every build), and a service named on the command line.
+BUILD_CASES: list[dict[str, Any]] = [
+    {"name": "compose-default", "case": "dotenv", "all": False},
+    {"name": "profile", "case": "profile"},
+    {"name": "profiles", "case": "profiles"},
+    {"name": "compose-profiles", "case": "compose-profiles"},
+    {"name": "compose-profiles-from-env-file", "case": "compose-profiles-from-env-file"},
+    {"name": "depends-on-disabled-not-required", "case": "depends-on-disabled-not-required"},
+    {"name": "named-service-of-a-disabled-profile", "case": "profile", "services": ["dbg"]},
+]
+
+
+def build_case(build: dict[str, Any]) -> dict[str, Any]:
+    """The ENV_CASES entry a BUILD_CASES entry runs, with its overrides."""
+    case = dict(next(c for c in ENV_CASES if c["name"] == build["case"]))
+    if "all" in build:
+        case["all"] = build["all"]
+    return case
+
+
+def built_by_ctxaudit(build: dict[str, Any]) -> list[str]:
+    """The builds ctxaudit audits for a BUILD_CASES entry, sorted."""
+    from ctxaudit.project import select
+    from ctxaudit.project.composeenv import Options
+
+    case = build_case(build)
+    cwd = ENV_FIXTURE / case.get("cwd", ".")
+    args = list(case.get("args", []))
+    env_files = tuple(cwd / v for f, v in zip(args[::2], args[1::2], strict=True) if f == "--env-file")
+    profiles = tuple(v for f, v in zip(args[::2], args[1::2], strict=True) if f == "--profile")
+    project = select.find(
+        cwd,
+        environ={**ENV, **case.get("env", {})},
+        services=build.get("services", []),
+        compose_options=Options(env_files=env_files, profiles=profiles),
+    )
+    assert project is not None
+    return sorted(b.name for b in project.builds)
+
+
 def binary_args(case: dict[str, Any]) -> list[str]:
     return [*case.get("args", []), *(["--profile", "*"] if case.get("all") else [])]
 

