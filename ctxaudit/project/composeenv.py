@@ -25,7 +25,8 @@ Follows docker/compose ``cmd/compose/compose.go`` (``setEnvWithDotEnv``,
 
 ctxaudit's CONTEXT plays the directory Compose runs in; paths on the command
 line are relative to ctxaudit's own working directory, as they are for Compose.
-Kept free of the YAML reader: a plain context asks :func:`wanted`.
+Kept free of the YAML reader (and the dotenv parser until a file is read):
+every ``scan`` of a plain context asks :func:`wanted`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common.errors import InputError
-from . import dotenv
 from .files import COMPOSE_FILES, OVERRIDE_FILES
 from .model import absolute
 
@@ -113,6 +113,8 @@ def read_env_files(files: Sequence[Path], current: Mapping[str, str]) -> dict[st
     """compose-go dotenv.GetEnvFromFile: each file's lines see ``current``,
     then what the files before set; later files override earlier ones.
     Raises InputError for a missing or unreadable file or a bad line."""
+    from . import dotenv  # and the interpolation parser: only when there is an env file to read
+
     values: dict[str, str] = {}
     for path in files:
         if not path.exists():

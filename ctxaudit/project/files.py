@@ -7,8 +7,6 @@ them: every ``scan`` asks (start-up time).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 # compose-go's default file names (cli/options.go DefaultFileNames, DefaultOverrideFileNames)
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = (
@@ -19,8 +17,3 @@ OVERRIDE_FILES = (
 )
 # buildx bake's default files (bake/bake.go defaultFilenames), beside the Compose ones
 BAKE_FILES = ("docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl")
-
-
-def any_project_file(directory: Path) -> bool:
-    """Whether ``directory`` holds a Compose or Bake file (one stat per name)."""
-    return any((directory / n).is_file() for n in (*COMPOSE_FILES, *BAKE_FILES))
