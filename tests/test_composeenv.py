@@ -145,8 +145,22 @@ def test_compose_file_from_the_environment_and_the_compose_flag_wins(tmp_path: P
     assert project is not None and [b.name for b in project.builds] == ["one", "two"]
     project = select.find(tmp_path, [tmp_path / "two.yaml"], environ=env)
     assert project is not None and [b.name for b in project.builds] == ["two"]
+    # Standard input names no file here: a directory without Compose files of its own stays plain...
+    assert select.find(tmp_path, environ={"COMPOSE_FILE": "-"}) is None
+    # ...and one with them is a project whose COMPOSE_FILE ctxaudit cannot follow.
+    make_tree(tmp_path, {"compose.yaml": "services:\n  c:\n    build: .\n"})
     with pytest.raises(InputError, match="names standard input"):
         select.find(tmp_path, environ={"COMPOSE_FILE": "-"})
+
+
+def test_an_exported_compose_file_for_another_project_leaves_a_plain_context_alone(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"Dockerfile": "FROM scratch\n"})
+    # A shell or CI job exporting COMPOSE_FILE for another project: nothing here is named.
+    assert select.find(tmp_path, environ={"COMPOSE_FILE": "deploy/compose.yaml:compose.prod.yaml"}) is None
+    # A directory with Compose files of its own is a project: the missing file is an error.
+    make_tree(tmp_path, {"compose.yaml": "services:\n  a:\n    build: .\n"})
+    with pytest.raises(InputError, match="not found"):
+        select.find(tmp_path, environ={"COMPOSE_FILE": "compose.prod.yaml"})
 
 
 def test_compose_disable_env_file_is_go_parsebool(tmp_path: Path) -> None:

@@ -86,18 +86,33 @@ class Setup:
 
 def wanted(cwd: Path, options: Options, environ: Mapping[str, str]) -> bool:
     """Whether Compose could find a project here without reading YAML: flags,
-    ``COMPOSE_FILE`` in the environment or the ``.env``, a Compose file in
-    ``cwd``. A plain context's ``.env`` is only searched for the name (one
+    a Compose file in ``cwd``, ``COMPOSE_FILE`` in the ``.env`` or, exported,
+    naming a file here (:func:`_names_files_here`). A plain context's ``.env`` is only searched for the name (one
     stat, a read when it exists), so a dotenv file Compose could not parse
     does not break the audit of a plain context."""
-    if options.files or options.flags() or "COMPOSE_FILE" in environ:
+    if options.files or options.flags():
         return True
     if any((cwd / n).is_file() for n in COMPOSE_FILES):
+        return True
+    named = environ.get("COMPOSE_FILE")
+    if named is not None and _names_files_here(named, cwd, environ):
         return True
     try:
         return "COMPOSE_FILE" in (cwd / ".env").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
+
+
+def _names_files_here(named: str, cwd: Path, environ: Mapping[str, str]) -> bool:
+    """Does an exported ``COMPOSE_FILE`` name a Compose file that is here?
+    Exported for another project (a shell's or a CI job's setting), it names
+    none of this directory's files: a plain context is then audited as one,
+    not failed as ``docker compose`` would fail there. Once one named file is
+    here, or the directory has Compose files of its own, it is a project and
+    a missing file an error."""
+    sep = environ.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+    parts = named.split(sep)
+    return any(p and p != "-" and absolute(p, cwd).is_file() for p in parts)
 
 
 def parse_bool(name: str, value: str) -> bool:
