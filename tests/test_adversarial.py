@@ -654,6 +654,58 @@ def test_suggest_plans_again_when_the_context_changes_under_its_check(
     assert (other / ".dockerignore").read_text() == "*.log\n"
 
 
+def test_update_all_puts_back_what_it_wrote_and_keeps_other_writers_lines(tmp_path: Path) -> None:
+    """ignorewrite.update_all, the project writes' all-or-nothing: the third
+    file fails after two were written. The first (it existed) gets its old bytes
+    back, and keeps a line another program appended after ours; the second (it
+    was created) is removed; the error says so. A file rewritten meanwhile is
+    not put back, and the error names it."""
+    from ctxaudit.analysis import ignorewrite
+    from ctxaudit.common.errors import InputError
+
+    first, second, third = tmp_path / "a.ignore", tmp_path / "b.ignore", tmp_path / "c.ignore"
+    first.write_bytes(b"*.log\n")
+    third.write_bytes(b"x\n")
+
+    def add(line: bytes) -> ignorewrite.Change:
+        return lambda old: (old or b"") + line
+
+    state = {"writing": False}
+
+    def third_change(old: bytes | None) -> bytes:
+        if state["writing"]:  # the update, after the check of every file
+            with open(first, "ab") as f:
+                f.write(b"theirs\n")  # another program appends meanwhile
+            raise ignorewrite.WriteError(f"cannot write {third}: disk full")
+        state["writing"] = True
+        return (old or b"") + b"mine\n"
+
+    items: list[ignorewrite.Item] = [
+        (first, add(b"mine\n"), None, None),
+        (second, add(b"mine\n"), None, None),
+        (third, third_change, None, None),
+    ]
+    with pytest.raises(ignorewrite.WriteError) as caught:
+        ignorewrite.update_all(items)
+    assert f"put back as it was before: {first}, {second} (nothing written)" in str(caught.value)
+    assert first.read_bytes() == b"*.log\ntheirs\n" and not second.exists() and third.read_bytes() == b"x\n"
+    assert leftovers(tmp_path) == []
+
+    calls: list[bytes | None] = []
+
+    def rewrite_first(old: bytes | None) -> bytes:
+        calls.append(old)
+        if len(calls) == 2:  # the update, after the check of every file
+            first.write_bytes(b"rewritten\n")  # another program replaces the first file meanwhile
+            raise InputError("the second file fails")
+        return b"y\n"
+
+    with pytest.raises(InputError) as failed:
+        ignorewrite.update_all([(first, add(b"mine\n"), None, None), (third, rewrite_first, None, None)])
+    assert f"not put back, so written: {first} (it changed since ctxaudit wrote it)" in str(failed.value)
+    assert first.read_bytes() == b"rewritten\n"
+
+
 def test_concurrent_appends_are_not_lost(tmp_path: Path) -> None:
     """Row: another process appending to the ignore file during `suggest --write` loses its lines."""
     for attempt in range(3):

@@ -45,7 +45,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from ..common.errors import InputError
+from ..common.errors import CtxauditError, InputError
 
 Verify = Callable[[bytes], None]
 """A check of the bytes about to replace the file, read back from the
@@ -216,6 +216,81 @@ def update(
                     _carry_over(fd, len(old), real)
                 return real, old, new
     raise WriteError(f"cannot write {path}: it kept changing while ctxaudit wrote it; try again")
+
+
+Item = tuple[Path, Change, Verify | None, Sequence[Path] | None]
+"""One file of :func:`update_all`: ``(path, change, verify, within)``, as :func:`update` takes them."""
+
+
+def update_all(items: Sequence[Item], *, force: bool = False) -> list[tuple[Path, bytes | None, bytes | None]]:
+    """:func:`update` several files (a project's ignore files), all or nothing.
+
+    First every file is checked without writing: resolved, refused when
+    protected (see :func:`write_atomic`), and its ``change`` and ``verify``
+    run on its current bytes; a refusal there writes nothing. Then the files
+    are updated in turn. When one fails (full disk, a file changed into one
+    that no longer reads back, Ctrl-C), the ones already written are put
+    back: their old bytes again, followed by any bytes another program
+    appended after ours (a file created is removed). The error raised is the
+    failure's, its message saying what was put back, or naming each file
+    that keeps the new bytes because it could not be (rewritten meanwhile).
+    Returns what :func:`update` returns, per file.
+    """
+    for path, change, verify, within in items:
+        real = resolve(path, within=within, force=force)
+        if _special(path) or _special(real):
+            raise WriteError(f"{path} is not a regular file; not written")
+        try:
+            old: bytes | None = real.read_bytes()
+            meta = os.stat(real)
+        except FileNotFoundError:
+            old, meta = None, None
+        except OSError as exc:
+            raise WriteError(f"cannot read {path}: {exc.strerror or exc}; nothing written") from None
+        if meta is not None and not force:
+            _refuse_protected(path, real, meta, "use --force to write it anyway")
+        new = change(old)
+        if new is not None and verify is not None:
+            verify(new)
+    done: list[tuple[Path, Path, bytes | None, bytes | None]] = []
+    try:
+        for path, change, verify, within in items:
+            real, old, new = update(path, change, verify=verify, force=force, within=within)
+            done.append((path, real, old, new))
+    except BaseException as exc:
+        written = [(path, real, old, new) for path, real, old, new in done if new is not None]
+        kept = []
+        for path, real, old, new in reversed(written):
+            why = _put_back(path, real, old, new)
+            if why is not None:
+                kept.append(f"{path} ({why})")
+        if written and isinstance(exc, CtxauditError):
+            if kept:
+                note = f"not put back, so written: {'; '.join(reversed(kept))}"
+            else:
+                note = f"put back as it was before: {', '.join(str(w[0]) for w in written)} (nothing written)"
+            exc.args = (f"{exc}; {note}",)
+        raise
+    return [(real, old, new) for _, real, old, new in done]
+
+
+def _put_back(path: Path, real: Path, old: bytes | None, new: bytes) -> str | None:
+    """Undo one write of :func:`update_all`: None when done, else why not."""
+    try:
+        with _locked(path, real) as (fd, current):
+            if fd is None or current is None or not current.startswith(new):
+                return "it changed since ctxaudit wrote it"
+            tail = current[len(new) :]  # another program's lines, appended after ours
+            if old is None and not tail:
+                os.unlink(real)
+                _sync_dir(real.parent)
+                return None
+            if not _replace(path, real, (old or b"") + tail, os.fstat(fd), None, check=(current,)):
+                return "it changed since ctxaudit wrote it"
+            _carry_over(fd, len(current), real)
+            return None
+    except (OSError, CtxauditError) as exc:
+        return str(exc)
 
 
 def _special(path: Path) -> bool:
