@@ -11,7 +11,6 @@ import difflib
 import enum
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -105,10 +104,6 @@ DockerfilesOpt = Annotated[
         dir_okay=False,
     ),
 ]
-
-
-# Plans tried when the context changes under the check (see suggest_command).
-_PLAN_ATTEMPTS = 3
 
 
 def _finite(low: float, high: float | None = None) -> Callable[[float | None], float | None]:
@@ -1389,49 +1384,48 @@ def suggest_command(
     )
     if audits is not None:
         _plain_only(ignorefile)
-        plans = []
-        for a in audits:
-            args = {**a.build.args, **_build_args(build_arg)}
-            names = [n for n, _ in a.named]
-            adf = load_dockerfile(a.ctx, args, target or a.build.target, names) if a.ctx.has_dockerfile else None
-            pp = suggest.plan(
-                a.ctx, adf, min_bytes=min_b, unused_min=unused, include_review=include_review, check_build=checked
-            )
-            plans.append((a.title, a.build.name, a.ctx, *pp))
-            if adf is not None and b is Builder.BUILDKIT:
-                for n, nctx in a.named:
-                    pp = suggest.plan(
-                        nctx,
-                        adf,
-                        min_bytes=min_b,
-                        unused_min=unused,
-                        include_review=include_review,
-                        check_build=checked,
-                        source=n,
-                    )
-                    plans.append((f"{a.title}, named context {n}", a.build.name, nctx, *pp))
-        _suggest_project(plans, write, dry_run, fmt, raw_bytes, force, limit)
+
+        def plan_all() -> list[tuple[str, str, Context, Plan, Planner]]:
+            plans = []
+            for a in audits:
+                args = {**a.build.args, **_build_args(build_arg)}
+                names = [n for n, _ in a.named]
+                adf = load_dockerfile(a.ctx, args, target or a.build.target, names) if a.ctx.has_dockerfile else None
+                pp = suggest.plan(
+                    a.ctx, adf, min_bytes=min_b, unused_min=unused, include_review=include_review, check_build=checked
+                )
+                plans.append((a.title, a.build.name, a.ctx, *pp))
+                if adf is not None and b is Builder.BUILDKIT:
+                    for n, nctx in a.named:
+                        pp = suggest.plan(
+                            nctx,
+                            adf,
+                            min_bytes=min_b,
+                            unused_min=unused,
+                            include_review=include_review,
+                            check_build=checked,
+                            source=n,
+                        )
+                        plans.append((f"{a.title}, named context {n}", a.build.name, nctx, *pp))
+            return plans
+
+        _suggest_project(plan_all, write, dry_run, fmt, raw_bytes, force, limit)
         return
     (ctx,) = _contexts(context, [file] if file else None, b, ignorefile)
     df = load_dockerfile(ctx, _build_args(build_arg), target) if ctx.has_dockerfile else None
     target_file = suggest.target_file(ctx)
     label = display.path(ctx.ignore.label)
     options = _terminal(raw_bytes)
-    # A concurrent writer (another `suggest --write`, its temporary file) can change the
-    # context between the plan's walk and the check's: plan again from a fresh walk.
-    for attempt in range(_PLAN_ATTEMPTS):
+
+    def planned() -> Plan:
         p, planner = suggest.plan(
             ctx, df, min_bytes=min_b, unused_min=unused, include_review=include_review, check_build=checked
         )
-        if not checked or not p.block:
-            break
-        try:
+        if checked:
             suggest.verify(p, planner)  # the walk again, under the builders: exactly as predicted
-            break
-        except suggest.ContextChanged:
-            if attempt == _PLAN_ATTEMPTS - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
+        return p
+
+    p = suggest.replanned(planned)  # from a fresh walk while the context changes under the check
     if checked:
         if not p.block:
             _emit(f"nothing to add to {label}\n" + table.held_back_text(p, options, limit), None)
@@ -1476,7 +1470,7 @@ def _write_plan(p: Plan, target_file: Path, label: str, dry_run: bool, force: bo
 
 
 def _suggest_project(
-    plans: list[tuple[str, str, Context, Plan, Planner]],
+    plan_all: Callable[[], list[tuple[str, str, Context, Plan, Planner]]],
     write: bool,
     dry_run: bool,
     fmt: TextFormat,
@@ -1484,16 +1478,19 @@ def _suggest_project(
     force: bool,
     limit: int | None = None,
 ) -> None:
+    import datetime
+
     from .analysis import suggest
     from .common import display
     from .output import json as json_out
     from .output import table
 
-    if fmt is TextFormat.json and not (write or dry_run):
-        docs = [(title, name, json_out.plan_document(p, suggest.target_file(c))) for title, name, c, p, _ in plans]
-        _emit(json_out.dumps(json_out.builds_document(docs)), None, machine=True)
-        return
     if not (write or dry_run):
+        plans = plan_all()
+        if fmt is TextFormat.json:
+            docs = [(title, name, json_out.plan_document(p, suggest.target_file(c))) for title, name, c, p, _ in plans]
+            _emit(json_out.dumps(json_out.builds_document(docs)), None, machine=True)
+            return
         texts = []
         for title, _, c, p, _ in plans:
             label = display.path(_near(suggest.target_file(c)))
@@ -1502,34 +1499,40 @@ def _suggest_project(
             )
         _emit("\n".join(texts), None)
         return
-    by_file: dict[Path, list[tuple[str, Context, Plan, Planner]]] = {}
-    for title, _, c, p, planner in plans:
-        by_file.setdefault(suggest.target_file(c), []).append((title, c, p, planner))
+    # Every file's lines checked before any is written; all planned again when a context changed meanwhile.
+    files = suggest.replanned(lambda: suggest.by_file([(t, c, p, pl) for t, _, c, p, pl in plan_all()]))
+    labels = [display.path(_near(f.target)) for f in files]
+    roots = [[*(c.root for _, c, _ in f.builds), Path.cwd()] for f in files]
+    todo = [i for i, f in enumerate(files) if f.plan.block]
+    added = set()
+    if not dry_run:
+        today = datetime.date.today().isoformat()
+        wrote = suggest.write_all([(files[i].target, files[i].plan, labels[i], roots[i]) for i in todo], today, force)
+        added = {i for i, w in zip(todo, wrote, strict=True) if w}
     options = _terminal(raw_bytes)
-    for target_file, group in by_file.items():
-        combined = suggest.common([p for _, _, p, _ in group])
-        label = display.path(_near(target_file))
+    for i, f in enumerate(files):
         # What each build holds back, as with -f: --write never hides the lines left for review.
         held = "".join(
-            f"\n==> {title}: held back from {label} <==" + table.held_back_text(p, options, limit)
-            for title, _, p, _ in group
+            f"\n==> {title}: held back from {labels[i]} <==" + table.held_back_text(p, options, limit)
+            for title, _, p in f.builds
             if p.review()
         )
-        if not combined.block:
-            _emit(f"nothing to add to {label}\n" + held, None)
-            continue
-        for _, _, _, planner in group:  # every build that reads the file walks with the lines
-            suggest.verify(combined, planner, exact=len(group) == 1)
-        roots = [*(c.root for _, c, _, _ in group), Path.cwd()]
-        if _write_plan(combined, target_file, label, dry_run, force, roots):
+        if not f.plan.block:
+            _emit(f"nothing to add to {labels[i]}\n" + held, None)
+        elif i in added:
             _emit(
-                f"added {display.count(len(combined.block), 'line')} to {label}\n"
-                + table.written_text(combined, options)
+                f"added {display.count(len(f.plan.block), 'line')} to {labels[i]}\n"
+                + table.written_text(f.plan, options)
                 + held,
                 None,
             )
-        elif held:
-            _emit(held.lstrip("\n"), None)
+        else:
+            if dry_run:
+                _write_plan(f.plan, f.target, labels[i], True, force, roots[i])
+            else:
+                _emit(f"nothing to add to {labels[i]}: it already holds every proposed line\n", None)
+            if held:
+                _emit(held.lstrip("\n"), None)
 
 
 @app.command("init")
@@ -1611,8 +1614,14 @@ def init_command(
         refuse_existing()
     # The exceptions keep what the stages built for this target copy (as docker build --target builds).
     df = load_dockerfile(ctx, args, target, names) if ctx.has_dockerfile else None
-    s = starter.starter(ctx, df, datetime.date.today().isoformat(), include_review=include_review)
-    suggest.verify(s.plan, s.planner)
+    today = datetime.date.today().isoformat()
+
+    def planned() -> starter.Starter:
+        s = starter.starter(ctx, df, today, include_review=include_review)
+        suggest.verify(s.plan, s.planner)
+        return s
+
+    s = suggest.replanned(planned)  # from a fresh walk while the context changes under the check
     label = display.path(_near(target_file))  # as suggest names it: relative when below the current directory
     suggest.read_back(b"", s.text.encode("utf-8", "surrogateescape"), s.lines, s.plan.expect, label)
     if dry_run:

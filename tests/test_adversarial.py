@@ -654,6 +654,117 @@ def test_suggest_plans_again_when_the_context_changes_under_its_check(
     assert (other / ".dockerignore").read_text() == "*.log\n"
 
 
+def writer_under_check(monkeypatch: pytest.MonkeyPatch, directory: Path, times: int | None = 1) -> list[Path]:
+    """Another program writing into ``directory`` as in the race behind the rows
+    above: its temporary file is there for the plan's walk and gone when the
+    check walks the context again (a real file, created and removed at that
+    moment), ``times`` times (None: created again or removed before every check
+    of a plan for ``directory``: a context that keeps changing). Returns the
+    file's states as each check saw them."""
+    from ctxaudit.analysis import suggest
+
+    real = suggest.verify
+    temp = directory / ".save.4711.part"
+    temp.write_bytes(b"x" * 100)
+    root = directory.resolve()
+    seen: list[Path] = []
+
+    def check(p: suggest.Plan, planner: suggest.Planner, exact: bool = True) -> None:
+        if planner.ctx.root == root and (times is None or len(seen) < times):
+            if temp.exists():
+                temp.unlink()
+            else:
+                temp.write_bytes(b"x" * 100)
+            seen.append(temp)
+        real(p, planner, exact)
+
+    monkeypatch.setattr(suggest, "verify", check)
+    return seen
+
+
+def two_service_project(root: Path) -> Path:
+    """A Compose project whose services a and b build their own junk contexts."""
+    junk_context(root / "a")
+    junk_context(root / "b")
+    (root / "compose.yaml").write_text("services:\n  a:\n    build: a\n  b:\n    build: b\n")
+    return root
+
+
+def test_init_plans_again_when_the_context_changes_under_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """init checks its starter file like suggest --write: a writer's temporary
+    file gone between the plan's walk and the check's made it exit 2; it plans
+    again. A context that keeps changing still exits 2, nothing written."""
+    ctx = junk_context(tmp_path / "ctx", ignore=None)
+    seen = writer_under_check(monkeypatch, ctx)
+    code = main(["init", str(ctx)])
+    assert code == 0, capsys.readouterr().err
+    assert len(seen) == 1 and "**/__pycache__" in (ctx / ".dockerignore").read_text().splitlines()
+
+    other = junk_context(tmp_path / "other", ignore=None)
+    seen = writer_under_check(monkeypatch, other, times=None)
+    capsys.readouterr()
+    assert main(["init", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "kept changing" in err and "3 plans" in err and str(other.resolve()) in err, err
+    assert len(seen) == 3 and not (other / ".dockerignore").exists() and leftovers(other) == []
+
+
+def test_project_write_plans_again_when_a_context_changes_under_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """suggest --write on a Compose project: the race in the second service's
+    context made it exit 2 after writing the first service's file. Every file
+    is planned again; a context that keeps changing leaves both files as they
+    were."""
+    project = two_service_project(tmp_path / "p")
+    seen = writer_under_check(monkeypatch, project / "b")
+    code = main(["suggest", "--write", str(project)])
+    assert code == 0, capsys.readouterr().err
+    assert len(seen) == 1
+    for service, line in (("a", "node_modules"), ("b", "__pycache__")):
+        text = (project / service / ".dockerignore").read_text()
+        assert text.count("# Added by ctxaudit suggest") == 1 and line in text.splitlines(), text
+
+    other = two_service_project(tmp_path / "other")
+    seen = writer_under_check(monkeypatch, other / "b", times=None)
+    capsys.readouterr()
+    assert main(["suggest", "--write", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "kept changing" in err and str((other / "b").resolve()) in err, err
+    assert len(seen) == 3
+    for service in ("a", "b"):
+        assert (other / service / ".dockerignore").read_bytes() == b"*.log\n"
+        assert leftovers(other / service) == []
+
+
+def test_project_write_refused_for_one_file_writes_none(tmp_path: Path) -> None:
+    """A project's second ignore file is read-only: the first was written
+    before the refusal (exit 2, half the project changed). Now nothing is."""
+    project = two_service_project(tmp_path / "p")
+    (project / "b" / ".dockerignore").chmod(0o444)
+    run = cli("suggest", "--write", str(project))
+    one_error(run, "b/.dockerignore", "read-only", "--force")
+    assert (project / "a" / ".dockerignore").read_bytes() == b"*.log\n"
+    assert "added" not in run.text
+
+
+def test_project_write_failing_on_the_second_file_puts_the_first_back(tmp_path: Path) -> None:
+    """Row: the disk fills while the second of two ignore files is written (it
+    is the larger one): the first, already renamed into place, gets its old
+    bytes back and the error says so."""
+    project = two_service_project(tmp_path / "p")
+    big = b"*.log\n" + b"# a long comment\n" * 300
+    (project / "b" / ".dockerignore").write_bytes(big)
+    run = cli("suggest", "--write", str(project), preexec=file_size_limit(len(big) + 20))
+    err = one_error(run, "b/.dockerignore", "File too large", "put back as it was before", "a/.dockerignore")
+    assert "nothing written" in err
+    assert (project / "a" / ".dockerignore").read_bytes() == b"*.log\n"
+    assert (project / "b" / ".dockerignore").read_bytes() == big
+    assert leftovers(project / "a") == leftovers(project / "b") == []
+
+
 def test_update_all_puts_back_what_it_wrote_and_keeps_other_writers_lines(tmp_path: Path) -> None:
     """ignorewrite.update_all, the project writes' all-or-nothing: the third
     file fails after two were written. The first (it existed) gets its old bytes

@@ -52,10 +52,11 @@ import dataclasses
 import fnmatch
 import os
 import re
-from collections.abc import Collection, Iterable, Sequence
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from ..classify import kinds, secrets, suffixes
 from ..common.errors import CtxauditError
@@ -138,7 +139,39 @@ class PlanError(CtxauditError):
 class ContextChanged(PlanError):
     """The second walk found other files or bytes than the plan's walk: the
     context changed meanwhile (another writer's temporary file, say). Planning
-    again from a fresh walk is safe."""
+    again from a fresh walk is safe (:func:`replanned`)."""
+
+
+PLAN_ATTEMPTS = 3  # plans tried when the context changes under the check (see replanned)
+_T = TypeVar("_T")
+
+
+def replanned(attempt: Callable[[], _T], attempts: int = PLAN_ATTEMPTS, pause: float = 0.05) -> _T:
+    """``attempt()`` once more, from scratch, each time it raises ContextChanged.
+
+    ``attempt`` plans from a fresh walk and checks the plan (:func:`verify`)
+    before returning it, so what it returns was checked against the context as
+    it is now; ``suggest --write``, ``init`` and the project writes all go
+    through here. Another program's temporary file (another ``ctxaudit
+    suggest --write``, an editor saving) seen by the plan's walk and not by the
+    check's is the usual cause; the pause between attempts (``pause`` seconds,
+    then twice that...) lets such a writer finish. Raises ContextChanged,
+    naming the attempts, when the context changed under every one of them
+    (nothing is to be written); any other error at once.
+    """
+    last: ContextChanged | None = None
+    for n in range(attempts):
+        try:
+            return attempt()
+        except ContextChanged as exc:
+            last = exc
+        if n < attempts - 1:
+            time.sleep(pause * (n + 1))
+    raise ContextChanged(
+        f"the context kept changing while ctxaudit checked its proposal ({attempts} plans, each from a fresh "
+        f"walk, and each walk again found other files; the last: {last}); try again when nothing else writes "
+        "into the context"
+    )
 
 
 # -- writing a line that means exactly one path --------------------------------------
@@ -1431,6 +1464,51 @@ def common(plans: list[Plan]) -> Plan:
     return dataclasses.replace(first, candidates=kept, block=block, expect=expect)
 
 
+@dataclass
+class FilePlan:
+    """The lines for one ignore file of a project (:func:`by_file`)."""
+
+    target: Path  # the file the builds read (target_file)
+    plan: Plan  # the lines safe for every build that reads it (common)
+    builds: list[tuple[str, Context, Plan]]  # (title, context, its own plan) of each build that reads it
+
+
+def by_file(plans: Sequence[tuple[str, Context, Plan, Planner]], check: bool = True) -> list[FilePlan]:
+    """A project's plans (title, context, plan, planner) grouped by the ignore
+    file each build reads, in first-seen order, each file's lines the ones safe
+    for all its builds (:func:`common`).
+
+    With ``check``, every file's lines are verified against each build that
+    reads the file (exactly as predicted when one build does) before this
+    returns, so a PlanError or ContextChanged (see :func:`replanned`) comes
+    before any file is written.
+    """
+    groups: dict[Path, list[tuple[str, Context, Plan, Planner]]] = {}
+    for entry in plans:
+        groups.setdefault(target_file(entry[1]), []).append(entry)
+    out = []
+    for target, group in groups.items():
+        combined = common([p for _, _, p, _ in group])
+        if check:
+            for _, _, _, planner in group:  # every build that reads the file walks with the lines
+                verify(combined, planner, exact=len(group) == 1)
+        out.append(FilePlan(target, combined, [(title, c, p) for title, c, p, _ in group]))
+    return out
+
+
+def write_all(files: Sequence[tuple[Path, Plan, str, Sequence[Path]]], today: str, force: bool = False) -> list[bool]:
+    """Append each plan's block to its file (target, plan, label, the
+    directories a symlinked file may lead into), all or nothing
+    (``ignorewrite.update_all``); per file, False when it already held every
+    line. Raises WriteError or PlanError, every file then as it was (or the
+    message names the file that could not be put back)."""
+    from . import ignorewrite
+
+    changes = [(target, Append(p, today, label), within) for target, p, label, within in files]
+    done = ignorewrite.update_all([(t, a, a.verify, within) for t, a, within in changes], force=force)
+    return [new is not None for _, _, new in done]
+
+
 # -- checking and writing -------------------------------------------------------------
 
 
@@ -1498,7 +1576,7 @@ def verify(p: Plan, planner: Planner, exact: bool = True) -> None:
     want = (p.files_after - len(built), p.after - sum(built.values()))
     if exact and (files, size) != want:
         raise ContextChanged(
-            f"with the proposed lines the builder would receive {files} files, {size} bytes, not the "
+            f"in {ctx.root}, with the proposed lines the builder would receive {files} files, {size} bytes, not the "
             f"{want[0]} files, {want[1]} bytes predicted (did the context change meanwhile?); nothing written"
         )
     if df is None:
