@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -1859,6 +1860,13 @@ def main(argv: list[str] | None = None, prog: str = "ctxaudit") -> int:
     runs); a word that is neither an existing path nor a command, but close
     to one (``sacn``), or that more arguments follow, is a mistyped command.
     """
+    # A collector pass every 10,000 new objects instead of 700 (mypy raises it
+    # too): what a run builds mostly lives as long as the run (ignore lines,
+    # their indexes), and the passes over it grew with its size. Measured on the
+    # 300k bench tree (best of 3, same run): scan 0.66 -> 0.60 s CPU, lint 1.80 ->
+    # 1.66 s; with a 100,000-line ignore file scan 4.08 -> 3.28 s and lint
+    # 12.6 -> 10.8 s (297 -> 304 MB). Larger values cost lint more memory.
+    gc.set_threshold(10_000, 10, 10)
     args = list(sys.argv[1:] if argv is None else argv)
     commands = _commands()
     _short_helps()
