@@ -262,3 +262,51 @@ def test_an_upper_bound_says_at_most(tmp_path: Path, capsys: pytest.CaptureFixtu
     (tmp_path / "Dockerfile").write_text(text.replace("$DIR", "stuff"))
     main(["image", str(tmp_path), "-o", "json", "--fail-on", "none"])
     assert json.loads(capsys.readouterr().out)["dockerfiles"][0]["image_at_most"] is False
+
+
+def test_cp_goes_into_a_directory_only_when_it_exists() -> None:
+    # GNU cp/mv: one source goes inside the target when the target is an existing
+    # directory, else becomes it (engine cases tests/dockerfile/cases/run-*).
+    text = (
+        "FROM debian AS a\nCOPY x/ /d/\nWORKDIR /w\n"
+        "RUN cp -r /s /new && cp -r /s/ /q/ && cp -r /s /w && cp -r /s /opt && cp /f /n/ && cp /f /g"
+        " && mkdir -p /m/k && cp -r /s /m/k && cp -rT /s /d && cp -r /s/. /dot && cp -t /new /f"
+        " && cp /f /g /d/e && cp -r /s /new && mv -- /new/s /z\n"
+    )
+    fx = ChainEffects(build_model(text).stages[0].chain())
+    assert [(al.source, al.target, al.into, al.file_into) for al in fx.aliases] == [
+        ("/s", "/new", False, False),  # a path no instruction made: the directory becomes it
+        ("/s", "/q", False, True),  # dir/ unknown: a file would go inside, a directory becomes it
+        ("/s", "/w", True, False),  # the WORKDIR
+        ("/s", "/opt", True, False),  # a directory of a Linux base image
+        ("/f", "/n", False, True),
+        ("/f", "/g", False, False),
+        ("/s", "/m/k", True, False),  # mkdir made it
+        ("/s", "/d", False, False),  # -T: onto, even an existing directory
+        ("/s", "/dot", False, False),  # dir/.: the contents
+        ("/f", "/new", True, False),  # -t DIR
+        ("/f", "/d/e", True, False),  # several sources
+        ("/g", "/d/e", True, False),
+        ("/s", "/new", True, False),  # made by the first cp -r: now a directory
+        ("/new/s", "/z", False, False),
+    ]
+    q = fx.aliases[1]
+    assert (q.apply("/s/a"), q.apply("/s")) == ("/q/a", "/q/s")
+    # FROM scratch holds no /opt; the same cp makes /opt.
+    fx = ChainEffects(build_model("FROM scratch\nRUN cp -r /s /opt\n").stages[0].chain())
+    assert fx.aliases[0].apply("/s/a") == "/opt/a"
+
+
+def test_a_file_is_followed_through_successive_cp_and_mv(tmp_path: Path) -> None:
+    ctx = make_tree(tmp_path / "ctx", {"src/a": "1"})
+    text = (
+        "FROM debian AS a\nCOPY src /x\nRUN cp -r /x /y\nFROM a AS b\nRUN cp -r /y/ /q/ && mv /x /gone\n"
+        "FROM scratch\nCOPY --from=b / /\n"
+    )
+    c = open_context(ctx)
+    u = DockerfileUsage(build_model(text), Builder.BUILDKIT, str(c.root), record_image=True)
+    for e in walk(c):
+        u.add(e)
+    u.finish()
+    # /x/a was moved away; the copies at /y and /q (made from /y) remain, once each.
+    assert sorted(u.image_files) == ["/gone/a", "/q/a", "/y/a"]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import posixpath
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -242,8 +243,7 @@ class StageFiles:
             for region, wildcard in self._regions.get(s.index, []):
                 r.regions.add(region, 2 if wildcard else 1)
         for alias in self._chain_effects(r.stage).aliases:
-            target = posixpath.join(alias.target, posixpath.basename(alias.source)) if alias.into else alias.target
-            r.regions.add(target)
+            r.regions.add(alias.region)
 
     def heredocs(self, u: CopyUsage) -> None:
         """The files a COPY's heredocs create (they come from the Dockerfile)."""
@@ -284,11 +284,7 @@ class StageFiles:
             # the read stage put it too, unless a later RUN rm removed it there.
             effects = self._chain_effects(r.stage)
             start = effects.start(stage, key[0])
-            places = [(path, anchor_at)]
-            for alias in effects.moves(path, start):
-                moved = alias.apply(path)
-                if moved is not None:
-                    places.append((moved, (alias.apply(anchor_at) or anchor_at) if anchor_at else None))
+            places = effects.follow(path, anchor_at, start)
             if effects.unknown_from(start) and r.usage is not None:
                 self.upper_bound = True
             for there, at in places:
@@ -369,12 +365,19 @@ class StageFiles:
             u.copy.stage.index, target, size, kind, (u.copy.line, r.index, *key), origin, root != rel, anchor, at
         )
 
+    def _dir_source(self, src: Source) -> bool:
+        """A literal COPY source that is a directory of the context (the whole context included)."""
+        path = src.context_path
+        if path is None or _is_wildcard(src):
+            return False
+        return os.path.isdir(os.path.join(self.root, resolve_links(self.root, path)))
+
     def _chain_effects(self, read: Stage) -> ChainEffects:
         """The ``RUN cp``/``mv``/``rm`` of the read stage's chain, indexed once
         (each RUN parsed once, however many stages and writes ask)."""
         found = self._effects.get(read.index)
         if found is None:
-            found = self._effects[read.index] = ChainEffects(read.chain(), self._run_effects)
+            found = self._effects[read.index] = ChainEffects(read.chain(), self._run_effects, self._dir_source)
         return found
 
     def _image(self, path: str, size: int, key: Key, via_dir: bool) -> None:
@@ -434,53 +437,162 @@ class StageFiles:
 @dataclass(frozen=True)
 class Alias:
     """A ``RUN cp``/``mv`` of a build stage: what it put at ``target`` from ``source``
-    (image paths). ``into``: the target is a directory (written with a trailing
-    ``/``, or several sources): ``source`` lands inside it under its own name."""
+    (image paths). ``into``: the target is a directory that exists, so ``source``
+    lands inside it under its own name (GNU cp/mv: several sources, ``-t DIR``, or
+    one source and a target that is a directory); otherwise the source becomes the
+    target. ``file_into``: the target was written with a trailing ``/``, so a file
+    source lands inside it (cp fails otherwise), while a directory source becomes
+    the target (ctxaudit does not know the directory exists). ``moves``: an
+    ``mv``, the source is gone afterwards."""
 
     source: str
     target: str
     into: bool
+    file_into: bool = False
+    moves: bool = False  # mv: the source is gone afterwards
 
     def apply(self, ipath: str) -> str | None:
         """Where ``ipath`` is after the copy, or None when the copy does not take it."""
         if ipath == self.source:
-            rest = ""
+            rest = ""  # the source is this file
+            inside = self.into or self.file_into
         elif _below(ipath, self.source):
             rest = ipath[len(self.source.rstrip("/")) :]
+            inside = self.into
         else:
             return None
-        base = posixpath.join(self.target, posixpath.basename(self.source)) if self.into else self.target
+        base = posixpath.join(self.target, posixpath.basename(self.source)) if inside else self.target
         return base.rstrip("/") + rest if rest else base
+
+    @property
+    def region(self) -> str:
+        """Every path the copy may write lies here or below."""
+        return posixpath.join(self.target, posixpath.basename(self.source)) if self.into else self.target
+
+
+@dataclass(frozen=True)
+class _Move:
+    """One ``cp``/``mv`` as written: its sources and target (image paths, cleaned),
+    ``mode`` (``into``: several sources or ``-t``; ``onto``: ``-T``; ``slash``: one
+    source and a target ending in ``/``; ``plain``), which sources name their
+    directory's contents (``dir/.``), and ``cp -r``/``-a``."""
+
+    cmd: str
+    sources: tuple[str, ...]
+    target: str
+    mode: str
+    contents: tuple[bool, ...]
+    recursive: bool
 
 
 @dataclass
 class _RunEffects:
-    """What one RUN moves (``cp``/``mv``, in command order) and removes (``rm``):
-    literal image paths (``rm -rf /app/.git``: the path and everything below),
-    contents (``rm -rf /app/cache/*``: everything below), and whether it does
-    something ctxaudit cannot resolve (a variable, another wildcard, a shell
-    it cannot read)."""
+    """What one RUN moves (``cp``/``mv``), creates (``mkdir``) and removes (``rm``),
+    in command order (``steps``), and as removal sets: literal image paths
+    (``rm -rf /app/.git``: the path and everything below), contents
+    (``rm -rf /app/cache/*``: everything below), and whether it does something
+    ctxaudit cannot resolve (a variable, another wildcard, a shell it cannot read)."""
 
-    aliases: list[Alias] = field(default_factory=list)
+    steps: list[tuple[str, _Move | str]] = field(default_factory=list)  # ("move", m) | ("mkdir", dir) | ("rm", path)
     paths: list[str] = field(default_factory=list)
     contents: list[str] = field(default_factory=list)
     unknown: bool = False
 
 
+# Options of GNU cp/mv (coreutils 9) and busybox that take the next word as their value.
+_CP_VALUE_SHORT = frozenset("tS")
+_CP_VALUE_LONG = frozenset({"--target-directory", "--suffix"})
+
+
+def _move(cmd: str, args: list[str], workdir: str) -> _Move | None:
+    """A ``cp``/``mv`` command's arguments read as GNU cp/mv read them
+    (coreutils cp.c/mv.c ``do_copy``: ``-t DIR`` / ``--target-directory=DIR``
+    names the directory every operand goes into; ``-T`` / ``--no-target-directory``
+    makes the last operand the destination itself; ``--`` ends the options).
+    None when it names something ctxaudit cannot resolve (a variable)."""
+    operands: list[str] = []
+    target_dir: str | None = None
+    no_target = recursive = False
+    it = iter(args)
+    options = True
+    for w in it:
+        if options and w == "--":
+            options = False
+        elif options and w.startswith("--"):
+            name, eq, value = w.partition("=")
+            if name in _CP_VALUE_LONG and not eq:
+                value = next(it, "")
+            if name == "--target-directory":
+                target_dir = value
+            elif name == "--no-target-directory":
+                no_target = True
+            elif name in ("--recursive", "--archive"):
+                recursive = True
+        elif options and w.startswith("-") and len(w) > 1:
+            for i, ch in enumerate(w[1:], 1):
+                if ch in "rRa":
+                    recursive = True
+                elif ch == "T":
+                    no_target = True
+                elif ch in _CP_VALUE_SHORT:
+                    value = w[i + 1 :] or next(it, "")
+                    if ch == "t":
+                        target_dir = value
+                    break
+        else:
+            operands.append(w)
+    if target_dir is not None:
+        sources, target, mode = operands, target_dir, "into"
+    elif len(operands) < 2:
+        return None
+    else:
+        *sources, target = operands
+        if len(sources) > 1:
+            mode = "into"
+        elif no_target:
+            mode = "onto"
+        else:
+            mode = "slash" if target.endswith("/") else "plain"
+    if not sources or any("$" in w or "`" in w for w in [*sources, target]):
+        return None
+    contents = tuple(posixpath.basename(w.rstrip("/")) == "." for w in sources)
+    return _Move(
+        cmd,
+        tuple(clean(posixpath.join(workdir, w)) for w in sources),
+        clean(posixpath.join(workdir, target)),
+        mode,
+        contents,
+        recursive,
+    )
+
+
+def _mkdirs(args: list[str], workdir: str) -> list[str]:
+    """The directories ``mkdir`` creates (with ``-p``, every parent too, which
+    ChainEffects adds for every known directory anyway)."""
+    out = []
+    it = iter(args)
+    for w in it:
+        if w in ("-m", "--mode"):
+            next(it, None)
+        elif w.startswith("-") and len(w) > 1:
+            continue
+        elif "$" not in w and "`" not in w and not contains_wildcards(w):
+            out.append(clean(posixpath.join(workdir, w)))
+    return out
+
+
 def run_effects(r: Run) -> _RunEffects:
-    """The ``cp``/``mv`` and ``rm`` commands of one RUN (its shell script, ctxaudit.dockerfile.shell)."""
+    """The ``cp``/``mv``, ``mkdir`` and ``rm`` commands of one RUN (its shell script, ctxaudit.dockerfile.shell)."""
     out = _RunEffects()
     script = run_script(r)
     out.unknown = script.approximate
     for cmd in script.commands:
         if cmd.name in ("cp", "mv"):
-            words = [w for w in cmd.args() if not w.startswith("-") and "$" not in w]
-            if len(words) < 2:
-                continue
-            *sources, target = words
-            into = target.endswith("/") or len(sources) > 1
-            dest = clean(posixpath.join(r.workdir, target))
-            out.aliases += [Alias(clean(posixpath.join(r.workdir, w)), dest, into) for w in sources]
+            m = _move(cmd.name, cmd.args(), r.workdir)
+            if m is not None:
+                out.steps.append(("move", m))
+        elif cmd.name == "mkdir":
+            out.steps += [("mkdir", d) for d in _mkdirs(cmd.args(), r.workdir)]
         elif cmd.name == "rm":
             for w in cmd.args():
                 if w.startswith("-"):
@@ -493,8 +605,83 @@ def run_effects(r: Run) -> _RunEffects:
                 elif contains_wildcards(w):
                     out.unknown = True
                 else:
-                    out.paths.append(clean(posixpath.join(r.workdir, w)))
+                    path = clean(posixpath.join(r.workdir, w))
+                    out.paths.append(path)
+                    out.steps.append(("rm", path))
     return out
+
+
+# Directories a Linux base image holds (FHS): checked on ctxaudit-base:bookworm
+# (Debian) and present in Alpine and the -slim images too. A base ctxaudit
+# cannot see may hold more; these are the ones a RUN cp most often targets.
+BASE_DIRS = frozenset(
+    {
+        "/bin", "/etc", "/home", "/lib", "/mnt", "/opt", "/root", "/run", "/sbin", "/srv", "/tmp",
+        "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin", "/usr/local/lib",
+        "/usr/local/share", "/usr/share", "/var", "/var/cache", "/var/lib", "/var/log", "/var/tmp",
+    }
+)  # fmt: skip
+
+
+class _Dirs:
+    """The directories known to exist at a point of a stage's chain (image paths)."""
+
+    def __init__(self, base_image: bool) -> None:
+        self.known: set[str] = {"/"} | (BASE_DIRS if base_image else set())
+
+    def add(self, path: str) -> None:
+        """``path`` is a directory, and so is every parent (nothing else can hold it)."""
+        while path not in self.known:
+            self.known.add(path)
+            path = posixpath.dirname(path)
+
+    def forget(self, path: str) -> None:
+        """``path`` and everything below it are gone."""
+        if path in self.known and path != "/":
+            self.known -= {d for d in self.known if d == path or _below(d, path)}
+
+    def copied(self, source: str, target: str) -> None:
+        """The directories below ``source`` now exist below ``target`` too."""
+        self.known |= {target + d[len(source) :] for d in self.known if _below(d, source)}
+
+
+def _aliases(m: _Move, dirs: _Dirs) -> list[Alias]:
+    """What one cp/mv puts where, decided as cp/mv decide it at run time: a
+    single source goes inside the target when the target is a directory that
+    exists (``dirs``), else it becomes the target. Where ctxaudit cannot know
+    (a target written ``dir/`` that no instruction made): a file source goes
+    inside (the only reading under which cp succeeds) and a directory source
+    becomes the target, which is what ``cp -r src/ dest/`` in a Dockerfile
+    most often means (a target the base image already holds goes unseen, and
+    its files are then placed one level too high, never counted twice).
+    ``dirs`` is updated with what the command leaves behind."""
+    out = []
+    mv = m.cmd == "mv"
+    for source, contents in zip(m.sources, m.contents, strict=True):
+        if contents:  # cp -r dir/. target: the contents merge into the target, which is or becomes a directory
+            alias = Alias(source, m.target, False, moves=mv)
+        elif m.mode == "into":
+            alias = Alias(source, m.target, True, moves=mv)
+        elif m.mode == "onto":
+            alias = Alias(source, m.target, False, moves=mv)
+        elif m.target in dirs.known:
+            alias = Alias(source, m.target, True, moves=mv)
+        else:
+            alias = Alias(source, m.target, False, file_into=m.mode == "slash", moves=mv)
+        out.append(alias)
+        landed = alias.region
+        if alias.into or contents or m.mode == "slash":
+            dirs.add(m.target)
+        if source in dirs.known or contents or m.recursive:  # cp -r: most often of a directory
+            dirs.add(landed)
+        if source in dirs.known:
+            dirs.copied(source, landed)
+        if mv:
+            dirs.forget(source)
+    return out
+
+
+MAX_PLACES = 64  # places one file is followed to through RUN cp/mv
 
 
 class ChainEffects:
@@ -510,7 +697,13 @@ class ChainEffects:
     Dockerfile of 100,000 lines stays linear).
     """
 
-    def __init__(self, chain: list[Stage], parsed: dict[int, _RunEffects] | None = None) -> None:
+    def __init__(
+        self,
+        chain: list[Stage],
+        parsed: dict[int, _RunEffects] | None = None,
+        dir_source: Callable[[Source], bool] | None = None,
+    ) -> None:
+        """``dir_source``: does a COPY source name a directory (of the context)?"""
         parsed = {} if parsed is None else parsed
         self._stage_first: dict[int, int] = {}  # stage index -> its first RUN's position
         self._lines: list[int] = []
@@ -521,20 +714,40 @@ class ChainEffects:
         self._paths: dict[str, int] = {}  # removed path -> last RUN position removing it
         self._contents: dict[str, int] = {}  # directory emptied -> last RUN position
         self._unknown = -1  # last RUN position with an rm (or a shell) ctxaudit cannot read
+        # The directories that exist as each RUN runs: WORKDIR, COPY/ADD destinations, mkdir, cp/mv.
+        dirs = _Dirs(bool(chain) and (chain[0].base.lower() != "scratch" or chain[0].base_context is not None))
         for s in chain:
             self._stage_first[s.index] = len(self._lines)
-            for r in s.runs:
+            workdir = s.base_stage.workdir if s.base_stage is not None else "/"
+            for command in s.commands:
+                if isinstance(command, Copy):
+                    _copied_dirs(command, dirs, dir_source)
+                    continue
+                if not isinstance(command, Run):
+                    if command.cmd == "workdir" and "$" not in command.rest:  # WORKDIR creates its directory
+                        workdir = clean(posixpath.join(workdir, command.rest.strip()))
+                        dirs.add(workdir)
+                    continue
+                r = command
+                workdir = r.workdir
+                dirs.add(r.workdir)
                 at = len(self._lines)
                 self._lines.append(r.line)
                 fx = parsed.get(r.line)
                 if fx is None:
                     fx = parsed[r.line] = run_effects(r)
-                for alias in fx.aliases:
-                    n = len(self.aliases)
-                    self.aliases.append(alias)
-                    self._alias_run.append(at)
-                    self._exact.setdefault(alias.source, []).append(n)
-                    self._below.setdefault(alias.source.rstrip("/"), []).append(n)
+                for kind, step in fx.steps:
+                    if isinstance(step, _Move):
+                        for alias in _aliases(step, dirs):
+                            n = len(self.aliases)
+                            self.aliases.append(alias)
+                            self._alias_run.append(at)
+                            self._exact.setdefault(alias.source, []).append(n)
+                            self._below.setdefault(alias.source.rstrip("/"), []).append(n)
+                    elif kind == "mkdir":
+                        dirs.add(step)
+                    else:
+                        dirs.forget(step)
                 for p in fx.paths:
                     self._paths[p] = at
                 for p in fx.contents:
@@ -551,16 +764,47 @@ class ChainEffects:
     def moves(self, ipath: str, start: int) -> list[Alias]:
         """The cp/mv from position ``start`` on that take the image path ``ipath``
         (``Alias.apply`` is not None), in the order the RUNs run them."""
+        runs = self._alias_run
+        return [self.aliases[n] for n in self._taking(ipath) if runs[n] >= start]
+
+    def _taking(self, ipath: str) -> list[int]:
+        """The numbers of the cp/mv whose source is ``ipath`` or a parent, in order."""
         found = list(self._exact.get(ipath, ()))
         below = self._below
         cut = ipath.find("/")
         while cut >= 0:  # every source ``ipath`` lies strictly below: a prefix ending at a "/"
             found += below.get(ipath[:cut], ())
             cut = ipath.find("/", cut + 1)
-        if not found:
-            return []
+        return sorted(set(found))
+
+    def follow(self, ipath: str, anchor_at: str | None, start: int) -> list[tuple[str, str | None]]:
+        """Every place the file at ``ipath`` is once the RUNs from position
+        ``start`` on ran (with where ``anchor_at`` went along): each cp/mv that
+        takes a place adds the copy, which later ones take in turn (``cp -r /x /y``
+        then ``cp -r /y /q``), and an ``mv`` takes the place away. At most
+        ``MAX_PLACES`` places (copies of copies of a parent could multiply)."""
         runs = self._alias_run
-        return [self.aliases[n] for n in sorted(set(found)) if runs[n] >= start]
+        first = bisect_left(runs, start)
+        todo: list[tuple[str, str | None, int]] = [(ipath, anchor_at, first)]
+        out: list[tuple[str, str | None]] = []
+        while todo:
+            path, at, nxt = todo.pop()
+            kept = True
+            for n in self._taking(path):
+                if n < nxt:
+                    continue
+                alias = self.aliases[n]
+                moved = alias.apply(path)
+                if moved is None:
+                    continue
+                if len(out) + len(todo) < MAX_PLACES:
+                    todo.append((moved, (alias.apply(at) or at) if at else None, n + 1))
+                if alias.moves:
+                    kept = False
+                    break
+            if kept:
+                out.append((path, at))
+        return out
 
     def unknown_from(self, start: int) -> bool:
         """Does a RUN from position ``start`` on remove what ctxaudit cannot tell?"""
@@ -581,6 +825,15 @@ class ChainEffects:
             cut = p.rfind("/")
             p = p[:cut] if cut > 0 else ("/" if p != "/" else "")
         return False
+
+
+def _copied_dirs(c: Copy, dirs: _Dirs, dir_source: Callable[[Source], bool] | None) -> None:
+    """The directories a COPY/ADD leaves: its destination's parent, and the
+    destination when it is one (written ``dir/``, several sources, or a source
+    that is a directory of the context)."""
+    dirs.add(posixpath.dirname(c.dest))
+    if c.dest_is_dir or (dir_source is not None and c.from_ is None and any(dir_source(s) for s in c.sources)):
+        dirs.add(c.dest)
 
 
 def _below(ipath: str, top: str) -> bool:

@@ -6,6 +6,8 @@ from sample_contexts/), an optional ``dockerignore``, the ``dockerfile`` text,
 ``build_args``, ``target`` and ``network`` (``none`` for cases that RUN;
 ``run_outputs`` lists the image files a RUN made, which ctxaudit does not
 predict).
+``run_fails`` names the RUN command that makes the build fail (ctxaudit
+does not run commands: it must then report no COPY/ADD failure of its own).
 ``modes`` sets permission bits (``{"secret.txt": "000"}``) and
 ``unprivileged`` runs the client, and ctxaudit's walk, as a user without the
 capabilities that bypass them (the engine: setpriv; ctxaudit: uid 65534).
@@ -188,6 +190,15 @@ def compare(name: str, builder: str) -> list[str]:
         return problems
     g = golden(name)[builder]
     problems = []
+    if case.get("run_fails"):
+        # A RUN command exits non-zero: ctxaudit does not run commands, so it
+        # must report the build as its COPY/ADD leave it (no error of its own),
+        # and the engine must have failed in that very RUN.
+        if g["ok"] or case["run_fails"] not in g.get("error", ""):
+            problems.append(f"the engine did not fail in the RUN {case['run_fails']!r}: {g}")
+        if not ours["ok"]:
+            problems.append(f"ctxaudit blames the build's COPY/ADD: {ours['errors']}")
+        return problems
     if ours["ok"] != g["ok"]:
         problems.append(f"build {'succeeds' if g['ok'] else 'fails'} on the engine, ctxaudit says ok={ours['ok']}")
         return problems
