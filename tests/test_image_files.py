@@ -310,3 +310,37 @@ def test_a_file_is_followed_through_successive_cp_and_mv(tmp_path: Path) -> None
     u.finish()
     # /x/a was moved away; the copies at /y and /q (made from /y) remain, once each.
     assert sorted(u.image_files) == ["/gone/a", "/q/a", "/y/a"]
+
+
+def test_an_rm_removes_only_what_exists_when_it_runs(tmp_path: Path) -> None:
+    # tests/dockerfile/cases/run-rm-order-in-one-run: the same order, checked on BuildKit, legacy and buildah.
+    ctx = make_tree(tmp_path / "ctx", {"src/a": "1", "src/.env": "SECRET=22", "f": "333", "g": "4444"})
+    text = (
+        "FROM debian AS a\nCOPY src /src\nCOPY f /f\nCOPY g /dest/old\n"
+        "RUN rm -rf /dest && cp -r /src /dest\n"
+        "RUN mkdir /out && cp -r /src /out/gone && rm -rf /out/gone\n"
+        "RUN cp /f /out/a && rm -f /out/a && cp /f /out/b\n"
+        "RUN mkdir /d1 /d2 && rm -rf /d1/* && cp /f /d1/ && cp /f /d2/ && rm -rf /d2/*\n"
+        "FROM scratch\nCOPY --from=a /dest /dest\nCOPY --from=a /out /out\n"
+        "COPY --from=a /d1 /d1\nCOPY --from=a /d2 /d2\n"
+    )
+    c = open_context(ctx)
+    u = DockerfileUsage(build_model(text), Builder.BUILDKIT, str(c.root), record_image=True)
+    for e in walk(c):
+        u.add(e)
+    u.finish()
+    # The fresh copy at /dest (the secret with it) is read; what COPY put there before the rm is not.
+    assert u.image_files == {"/dest/a": 1, "/dest/.env": 9, "/out/b": 3, "/d1/f": 3}
+    assert [cu.traced_files for cu in u.copies[-4:]] == [2, 1, 1, 0]
+    assert not u.image_at_most
+    # Each step has its position; start() is still the first position of the RUN.
+    fx = ChainEffects(build_model(text).stages[0].chain())
+    start = fx.start(0, 5)
+    places = {p: since for p, _, since in fx.follow("/f", None, start)}
+    assert sorted(places) == ["/d1/f", "/d2/f", "/f", "/out/a", "/out/b"] and places["/f"] == start
+    assert {p for p, since in places.items() if fx.removes(p, since)} == {"/out/a", "/d2/f"}
+    dest = {p: since for p, _, since in fx.follow("/src/a", None, start)}
+    assert sorted(dest) == ["/dest/a", "/out/gone/a", "/src/a"]
+    assert fx.removes("/dest/old", start) and not fx.removes("/dest/a", dest["/dest/a"])
+    assert fx.removes("/dest/a", start)  # the rm of /dest does remove what was there when it ran
+    assert fx.start(0, 6) == start + 2  # line 5 ran two steps: rm, cp

@@ -281,14 +281,15 @@ class StageFiles:
             return
         for r in readers.get(stage, ()):
             # The file where the COPY put it, and wherever a later RUN cp/mv of
-            # the read stage put it too, unless a later RUN rm removed it there.
+            # the read stage put it too, unless an rm that ran after that place
+            # was made removed it there.
             effects = self._chain_effects(r.stage)
             start = effects.start(stage, key[0])
             places = effects.follow(path, anchor_at, start)
             if effects.unknown_from(start) and r.usage is not None:
                 self.upper_bound = True
-            for there, at in places:
-                if not effects.removes(there, start):
+            for there, at, since in places:
+                if not effects.removes(there, since):
                     self._read(r, there, size, kind, key, origin, anchor, at)
 
     def _read(
@@ -488,12 +489,14 @@ class _Move:
 @dataclass
 class _RunEffects:
     """What one RUN moves (``cp``/``mv``), creates (``mkdir``) and removes (``rm``),
-    in command order (``steps``), and as removal sets: literal image paths
-    (``rm -rf /app/.git``: the path and everything below), contents
-    (``rm -rf /app/cache/*``: everything below), and whether it does something
-    ctxaudit cannot resolve (a variable, another wildcard, a shell it cannot read)."""
+    in command order (``steps``): ``("move", m)``, ``("mkdir", dir)``, ``("rm", path)``
+    (``rm -rf /app/.git``: the path and everything below), ``("empty", dir)``
+    (``rm -rf /app/cache/*``: everything below) and ``("unknown", "")`` (an rm of
+    a variable or another wildcard). ``paths``/``contents``: the removals as sets;
+    ``unknown``: it does something ctxaudit cannot resolve (such an rm, or a
+    shell it cannot read)."""
 
-    steps: list[tuple[str, _Move | str]] = field(default_factory=list)  # ("move", m) | ("mkdir", dir) | ("rm", path)
+    steps: list[tuple[str, _Move | str]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     contents: list[str] = field(default_factory=list)
     unknown: bool = False
@@ -599,11 +602,15 @@ def run_effects(r: Run) -> _RunEffects:
                     continue
                 if "$" in w or "`" in w:
                     out.unknown = True
+                    out.steps.append(("unknown", ""))
                     continue
                 if w.endswith("/*") and not contains_wildcards(w[:-2]):
-                    out.contents.append(clean(posixpath.join(r.workdir, w[:-2])))
+                    path = clean(posixpath.join(r.workdir, w[:-2]))
+                    out.contents.append(path)
+                    out.steps.append(("empty", path))
                 elif contains_wildcards(w):
                     out.unknown = True
+                    out.steps.append(("unknown", ""))
                 else:
                     path = clean(posixpath.join(r.workdir, w))
                     out.paths.append(path)
@@ -695,6 +702,11 @@ class ChainEffects:
     so those RUNs are a suffix of the chain's RUNs: one index (``start``)
     answers, and each question costs O(depth of the path), not O(RUNs) (a
     Dockerfile of 100,000 lines stays linear).
+
+    Positions count steps, not RUNs: each cp/mv/mkdir/rm of a RUN's script has
+    its own, in the order the shell runs them (a RUN with none has one), so
+    ``rm -rf /dest && cp -r /src /dest`` keeps the fresh copy while
+    ``cp -r /src /dest && rm -rf /dest`` takes it away.
     """
 
     def __init__(
@@ -705,15 +717,15 @@ class ChainEffects:
     ) -> None:
         """``dir_source``: does a COPY source name a directory (of the context)?"""
         parsed = {} if parsed is None else parsed
-        self._stage_first: dict[int, int] = {}  # stage index -> its first RUN's position
-        self._lines: list[int] = []
+        self._stage_first: dict[int, int] = {}  # stage index -> its first RUN's first position
+        self._lines: list[int] = []  # position -> the line of its RUN (ascending)
         self.aliases: list[Alias] = []  # every cp/mv of the chain, in order
-        self._alias_run: list[int] = []  # the position of the RUN of each alias
+        self._alias_run: list[int] = []  # the position of each alias's cp/mv
         self._exact: dict[str, list[int]] = {}  # alias source -> alias numbers
         self._below: dict[str, list[int]] = {}  # alias source without a trailing "/" -> alias numbers
-        self._paths: dict[str, int] = {}  # removed path -> last RUN position removing it
-        self._contents: dict[str, int] = {}  # directory emptied -> last RUN position
-        self._unknown = -1  # last RUN position with an rm (or a shell) ctxaudit cannot read
+        self._paths: dict[str, int] = {}  # removed path -> last position removing it
+        self._contents: dict[str, int] = {}  # directory emptied -> last position
+        self._unknown = -1  # last position of an rm (or a RUN's shell) ctxaudit cannot read
         # The directories that exist as each RUN runs: WORKDIR, COPY/ADD destinations, mkdir, cp/mv.
         dirs = _Dirs(bool(chain) and (chain[0].base.lower() != "scratch" or chain[0].base_context is not None))
         for s in chain:
@@ -731,12 +743,14 @@ class ChainEffects:
                 r = command
                 workdir = r.workdir
                 dirs.add(r.workdir)
-                at = len(self._lines)
-                self._lines.append(r.line)
                 fx = parsed.get(r.line)
                 if fx is None:
                     fx = parsed[r.line] = run_effects(r)
+                lines = self._lines
+                first = len(lines)
                 for kind, step in fx.steps:
+                    at = len(lines)  # one position per step: an rm counts only against what exists when it runs
+                    lines.append(r.line)
                     if isinstance(step, _Move):
                         for alias in _aliases(step, dirs):
                             n = len(self.aliases)
@@ -746,18 +760,21 @@ class ChainEffects:
                             self._below.setdefault(alias.source.rstrip("/"), []).append(n)
                     elif kind == "mkdir":
                         dirs.add(step)
-                    else:
+                    elif kind == "rm":
                         dirs.forget(step)
-                for p in fx.paths:
-                    self._paths[p] = at
-                for p in fx.contents:
-                    self._contents[p] = at
+                        self._paths[step] = at
+                    elif kind == "empty":
+                        self._contents[step] = at
+                    else:
+                        self._unknown = at
+                if len(lines) == first:  # a RUN with no step ctxaudit follows still has its position
+                    lines.append(r.line)
                 if fx.unknown:
-                    self._unknown = at
+                    self._unknown = len(lines) - 1
 
     def start(self, written: int, after: int) -> int:
-        """The position of the first RUN that follows a write at line ``after``
-        into chain stage ``written`` (past the end when none does)."""
+        """The first position of the first RUN that follows a write at line
+        ``after`` into chain stage ``written`` (past the end when none does)."""
         first = self._stage_first.get(written, len(self._lines))  # not in the chain: no RUN follows
         return max(first, bisect_left(self._lines, after))
 
@@ -777,18 +794,21 @@ class ChainEffects:
             cut = ipath.find("/", cut + 1)
         return sorted(set(found))
 
-    def follow(self, ipath: str, anchor_at: str | None, start: int) -> list[tuple[str, str | None]]:
+    def follow(self, ipath: str, anchor_at: str | None, start: int) -> list[tuple[str, str | None, int]]:
         """Every place the file at ``ipath`` is once the RUNs from position
         ``start`` on ran (with where ``anchor_at`` went along): each cp/mv that
         takes a place adds the copy, which later ones take in turn (``cp -r /x /y``
         then ``cp -r /y /q``), and an ``mv`` takes the place away. At most
-        ``MAX_PLACES`` places (copies of copies of a parent could multiply)."""
+        ``MAX_PLACES`` places (copies of copies of a parent could multiply).
+        Each place comes with the position from which an ``rm`` removes it
+        (``removes``): ``start`` for ``ipath`` itself, the position after the
+        cp/mv that made it for the others."""
         runs = self._alias_run
         first = bisect_left(runs, start)
-        todo: list[tuple[str, str | None, int]] = [(ipath, anchor_at, first)]
-        out: list[tuple[str, str | None]] = []
+        todo: list[tuple[str, str | None, int, int]] = [(ipath, anchor_at, first, start)]
+        out: list[tuple[str, str | None, int]] = []
         while todo:
-            path, at, nxt = todo.pop()
+            path, at, nxt, since = todo.pop()
             kept = True
             for n in self._taking(path):
                 if n < nxt:
@@ -798,12 +818,12 @@ class ChainEffects:
                 if moved is None:
                     continue
                 if len(out) + len(todo) < MAX_PLACES:
-                    todo.append((moved, (alias.apply(at) or at) if at else None, n + 1))
+                    todo.append((moved, (alias.apply(at) or at) if at else None, n + 1, runs[n] + 1))
                 if alias.moves:
                     kept = False
                     break
             if kept:
-                out.append((path, at))
+                out.append((path, at, since))
         return out
 
     def unknown_from(self, start: int) -> bool:
@@ -812,7 +832,8 @@ class ChainEffects:
 
     def removes(self, ipath: str, start: int) -> bool:
         """Does an ``rm`` from position ``start`` on remove the image path ``ipath``
-        (it or a parent named, or a parent's contents)?"""
+        (it or a parent named, or a parent's contents)? The last position
+        removing each path is kept, so this costs O(depth of ``ipath``)."""
         paths, contents = self._paths, self._contents
         if not paths and not contents:
             return False
