@@ -163,6 +163,25 @@ def test_an_exported_compose_file_for_another_project_leaves_a_plain_context_alo
         select.find(tmp_path, environ={"COMPOSE_FILE": "compose.prod.yaml"})
 
 
+def test_an_exported_compose_file_of_a_project_elsewhere_leaves_a_plain_context_alone(tmp_path: Path) -> None:
+    make_tree(tmp_path / "other", {"compose.yaml": "services:\n  app:\n    build: .\n"})
+    make_tree(tmp_path / "plain", {"Dockerfile": "FROM scratch\n"})
+    other = str(tmp_path / "other" / "compose.yaml")
+    assert select.find(tmp_path / "plain", environ={"COMPOSE_FILE": other}) is None
+    assert select.find(tmp_path / "plain", environ={"COMPOSE_FILE": "../other/compose.yaml"}) is None
+    # A file of this directory named by an absolute path is its own.
+    make_tree(tmp_path / "plain", {"svc.yaml": "services:\n  s:\n    build: .\n"})
+    project = select.find(tmp_path / "plain", environ={"COMPOSE_FILE": str(tmp_path / "plain" / "svc.yaml")})
+    assert project is not None and [b.name for b in project.builds] == ["s"]
+
+
+def test_no_compose_file_names_the_project_directory_looked_in(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"proj/Dockerfile": "FROM scratch\n", "run/x.txt": "x"})
+    opts = Options(project_directory=tmp_path / "run")
+    with pytest.raises(InputError, match=f"no Compose file in {tmp_path / 'run'}"):
+        select.find(tmp_path / "proj", environ={}, compose_options=opts)
+
+
 def test_compose_disable_env_file_is_go_parsebool(tmp_path: Path) -> None:
     make_tree(tmp_path, {"compose.yaml": "services:\n  a:\n    build: .\n", ".env": "V=1\n"})
     st = composeenv.setup(tmp_path, Options(), {"COMPOSE_DISABLE_ENV_FILE": "F"})

@@ -83,6 +83,17 @@ def test_dotenv_syntax() -> None:
     }
 
 
+def test_a_dotenv_line_without_a_name_is_read_and_dropped() -> None:
+    # As compose-go does (Compose v2.40.3: "A=1\n=novar\nE=2" sets A and E); its value is
+    # still interpolated, so a required variable in it still fails.
+    text = 'A=1\n=novar\n =x\n:y\n="multi\nZ=3"\n==x\nE=2\n'
+    assert dotenv.parse(text, {}) == {"A": "1", "E": "2"}
+    with pytest.raises(dotenv.DotenvError, match="MISSING"):
+        dotenv.parse("A=1\n=${MISSING:?boom}\n", {})
+    with pytest.raises(dotenv.DotenvError, match="in variable name"):
+        dotenv.parse("A=1\n@x=2\n", {})  # Compose: unexpected character "@" in variable name
+
+
 # -- Compose discovery and errors -------------------------------------------------
 
 

@@ -87,9 +87,10 @@ class Setup:
 def wanted(cwd: Path, options: Options, environ: Mapping[str, str]) -> bool:
     """Whether Compose could find a project here without reading YAML: flags,
     a Compose file in ``cwd``, ``COMPOSE_FILE`` in the ``.env`` or, exported,
-    naming a file here (:func:`_names_files_here`). A plain context's ``.env`` is only searched for the name (one
-    stat, a read when it exists), so a dotenv file Compose could not parse
-    does not break the audit of a plain context."""
+    naming a file here (:func:`_names_files_here`). A plain context's ``.env``
+    is only searched for the name (one stat, a read when it exists), so a
+    dotenv file Compose could not parse does not break the audit of a plain
+    context."""
     if options.files or options.flags():
         return True
     if any((cwd / n).is_file() for n in COMPOSE_FILES):
@@ -104,15 +105,23 @@ def wanted(cwd: Path, options: Options, environ: Mapping[str, str]) -> bool:
 
 
 def _names_files_here(named: str, cwd: Path, environ: Mapping[str, str]) -> bool:
-    """Does an exported ``COMPOSE_FILE`` name a Compose file that is here?
-    Exported for another project (a shell's or a CI job's setting), it names
-    none of this directory's files: a plain context is then audited as one,
+    """Does an exported ``COMPOSE_FILE`` name a Compose file in this directory
+    (or below it)? Exported for another project (a shell's or a CI job's
+    setting), it names none of this directory's files (missing here, or files
+    of that project elsewhere): a plain context is then audited as one,
     not failed as ``docker compose`` would fail there. Once one named file is
     here, or the directory has Compose files of its own, it is a project and
     a missing file an error."""
     sep = environ.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
-    parts = named.split(sep)
-    return any(p and p != "-" and absolute(p, cwd).is_file() for p in parts)
+    here = os.path.realpath(cwd)
+    for part in named.split(sep):
+        if not part or part == "-":
+            continue
+        path = absolute(part, cwd)
+        # Inside this directory: a file elsewhere belongs to the other project.
+        if path.is_file() and os.path.realpath(path).startswith(here.rstrip("/") + "/"):
+            return True
+    return False
 
 
 def parse_bool(name: str, value: str) -> bool:
@@ -200,7 +209,7 @@ def setup(cwd: Path, options: Options, environ: Mapping[str, str]) -> Setup | No
     # 3. the Compose files.
     if not files and "COMPOSE_FILE" in env:
         raw = env["COMPOSE_FILE"]
-        where = "the environment" if "COMPOSE_FILE" in environ else ", ".join(str(p) for p in chosen)
+        where = "the environment" if "COMPOSE_FILE" in environ else ", ".join(str(p) for p in chosen) or ".env"
         files_from = f"COMPOSE_FILE (from {where})"
         sep = env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
         for part in raw.split(sep):

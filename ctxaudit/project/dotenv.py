@@ -81,10 +81,14 @@ def parse(
         if line.startswith("export ") or line.startswith("export\t"):
             line = line[7:].lstrip()
         m = _KEY.match(line)
-        if not m:
+        if m:
+            key, rest = m.group(0), line[m.end() :].lstrip(" \t")
+        elif line[:1] in ("=", ":"):
+            # No name: compose-go reads the value (interpolation errors included) and
+            # drops it (checked with Compose v2.40.3: "A=1\n=x\nE=2" sets A and E).
+            key, rest = "", line
+        else:
             raise DotenvError(file, number, f"unexpected character {line[:1]!r} in variable name")
-        key = m.group(0)
-        rest = line[m.end() :].lstrip(" \t")
         if not rest or rest.startswith("#"):
             if key in environ:
                 values[key] = environ[key]
@@ -105,16 +109,19 @@ def parse(
                 raise DotenvError(file, number, f"unterminated quoted value for {key!r}")
             raw = body[:end]
             if quote == "'":
-                values[key] = raw
+                if key:
+                    values[key] = raw
                 continue
             value = _unescape(raw)
         else:
             cut = re.search(r"\s#", rest)
             value = (rest[: cut.start()] if cut else rest).rstrip()
         try:
-            values[key] = substitute(value, lookup)
+            value = substitute(value, lookup)
         except InterpolationError as exc:
             raise DotenvError(file, number, str(exc)) from None
+        if key:
+            values[key] = value
     return values
 
 

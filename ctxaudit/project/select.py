@@ -57,7 +57,8 @@ def find(
     else:
         st = setup(directory, opts, env)
         if st is None:
-            _no_project(directory, services, targets, flags)
+            # --project-directory is where the Compose files were looked for
+            _no_project(opts.project_directory or directory, services, targets, flags)
             return None
         project = compose.load(
             st.files, project_dir=st.directory, env=st.env, profiles=st.profiles, profiles_from=st.profiles_from
