@@ -162,22 +162,15 @@ class Listing:
         return len(self.keys)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        if self.raw:
-            for b in cast(list[bytes], self.keys):
-                if b[-1] == 0x2F:
-                    yield b[:-1].decode(_FS, "surrogateescape"), DIR
-                elif len(b) > 1 and b[-2] == 0:
-                    yield b[:-2].decode(_FS, "surrogateescape"), chr(b[-1])
-                else:
-                    yield b.decode(_FS, "surrogateescape"), FILE
-        else:
-            for k in cast(list[str], self.keys):
-                if k[-1] == "/":
-                    yield k[:-1], DIR
-                elif len(k) > 1 and k[-2] == "\0":
-                    yield k[:-2], k[-1]
-                else:
-                    yield k, FILE
+        # The suffixes ("/", NUL + kind) are single ASCII bytes: decoding the whole
+        # key, then cutting them, gives the name a raw key's bytes decode to.
+        for k in self.walk_keys():
+            if k[-1] == "/":
+                yield k[:-1], DIR
+            elif len(k) > 1 and k[-2] == "\0":
+                yield k[:-2], k[-1]
+            else:
+                yield k, FILE
 
     def walk_keys(self) -> Iterator[str]:
         """The keys in order, as ``str`` (the walk's hot loop decodes them itself)."""
@@ -314,15 +307,6 @@ class _PackedListing(Listing):
 
     def __len__(self) -> int:
         return self.count
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        for k in self.walk_keys():
-            if k[-1] == "/":
-                yield k[:-1], DIR
-            elif len(k) > 1 and k[-2] == "\0":
-                yield k[:-2], k[-1]
-            else:
-                yield k, FILE
 
     def walk_keys(self) -> Iterator[str]:
         return chain.from_iterable(map(_text_keys, self.blocks))
