@@ -808,19 +808,7 @@ class Planner:
         depth = frame.depth + 1
         size = e.size
         facts = self._names.get(name)
-        if facts is None:
-            # _name_facts' first test, inline: most names of a tree have no facts
-            lower = name.lower()
-            if (
-                name not in _MAY_NAMES
-                and lower not in _MAY_LOWER_NAMES
-                and not lower.endswith(_MAY_TAILS)
-                and not lower.startswith(secrets.QUICK_PREFIXES)
-            ):
-                facts = _NO_FACTS
-            else:
-                facts = self._name_facts(name)
-        table_keys, junk_name = facts
+        table_keys, junk_name = facts if facts is not None else self._name_facts(name)
         own: list[Key] | None = None
         if frame.indexes:
             found = [i for index in frame.indexes for i in index.matching(path, name)]
