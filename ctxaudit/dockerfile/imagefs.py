@@ -490,15 +490,12 @@ class _Move:
 class _RunEffects:
     """What one RUN moves (``cp``/``mv``), creates (``mkdir``) and removes (``rm``),
     in command order (``steps``): ``("move", m)``, ``("mkdir", dir)``, ``("rm", path)``
-    (``rm -rf /app/.git``: the path and everything below), ``("empty", dir)``
-    (``rm -rf /app/cache/*``: everything below) and ``("unknown", "")`` (an rm of
-    a variable or another wildcard). ``paths``/``contents``: the removals as sets;
-    ``unknown``: it does something ctxaudit cannot resolve (such an rm, or a
+    (``rm -rf /app/.git``: the path and everything below) and ``("empty", dir)``
+    (``rm -rf /app/cache/*``: everything below). ``unknown``: it does something
+    ctxaudit cannot resolve (an rm of a variable or another wildcard, or a
     shell it cannot read)."""
 
     steps: list[tuple[str, _Move | str]] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    contents: list[str] = field(default_factory=list)
     unknown: bool = False
 
 
@@ -602,19 +599,12 @@ def run_effects(r: Run) -> _RunEffects:
                     continue
                 if "$" in w or "`" in w:
                     out.unknown = True
-                    out.steps.append(("unknown", ""))
-                    continue
-                if w.endswith("/*") and not contains_wildcards(w[:-2]):
-                    path = clean(posixpath.join(r.workdir, w[:-2]))
-                    out.contents.append(path)
-                    out.steps.append(("empty", path))
+                elif w.endswith("/*") and not contains_wildcards(w[:-2]):
+                    out.steps.append(("empty", clean(posixpath.join(r.workdir, w[:-2]))))
                 elif contains_wildcards(w):
                     out.unknown = True
-                    out.steps.append(("unknown", ""))
                 else:
-                    path = clean(posixpath.join(r.workdir, w))
-                    out.paths.append(path)
-                    out.steps.append(("rm", path))
+                    out.steps.append(("rm", clean(posixpath.join(r.workdir, w))))
     return out
 
 
@@ -763,10 +753,8 @@ class ChainEffects:
                     elif kind == "rm":
                         dirs.forget(step)
                         self._paths[step] = at
-                    elif kind == "empty":
+                    else:  # "empty"
                         self._contents[step] = at
-                    else:
-                        self._unknown = at
                 if len(lines) == first:  # a RUN with no step ctxaudit follows still has its position
                     lines.append(r.line)
                 if fx.unknown:
