@@ -112,9 +112,8 @@ def _names_files_here(named: str, cwd: Path, environ: Mapping[str, str]) -> bool
     not failed as ``docker compose`` would fail there. Once one named file is
     here, or the directory has Compose files of its own, it is a project and
     a missing file an error."""
-    sep = environ.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
     here = os.path.realpath(cwd)
-    for part in named.split(sep):
+    for part in _file_list(named, environ):
         if not part or part == "-":
             continue
         path = absolute(part, cwd)
@@ -122,6 +121,11 @@ def _names_files_here(named: str, cwd: Path, environ: Mapping[str, str]) -> bool
         if path.is_file() and os.path.realpath(path).startswith(here.rstrip("/") + "/"):
             return True
     return False
+
+
+def _file_list(raw: str, env: Mapping[str, str]) -> list[str]:
+    """``COMPOSE_FILE`` split as Compose splits it (on ``COMPOSE_PATH_SEPARATOR``, else ``:``)."""
+    return raw.split(env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep)
 
 
 def parse_bool(name: str, value: str) -> bool:
@@ -211,8 +215,7 @@ def setup(cwd: Path, options: Options, environ: Mapping[str, str]) -> Setup | No
         raw = env["COMPOSE_FILE"]
         where = "the environment" if "COMPOSE_FILE" in environ else ", ".join(str(p) for p in chosen) or ".env"
         files_from = f"COMPOSE_FILE (from {where})"
-        sep = env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
-        for part in raw.split(sep):
+        for part in _file_list(raw, env):
             if part == "-" or not part:
                 why = "standard input" if part == "-" else "an empty path"
                 raise InputError(f"{files_from}={raw!r} names {why}: ctxaudit reads Compose files from disk")
