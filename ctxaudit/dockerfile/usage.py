@@ -79,12 +79,6 @@ class CopyUsage:
     def line(self) -> int:
         return self.copy.line
 
-    @functools.cached_property
-    def dest_dir(self) -> str:
-        """The destination with a trailing slash (image_path, asked for every file taken)."""
-        dest = self.copy.dest
-        return dest if dest.endswith("/") else dest + "/"
-
     @property
     def written(self) -> Count:
         """What this instruction writes into its layer: context files, heredocs,
@@ -472,12 +466,7 @@ class DockerfileUsage:
             transfer.files += 1
             transfer.bytes += data
             if self.wire_and_tar:
-                s = e.stat
-                if s is not None and e.hardlink_of is None and not e.link:  # _wire's common case, inline
-                    self.wire_bytes += wire.file_bytes(path, s, size if t is EntryType.FILE else 0, self._next_id)
-                    self._next_id += 1
-                else:
-                    self._wire(e)
+                self._wire(e)
         for u, sources in self._taking(path):
             for st in sources:
                 sel = st.selector
@@ -509,13 +498,7 @@ class DockerfileUsage:
             if anchor is not None:
                 u.note_swept(kind, anchor, size)
             c = u.copy
-            # image_path's common cases inline: the path below the source root, under the destination
-            if not root or c.parents:
-                ipath = u.dest_dir + path
-            elif path != root:
-                ipath = u.dest_dir + path[len(root) + 1 :]
-            else:
-                ipath = image_path(c, root, path, st.own_name)
+            ipath = image_path(c, root, path, st.own_name)
             if self.queries:
                 self._answer(c, ipath, size, e.stat.st_mode if e.stat is not None else 0o644)
             at = image_path(c, root, anchor) if anchor is not None else None
