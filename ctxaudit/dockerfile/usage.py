@@ -488,12 +488,7 @@ class DockerfileUsage:
             kind = e.label
             if kind is None:
                 kind = kinds.of(e)
-            count = u.by_kind.get(kind)  # note_kind, inline
-            if count is None or kind == "secret":
-                u.note_kind(path, kind, size)
-            else:
-                count.files += 1
-                count.bytes += size
+            u.note_kind(path, kind, size)
             anchor = None if kind == kinds.SOURCE else swept_anchor(root, path)
             if anchor is not None:
                 u.note_swept(kind, anchor, size)
