@@ -200,9 +200,7 @@ def update(
     created only if it still does not exist at the rename (no other writer's
     file is ever replaced unseen). Errors as :func:`write_atomic`.
     """
-    real = resolve(path, within=within, force=force)
-    if _special(path) or _special(real):
-        raise WriteError(f"{path} is not a regular file; not written")
+    real = _regular_target(path, within, force)
     for _ in range(_ATTEMPTS):
         with _locked(path, real) as (fd, old):
             new = change(old)
@@ -216,6 +214,15 @@ def update(
                     _carry_over(fd, len(old), real)
                 return real, old, new
     raise WriteError(f"cannot write {path}: it kept changing while ctxaudit wrote it; try again")
+
+
+def _regular_target(path: Path, within: Sequence[Path] | None, force: bool) -> Path:
+    """The file ``path`` resolves to (:func:`resolve`), refused with WriteError
+    when it or the path is not a regular file a rename can replace."""
+    real = resolve(path, within=within, force=force)
+    if _special(path) or _special(real):
+        raise WriteError(f"{path} is not a regular file; not written")
+    return real
 
 
 Item = tuple[Path, Change, Verify | None, Sequence[Path] | None]
@@ -237,9 +244,7 @@ def update_all(items: Sequence[Item], *, force: bool = False) -> list[tuple[Path
     Returns what :func:`update` returns, per file.
     """
     for path, change, verify, within in items:
-        real = resolve(path, within=within, force=force)
-        if _special(path) or _special(real):
-            raise WriteError(f"{path} is not a regular file; not written")
+        real = _regular_target(path, within, force)
         try:
             old: bytes | None = real.read_bytes()
             meta = os.stat(real)
